@@ -1,0 +1,34 @@
+// Flat config: typescript-eslint's recommended rules on sources, tests and benches.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'dist-check/**', 'node_modules/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Architecture: core imports nothing of the other layers.
+      'no-restricted-imports': 'off',
+    },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/pillar-writer/**', '**/engine/**', '**/wizard/**', '**/ui/**', '**/commands/**', '**/cli.js'], message: 'core imports none of the other layers' },
+        { group: ['node:fs', 'node:fs/*', 'node:child_process', 'yaml', 'ssh2', 'ink', 'react'], message: 'core is pure: no I/O, no parser, no UI' },
+      ] }],
+    },
+  },
+  {
+    files: ['src/pillar-writer/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/engine/**', '**/wizard/**', '**/ui/**', '**/commands/**', '**/cli.js'], message: 'pillar-writer depends on core only' },
+      ] }],
+    },
+  },
+);

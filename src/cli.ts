@@ -1,0 +1,96 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { ExitCode, UserError } from './core/errors.js';
+import { COMMANDS, GLOBAL_OPTIONS, commandHelp, mainHelp, type CommandName } from './commands/spec.js';
+import { Output, type Io } from './commands/output.js';
+
+/**
+ * Arguments, dispatch and exit codes. Only what a command needs is imported, when it is needed:
+ * `--version` and `--help` load nothing else, and no command here loads Ink.
+ */
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const out = new Output(io, argv.includes('--no-color'));
+  try {
+    return await dispatch(argv, io, out);
+  } catch (err) {
+    return out.fail(err);
+  }
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+async function dispatch(argv: string[], io: Io, out: Output): Promise<number> {
+  const allOptions: ParseArgsConfig['options'] = { ...GLOBAL_OPTIONS };
+  for (const c of Object.values(COMMANDS)) Object.assign(allOptions, c.options);
+  let parsed: { values: Values; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: argv, options: allOptions, allowPositionals: true, strict: true }) as typeof parsed;
+  } catch (err) {
+    throw usage((err as Error).message.replace(/\. To specify a positional argument.*$/s, ''), undefined);
+  }
+  const { values, positionals } = parsed;
+  const [name, ...args] = positionals;
+
+  if (values.version) {
+    io.stdout(`${version()}\n`);
+    return ExitCode.OK;
+  }
+  if (name === undefined) {
+    if (values.help) {
+      io.stdout(mainHelp());
+      return ExitCode.OK;
+    }
+    throw usage('no command given', undefined, 'run `lxc-wizard --help` for the commands; the interactive wizard and `--yes` runs are not built yet');
+  }
+  if (name === 'help') {
+    const topic = args[0];
+    io.stdout(topic && topic in COMMANDS ? commandHelp(topic as CommandName) : mainHelp());
+    return ExitCode.OK;
+  }
+  if (!(name in COMMANDS)) {
+    const { didYouMean } = await import('./core/naming.js');
+    const guess = didYouMean(name, Object.keys(COMMANDS));
+    throw usage(`unknown command '${name}'`, undefined, guess ? `did you mean \`lxc-wizard ${guess}\`?` : 'run `lxc-wizard --help` for the commands');
+  }
+  const cmd = name as CommandName;
+  const spec = COMMANDS[cmd];
+  if (values.help) {
+    io.stdout(commandHelp(cmd));
+    return ExitCode.OK;
+  }
+  for (const key of Object.keys(values)) {
+    if (!(key in GLOBAL_OPTIONS) && !(key in spec.options)) throw usage(`--${key} does not apply to \`${cmd}\``, cmd);
+  }
+  if (args.length !== spec.args.length) {
+    const missing = spec.args.slice(args.length);
+    throw usage(
+      missing.length ? `missing ${missing.join(' and ')}` : `too many arguments: ${args.slice(spec.args.length).join(' ')}`,
+      cmd,
+    );
+  }
+  const mod = await spec.load();
+  return mod.run({ args, values, io, out });
+}
+
+function usage(message: string, cmd: CommandName | undefined, hint?: string): UserError {
+  return new UserError(message, {
+    exitCode: ExitCode.USAGE,
+    where: cmd ? { field: `lxc-wizard ${cmd}` } : undefined,
+    hint: hint ?? (cmd ? `usage: ${COMMANDS[cmd].usage} (see \`lxc-wizard ${cmd} --help\`)` : 'run `lxc-wizard --help`'),
+  });
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function processIo(): Io {
+  return {
+    stdout: (s) => void process.stdout.write(s),
+    stderr: (s) => void process.stderr.write(s),
+    env: process.env,
+    stderrIsTTY: process.stderr.isTTY === true,
+    cwd: process.cwd(),
+  };
+}

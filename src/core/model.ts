@@ -1,0 +1,66 @@
+import type { Finding } from './findings.js';
+
+/**
+ * What a pillar file says, independent of YAML: the reader (pillar-writer) builds it,
+ * every rule in core reads it. Dotted keys are whole keys: nothing here splits on '.'.
+ */
+export const PILLAR_KEYS = {
+  /** the seed document's form: one map of VMs per compute node */
+  targets: 'makina-states.services.cloud.lxc.targets.',
+  /** the form the original code read (Form A), and per VM (Form B) `…vms.<cn>.<vm>` */
+  vms: 'makina-states.cloud.lxc.vms.',
+  saltify: 'makina-states.cloud.saltify.targets.',
+  defaults: 'makina-states.cloud.lxc.defaults',
+} as const;
+
+export type KeyForm = 'targets' | 'vms' | 'flat';
+
+export interface VmEntry {
+  node: string;
+  name: string;
+  form: KeyForm;
+  /** exactly the keys written in the pillar, values as YAML 1.1 reads them */
+  keys: Record<string, unknown>;
+  /** 1-based line of the VM's key */
+  line: number;
+  keyLines: Record<string, number>;
+}
+
+export interface NodeDecl {
+  name: string;
+  line: number;
+  /** the VM key forms this node uses in the file, in order of appearance */
+  forms: KeyForm[];
+  saltify: boolean;
+}
+
+export interface PillarModel {
+  file: string;
+  nodes: Map<string, NodeDecl>;
+  vms: VmEntry[];
+  defaults: Record<string, { value: unknown; line: number }>;
+  /** problems found while reading (ambiguous keys, duplicates across forms) */
+  findings: Finding[];
+}
+
+export function emptyModel(file: string): PillarModel {
+  return { file, nodes: new Map(), vms: [], defaults: {}, findings: [] };
+}
+
+export function vmsOfNode(model: PillarModel, node: string): VmEntry[] {
+  return model.vms.filter((v) => v.node === node);
+}
+
+export function findVm(model: PillarModel, node: string, vm: string): VmEntry | undefined {
+  return model.vms.find((v) => v.node === node && v.name === vm);
+}
+
+/** Generated values kept in the state store, per compute node then VM. */
+export interface StoredVm {
+  ip?: string;
+  mac?: string;
+  password?: string;
+  ssh_reverse_proxy_port?: number;
+}
+export type NodeState = Record<string, StoredVm>;
+export type StoreSnapshot = ReadonlyMap<string, NodeState>;
