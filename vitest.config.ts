@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     env: { FORCE_COLOR: '0' },
     testTimeout: 60_000,
     hookTimeout: 120_000,

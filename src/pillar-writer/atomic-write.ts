@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chown, copyFile, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { chown, copyFile, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { sha256 } from './read.js';
@@ -33,6 +33,7 @@ export async function writeFileAtomic(path: string, content: string, opts: Atomi
     const now = await readFile(path, 'utf8');
     if (sha256(now) !== opts.expectedSha256) throw changedError(path, 'someone else wrote it');
   }
+  await removeDeadTemps(dir, basename(path));
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fh = await open(tmp, 'wx', mode);
   try {
@@ -54,6 +55,26 @@ export async function writeFileAtomic(path: string, content: string, opts: Atomi
     throw err;
   }
   await syncDir(dir);
+}
+
+/** Temp files of writers that were killed (SIGKILL, power loss) are removed by the next writer. */
+async function removeDeadTemps(dir: string, base: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const prefix = `.${base}.`;
+  for (const n of names) {
+    if (!n.startsWith(prefix)) continue;
+    const m = /^(\d+)\.[0-9a-f]{8}\.tmp$/.exec(n.slice(prefix.length));
+    if (m && !isAlive(Number(m[1]))) await unlink(join(dir, n)).catch(() => undefined);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 async function syncDir(dir: string): Promise<void> {

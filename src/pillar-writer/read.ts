@@ -128,14 +128,16 @@ function extract(root: YAMLMap, doc: Document.Parsed, text: string, file: string
   }
   // Form A (…vms.<cn>: {vm: …}) versus Form B (…vms.<cn>.<vm>: {ip: …}): dots never split a key,
   // so a Form B key is recognised by a known compute node id followed by '.'.
-  const underKnown = (r: string) => [...explicitNodes].some((n) => r.startsWith(n + '.'));
-  const nodeIds = new Set(explicitNodes);
-  for (const { rest, pair } of vmsKeys) if (!looksLikeSettings(pair.value) && !underKnown(rest)) nodeIds.add(rest);
+  // Candidates: declared nodes, and every vms key whose value is not settings-shaped; a candidate
+  // that extends another candidate by '.<vm>' is that node's per-VM key, not a node.
+  const candidates = new Set(explicitNodes);
+  for (const { rest, pair } of vmsKeys) if (!looksLikeSettings(pair.value)) candidates.add(rest);
   const longestNodePrefix = (r: string) => {
     let best: string | undefined;
-    for (const n of nodeIds) if (r.startsWith(n + '.') && (!best || n.length > best.length)) best = n;
+    for (const n of candidates) if (n !== r && r.startsWith(n + '.') && (!best || n.length > best.length)) best = n;
     return best;
   };
+  const nodeIds = new Set([...candidates].filter((c) => explicitNodes.has(c) || longestNodePrefix(c) === undefined));
 
   const declare = (name: string, line: number, form: KeyForm | undefined, saltify = false) => {
     let d = model.nodes.get(name);

@@ -1,0 +1,130 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { firstFreeIp, firstFreePort, generateMac, generatePassword, planNode, reconcileNodeState, allocateVm, ipPlacementProblem } from './allocation.js';
+import { builtinDefaults } from './defaults.js';
+import { UserError } from './errors.js';
+import { formatIPv4, networkOf, parseIPv4 } from './ipv4.js';
+import { emptyModel, type PillarModel } from './model.js';
+
+const ip = (s: string) => parseIPv4(s)!;
+const net16 = { net: networkOf(ip('10.5.0.0'), 16), gateway: ip('10.5.0.1') };
+
+function model(node: string, vms: Record<string, Record<string, unknown>>): PillarModel {
+  const m = emptyModel('test.sls');
+  m.nodes.set(node, { name: node, line: 1, forms: ['targets'], saltify: false });
+  let line = 2;
+  for (const [name, keys] of Object.entries(vms)) m.vms.push({ node, name, form: 'targets', keys, line: line++, keyLines: {} });
+  return m;
+}
+
+describe('IP allocation', () => {
+  it('starts at .0.2 and skips the gateway, .0, .255 and taken addresses', () => {
+    expect(formatIPv4(firstFreeIp(net16, new Set())!)).toBe('10.5.0.2');
+    const taken = new Set(['10.5.0.2', '10.5.0.3'].map(ip));
+    expect(formatIPv4(firstFreeIp(net16, taken)!)).toBe('10.5.0.4');
+    expect(formatIPv4(firstFreeIp(net16, new Set(), ip('10.5.0.255'))!)).toBe('10.5.1.1');
+    const gwLow = { net: networkOf(ip('10.6.0.0'), 24), gateway: ip('10.6.0.2') };
+    expect(formatIPv4(firstFreeIp(gwLow, new Set())!)).toBe('10.6.0.3');
+  });
+  it('reports exhaustion as undefined in a tiny network, and as a clear error from a plan', () => {
+    const tiny = { net: networkOf(ip('10.7.0.0'), 30), gateway: ip('10.7.0.1') };
+    expect(formatIPv4(firstFreeIp(tiny, new Set())!)).toBe('10.7.0.2');
+    expect(firstFreeIp(tiny, new Set([ip('10.7.0.2')]))).toBeUndefined();
+    const m = model('cn.local', { 'a.example.com': { network: '10.7.0.0', netmask: 30, gateway: '10.7.0.1' }, 'b.example.com': { network: '10.7.0.0', netmask: 30, gateway: '10.7.0.1' } });
+    expect(() => planNode(m, 'cn.local', builtinDefaults('prod'), {})).toThrow(UserError);
+    expect(() => planNode(m, 'cn.local', builtinDefaults('prod'), {})).toThrow(/no free IP address left in 10.7.0.0\/30 for b.example.com/);
+  });
+  it('refuses the network, broadcast and gateway addresses and addresses outside', () => {
+    expect(ipPlacementProblem(ip('10.5.0.0'), net16)).toContain('network address');
+    expect(ipPlacementProblem(ip('10.5.255.255'), net16)).toContain('broadcast');
+    expect(ipPlacementProblem(ip('10.5.0.1'), net16)).toContain('gateway');
+    expect(ipPlacementProblem(ip('10.6.0.9'), net16)).toContain('outside');
+    expect(ipPlacementProblem(ip('10.5.1.0'), net16)).toBeUndefined();
+  });
+
+  const names = fc.uniqueArray(fc.stringMatching(/^[a-z]{1,8}\.example\.com$/), { minLength: 1, maxLength: 30 });
+  it('gives every VM of a node a distinct usable address, explicit ones reserved first', () => {
+    fc.assert(
+      fc.property(names, fc.array(fc.integer({ min: 2, max: 40 }), { maxLength: 10 }), (vms, explicitOctets) => {
+        const entries: Record<string, Record<string, unknown>> = {};
+        vms.forEach((n, i) => (entries[n] = i < explicitOctets.length ? { ip: `10.5.0.${explicitOctets[i]}` } : {}));
+        const m = model('cn.local', entries);
+        const plan = planNode(m, 'cn.local', builtinDefaults('prod'), {});
+        const explicit = Object.values(entries).map((e) => e.ip).filter(Boolean) as string[];
+        const allocated = [...plan.values()].map((p) => p.ip).filter(Boolean) as string[];
+        expect(new Set(allocated).size).toBe(allocated.length);
+        for (const a of allocated) {
+          expect(explicit).not.toContain(a);
+          expect(ipPlacementProblem(ip(a), net16)).toBeUndefined();
+          expect(a.endsWith('.0') || a.endsWith('.255')).toBe(false);
+        }
+        const ports = [...plan.values()].map((p) => p.ssh_reverse_proxy_port!);
+        expect(new Set(ports).size).toBe(vms.length);
+        expect(Math.min(...ports)).toBe(40000);
+      }),
+    );
+  });
+  it('is deterministic: the same result whatever the order of entries in the file', () => {
+    fc.assert(
+      fc.property(names.chain((n) => fc.tuple(fc.constant(n), fc.shuffledSubarray(n, { minLength: n.length, maxLength: n.length }))), ([a, b]) => {
+        const pa = planNode(model('cn', Object.fromEntries(a.map((n) => [n, {}]))), 'cn', builtinDefaults('prod'), {});
+        const pb = planNode(model('cn', Object.fromEntries(b.map((n) => [n, {}]))), 'cn', builtinDefaults('prod'), {});
+        expect(Object.fromEntries(pb)).toEqual(Object.fromEntries(pa));
+        const sorted = [...a].sort();
+        expect(pa.get(sorted[0]!)?.ip).toBe('10.5.0.2');
+      }),
+    );
+  });
+  it('keeps stored values and plans around them', () => {
+    const m = model('cn', { 'a.example.com': {}, 'b.example.com': {} });
+    const plan = planNode(m, 'cn', builtinDefaults('prod'), { 'b.example.com': { ip: '10.5.0.2', ssh_reverse_proxy_port: 40000 } });
+    expect(plan.get('a.example.com')).toEqual({ ip: '10.5.0.3', ssh_reverse_proxy_port: 40001 });
+    expect(plan.has('b.example.com')).toBe(false);
+  });
+});
+
+describe('ports, MACs and passwords', () => {
+  it('picks the lowest free port in the range', () => {
+    expect(firstFreePort(new Set([40000, 40001, 40003]), 40000, 50000)).toBe(40002);
+    expect(firstFreePort(new Set([40000]), 40000, 40000)).toBeUndefined();
+  });
+  it('makes 00:16:3e MACs unique on the node', () => {
+    let calls = 0;
+    const seq = [new Uint8Array([1, 2, 3]), new Uint8Array([1, 2, 3]), new Uint8Array([0xab, 0xcd, 0xef])];
+    const mac = generateMac(new Set(['00:16:3e:01:02:03']), () => seq[calls++]!);
+    expect(mac).toBe('00:16:3e:ab:cd:ef');
+    expect(calls).toBe(3);
+  });
+  it('makes 32-character alphanumeric passwords', () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat(), { minLength: 32, maxLength: 32 }), (draws) => {
+        let i = 0;
+        const pw = generatePassword((max) => draws[i++]! % max);
+        expect(pw).toMatch(/^[A-Za-z0-9]{32}$/);
+      }),
+    );
+  });
+});
+
+describe('stored values', () => {
+  it('an explicit pillar value wins over a stored one and releases it; departed VMs release everything', () => {
+    const m = model('cn', { 'a.example.com': { ip: '10.5.0.9' }, 'b.example.com': {} });
+    const state = {
+      'a.example.com': { ip: '10.5.0.2', mac: '00:16:3e:00:00:01' },
+      'b.example.com': { ip: '10.5.0.3' },
+      'gone.example.com': { ip: '10.5.0.4', password: 'x' },
+    };
+    expect(reconcileNodeState(m, 'cn', state)).toEqual({ 'a.example.com': { mac: '00:16:3e:00:00:01' }, 'b.example.com': { ip: '10.5.0.3' } });
+  });
+  it('allocateVm fills exactly what is missing and keeps what is stored (sticky)', () => {
+    const m = model('cn', { 'a.example.com': { password: 'given' }, 'b.example.com': {} });
+    const random = { bytes: (n: number) => new Uint8Array(n).fill(7), int: () => 0 };
+    const once = allocateVm(m, 'cn', 'b.example.com', builtinDefaults('prod'), {}, random);
+    expect(once['b.example.com']).toEqual({ ip: '10.5.0.3', ssh_reverse_proxy_port: 40001, mac: '00:16:3e:07:07:07', password: 'A'.repeat(32) });
+    const again = allocateVm(m, 'cn', 'b.example.com', builtinDefaults('prod'), once, { bytes: () => new Uint8Array([9, 9, 9]), int: () => 1 });
+    expect(again).toEqual(once);
+    const a = allocateVm(m, 'cn', 'a.example.com', builtinDefaults('prod'), once, { bytes: () => new Uint8Array([8, 8, 8]), int: () => 0 });
+    expect(a['a.example.com']!.password).toBeUndefined();
+    expect(a['a.example.com']!.ip).toBe('10.5.0.2');
+  });
+});
