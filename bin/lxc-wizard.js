@@ -4,5 +4,5 @@
 if ((process.env.NO_COLOR ?? '') !== '' || process.argv.includes('--no-color') || process.env.TERM === 'dumb') {
   process.env.FORCE_COLOR = '0';
 }
-const { main } = await import('../dist/cli.js');
+const { main } = await import('../dist/bundle/cli.mjs');
 process.exitCode = await main(process.argv.slice(2));

@@ -80,7 +80,11 @@ function usage(message: string, cmd: CommandName | undefined, hint?: string): Us
   });
 }
 
+/** Set by the bundler; the unbundled build (tests) reads package.json instead. */
+declare const LXC_WIZARD_VERSION: string | undefined;
+
 function version(): string {
+  if (typeof LXC_WIZARD_VERSION === 'string') return LXC_WIZARD_VERSION;
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }

@@ -3,7 +3,6 @@ import { dirname, join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { NodeState, StoreSnapshot } from '../core/model.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { withLock } from './lock.js';
 
 /**
  * Generated values (IP, MAC, password, ssh port) shared by everyone who edits a pillar: one JSON
@@ -67,6 +66,8 @@ export class StateStore {
   async update(node: string, fn: (current: NodeState) => NodeState | Promise<NodeState>): Promise<NodeState> {
     await mkdir(this.nodesDir, { recursive: true, mode: 0o700 });
     const file = this.fileOf(node);
+    // Loaded here, not at the top: reading settings must not pay for the lock library.
+    const { withLock } = await import('./lock.js');
     return withLock(file, async () => {
       const next = await fn(await this.readNode(node));
       await writeFileAtomic(file, JSON.stringify({ version: 1, node, vms: next }, null, 2) + '\n', { mode: 0o600 });

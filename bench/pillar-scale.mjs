@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// Prints figures, asserts nothing: load + validate + add one VM + atomic write of a pillar with
+// 10,000 VMs over 100 compute nodes (with comments), against yaml.parseDocument + toString of the
+// same file in the same run. Goals: ratio <= 2, peak RSS < 300 MB.
+// Usage: npm run bench:pillar-scale   (builds first; reads dist/)
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseDocument } from 'yaml';
+
+const NODES = 100;
+const PER_NODE = 100;
+const ROUNDS = 5;
+
+function generate() {
+  const out = ['# generated fleet for bench/pillar-scale', ''];
+  for (let n = 0; n < NODES; n++) {
+    out.push(`# compute node ${n}: rack ${n % 7}`, `makina-states.cloud.lxc.vms.cn${n}.example.net:`);
+    for (let v = 0; v < PER_NODE; v++) {
+      const name = `vm${v}.node${n}.example.com`;
+      if (v % 3 === 0) out.push(`  # ${name}: owned by team ${v % 5}`);
+      if (v % 2 === 0) out.push(`  ${name}: {}`);
+      else out.push(`  ${name}:`, `    profile_type: ${v % 4 === 1 ? 'dir' : 'lvm'}`, `    ip: 10.5.${Math.floor(v / 200)}.${(v % 200) + 10}`, `    mode: mastersalt   # default`);
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+async function ours(file) {
+  const { readPillar } = await import('../dist/pillar-writer/read.js');
+  const { validatePillar } = await import('../dist/core/validate.js');
+  const { upsertVmText } = await import('../dist/pillar-writer/edit.js');
+  const { writeFileAtomic } = await import('../dist/pillar-writer/atomic-write.js');
+  const t0 = performance.now();
+  const pf = await readPillar(file);
+  const findings = validatePillar(pf.model, 'prod');
+  const text = upsertVmText(pf, 'cn42.example.net', 'new.example.com', { profile_type: 'dir' });
+  await writeFileAtomic(file, text, { expectedSha256: pf.sha256 });
+  const ms = performance.now() - t0;
+  if (findings.some((f) => f.severity === 'error')) throw new Error('generated pillar should be valid');
+  if (pf.model.vms.length !== NODES * PER_NODE) throw new Error('wrong VM count');
+  return ms;
+}
+
+function baseline(text) {
+  const t0 = performance.now();
+  const doc = parseDocument(text, { version: '1.1' });
+  const s = doc.toString();
+  const ms = performance.now() - t0;
+  if (s.length === 0) throw new Error('unreachable');
+  return ms;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const mode = process.argv[2];
+const dir = mkdtempSync(join(tmpdir(), 'lxc-wizard-bench-'));
+try {
+  const text = generate();
+  const file = join(dir, 'fleet.sls');
+  if (mode === '--rss-ours' || mode === '--rss-baseline') {
+    writeFileSync(file, text);
+    if (mode === '--rss-ours') await ours(file);
+    else baseline(text);
+    process.stdout.write(String(process.resourceUsage().maxRSS / 1024));
+    process.exit(0);
+  }
+  const base = [];
+  const mine = [];
+  for (let r = 0; r < ROUNDS + 1; r++) {
+    writeFileSync(file, text);
+    const b = baseline(text);
+    const o = await ours(file);
+    if (r > 0) {
+      // round 0 warms up the JIT and the module cache for both sides
+      base.push(b);
+      mine.push(o);
+    }
+  }
+  const rss = (m) => Number(spawnSync(process.execPath, [new URL(import.meta.url).pathname, m], { encoding: 'utf8' }).stdout);
+  const rssOurs = rss('--rss-ours');
+  const rssBase = rss('--rss-baseline');
+  const ratio = median(mine) / median(base);
+  console.log(`pillar: ${NODES * PER_NODE} VMs over ${NODES} nodes, ${(text.length / 1e6).toFixed(1)} MB, ${text.split('\n').length} lines`);
+  console.log(`baseline parseDocument+toString: median ${median(base).toFixed(0)} ms over ${ROUNDS} rounds`);
+  console.log(`lxc-wizard load+validate+add+write: median ${median(mine).toFixed(0)} ms over ${ROUNDS} rounds`);
+  console.log(`ratio: ${ratio.toFixed(2)} (goal <= 2) ${ratio <= 2 ? 'OK' : 'MISSED'}`);
+  console.log(`peak RSS: lxc-wizard ${rssOurs.toFixed(0)} MB, baseline ${rssBase.toFixed(0)} MB (goal < 300 MB) ${rssOurs < 300 ? 'OK' : 'MISSED'}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
