@@ -84,6 +84,7 @@ function appendTopLevel(text: string, key: string, body: string, eol: string): S
 /** The new text with `vm` on `node` holding exactly `entry` (added, or updated key by key). */
 export function upsertVmText(file: PillarFile, node: string, vm: string, entry: Entry): string {
   assertEditable(file);
+  assertNoJinja(entry, vm);
   const { text, index } = file;
   const eol = eolOf(text);
   const unit = index.indentUnit;
@@ -167,6 +168,29 @@ export function removeVmText(file: PillarFile, node: string, vm: string): string
   const out = applySplices(text, [{ start, end: nextLineStart(text, pairEnd(text, loc.pair)), text: '' }]);
   verifyEdit(file, out, node, vm, undefined);
   return out;
+}
+
+const JINJA_MARK = /\{%|\{\{|\{#/;
+
+/** Salt renders pillar files through Jinja first: a written '{{' would be evaluated, not stored. */
+function assertNoJinja(entry: Entry, vm: string): void {
+  const walk = (v: unknown, path: string): void => {
+    if (typeof v === 'string' && JINJA_MARK.test(v)) {
+      throw new UserError(`the value of ${path} contains a Jinja delimiter ({{, {% or {#), which Salt's renderer would evaluate`, {
+        where: { field: path },
+        hint: 'choose a value without {{, {% or {#',
+      });
+    }
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) {
+      walk(k, `${path} key`);
+      walk(x, `${path}.${k}`);
+    }
+  };
+  for (const [k, v] of Object.entries(entry)) {
+    walk(k, `${vm} key`);
+    walk(v, k);
+  }
 }
 
 function hasComment(text: string, n: Node): boolean {
