@@ -17,7 +17,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   }
 }
 
-type Values = Record<string, string | boolean | undefined>;
+type Values = Record<string, string | boolean | string[] | undefined>;
 
 async function dispatch(argv: string[], io: Io, out: Output): Promise<number> {
   const allOptions: ParseArgsConfig['options'] = { ...GLOBAL_OPTIONS };
@@ -29,7 +29,8 @@ async function dispatch(argv: string[], io: Io, out: Output): Promise<number> {
     throw usage((err as Error).message.replace(/\. To specify a positional argument.*$/s, ''), undefined);
   }
   const { values, positionals } = parsed;
-  const [name, ...args] = positionals;
+  // `lxc-wizard --yes --pillar FILE` is the provisioning run: the seed's one-liner.
+  const [name, ...args] = positionals.length === 0 && values.yes ? ['provision'] : positionals;
 
   if (values.version) {
     io.stdout(`${version()}\n`);
@@ -40,7 +41,7 @@ async function dispatch(argv: string[], io: Io, out: Output): Promise<number> {
       io.stdout(mainHelp());
       return ExitCode.OK;
     }
-    throw usage('no command given', undefined, 'run `lxc-wizard --help` for the commands; the interactive wizard and `--yes` runs are not built yet');
+    throw usage('no command given', undefined, 'provision with `lxc-wizard --yes --pillar FILE`, or see `lxc-wizard --help`; the interactive wizard is not built yet');
   }
   if (name === 'help') {
     const topic = args[0];

@@ -3,7 +3,7 @@ import type { Io, Output } from './output.js';
 
 export interface CommandInput {
   args: string[];
-  values: Record<string, string | boolean | undefined>;
+  values: Record<string, string | boolean | string[] | undefined>;
   io: Io;
   out: Output;
 }
@@ -44,6 +44,21 @@ Pillar and context:
   --controller FQDN    the controller the VMs attach to as salt master (default: this host's name)
   --no-color           no colour (also NO_COLOR=1 or TERM=dumb)
   -h, --help           this help
+`;
+
+const ENGINE: Options = {
+  'ssh-config': { type: 'string' },
+  'host-key-policy': { type: 'string' },
+};
+
+const ENGINE_HELP = `
+Reaching compute nodes:
+  --ssh-config FILE    OpenSSH client config (default ~/.ssh/config): Host, HostName, Port, User,
+                       IdentityFile, UserKnownHostsFile, StrictHostKeyChecking. Default user root.
+                       The node 'localhost' is run locally, without SSH.
+  --host-key-policy P  strict (default): unknown or changed host keys are refused;
+                       accept-new: trust a key on first use (kept in ~/.local/state/lxc-wizard/known_hosts);
+                       off: no check at all (says so loudly). A changed key is always refused.
 `;
 
 export const COMMANDS = {
@@ -135,6 +150,72 @@ Options:
   --json               one JSON document on stdout
 ${COMMON_HELP}`,
     load: () => import('./validate.js'),
+  },
+  provision: {
+    usage: 'lxc-wizard --yes --pillar FILE [options]',
+    summary: 'provision what the pillar describes (also: lxc-wizard --yes --pillar FILE)',
+    args: [],
+    options: {
+      ...PILLAR,
+      ...ENGINE,
+      yes: { type: 'boolean', short: 'y' },
+      node: { type: 'string' },
+      vm: { type: 'string', multiple: true },
+      only: { type: 'string' },
+      from: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      concurrency: { type: 'string' },
+      json: { type: 'boolean' },
+      'bootsalt-script': { type: 'string' },
+      'no-salt': { type: 'boolean' },
+      'ssh-pubkey': { type: 'string', multiple: true },
+      'log-file': { type: 'string' },
+    },
+    help: `Usage: lxc-wizard --yes --pillar FILE [options]
+
+Runs, for every VM of the pillar (or those selected), preflight then the seed's six steps:
+spawn, hostsfile, sshkeys, grains, initial_setup, initial_highstate. VMs run in parallel; the
+first failing step stops that VM, the others go on. Each step checks first: what is already done
+is reported "skipped: already done", so a re-run resumes where a run failed. Progress goes to
+stderr, the result to stdout; every remote command is logged (secrets redacted) and the log path
+is printed on failure. Exit 1 if a VM failed, 130 if interrupted (Ctrl-C cancels the running
+commands on the nodes).
+
+Options:
+  -y, --yes            required: provisioning changes compute nodes
+  --node CN            only the VMs of this compute node
+  --vm NAME            only this VM (repeatable)
+  --only STEPS         only these steps, comma-separated (preflight always runs)
+  --from STEP          start at this step
+  --dry-run            print the exact commands per VM and step; change nothing (reads the nodes)
+  --concurrency N      VMs at once per compute node (default 4)
+  --json               one JSON document on stdout: each VM, each step's state, duration, error
+  --bootsalt-script F  the salt bootstrap script to upload (makina-states _scripts/boot-salt.sh)
+  --no-salt            skip the salt bootstrap and the initial highstate
+  --ssh-pubkey FILE    public key for root in the VMs (repeatable; default ~/.ssh/*.pub)
+  --log-file FILE      default ~/.local/state/lxc-wizard/logs/<time>.log
+${ENGINE_HELP}${COMMON_HELP}`,
+    load: () => import('./provision.js'),
+  },
+  destroy: {
+    usage: 'lxc-wizard destroy VM --pillar FILE [--node CN] [--forget] [--yes]',
+    summary: "stop and destroy a VM's container, remove its hosts entry and minion key, release its values",
+    args: ['VM'],
+    options: { ...PILLAR, ...ENGINE, yes: { type: 'boolean', short: 'y' }, node: { type: 'string' }, forget: { type: 'boolean' }, backup: { type: 'boolean' } },
+    help: `Usage: lxc-wizard destroy VM --pillar FILE [--node CN] [--forget] [--yes]
+
+The seed's salt-cloud -d: stops and destroys the container on its compute node, removes its
+block from the node's /etc/hosts, removes its minion key from this controller's salt and
+mastersalt masters when present, and releases its IP, MAC, password and ssh port.
+Asks before acting unless --yes (and refuses to ask without a terminal).
+
+Options:
+  --node CN            the compute node (default: the VM's node in the pillar)
+  --forget             also remove the VM's entry from the pillar (the diff is printed)
+  --backup             with --forget: keep the previous pillar as FILE.bak
+  -y, --yes            do not ask
+${ENGINE_HELP}${COMMON_HELP}`,
+    load: () => import('./destroy.js'),
   },
 } satisfies Record<string, CommandSpec>;
 

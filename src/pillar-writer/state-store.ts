@@ -4,6 +4,23 @@ import { UserError } from '../core/errors.js';
 import type { NodeState, StoreSnapshot } from '../core/model.js';
 import { writeFileAtomic } from './atomic-write.js';
 
+export type LedgerState = Record<string, Record<string, { state: string; at: string }>>;
+
+async function readJson<T>(file: string): Promise<T | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new UserError(`state file ${file} is not valid JSON`, { where: { file }, hint: 'restore it from a backup, or delete it (generated values would be allocated again)' });
+  }
+}
+
 /**
  * Generated values (IP, MAC, password, ssh port) shared by everyone who edits a pillar: one JSON
  * file per compute node, mode 0600, replaced atomically under a lock. Names are kept verbatim
@@ -20,6 +37,30 @@ export class StateStore {
     return new StateStore(override ?? join(dirname(pillarPath), 'cloud-controller'));
   }
 
+  private get ledgerDir(): string {
+    return join(this.dir, 'lxc-wizard', 'ledger');
+  }
+
+  ledgerFileOf(node: string): string {
+    return join(this.ledgerDir, `${encodeURIComponent(node)}.json`);
+  }
+
+  /** Step results per VM of a node: where a re-run resumes. */
+  async readLedger(node: string): Promise<LedgerState> {
+    return (await readJson<{ vms?: LedgerState }>(this.ledgerFileOf(node)))?.vms ?? {};
+  }
+
+  async updateLedger(node: string, fn: (current: LedgerState) => LedgerState): Promise<LedgerState> {
+    await mkdir(this.ledgerDir, { recursive: true, mode: 0o700 });
+    const file = this.ledgerFileOf(node);
+    const { withLock } = await import('./lock.js');
+    return withLock(file, async () => {
+      const next = fn(await this.readLedger(node));
+      await writeFileAtomic(file, JSON.stringify({ version: 1, node, vms: next }, null, 2) + '\n', { mode: 0o600 });
+      return next;
+    });
+  }
+
   private get nodesDir(): string {
     return join(this.dir, 'lxc-wizard', 'nodes');
   }
@@ -29,20 +70,7 @@ export class StateStore {
   }
 
   async readNode(node: string): Promise<NodeState> {
-    const file = this.fileOf(node);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-      throw err;
-    }
-    try {
-      const parsed = JSON.parse(text) as { version?: number; vms?: NodeState };
-      return parsed.vms ?? {};
-    } catch {
-      throw new UserError(`state file ${file} is not valid JSON`, { where: { file }, hint: 'restore it from a backup, or delete it to have values allocated again' });
-    }
+    return (await readJson<{ vms?: NodeState }>(this.fileOf(node)))?.vms ?? {};
   }
 
   async readAll(): Promise<StoreSnapshot> {

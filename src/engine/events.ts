@@ -1,0 +1,47 @@
+import type { StepName } from './steps/context.js';
+
+export type StepState = 'running' | 'done' | 'skipped' | 'failed' | 'interrupted' | 'not-run';
+
+/** What a run reports; the ledger, the log file, the renderers and --json all listen to these. */
+export type RunEvent =
+  | { type: 'step'; node: string; vm: string; step: StepName; state: StepState; reason?: string; error?: string; hint?: string; durationMs?: number }
+  | { type: 'progress'; node: string; vm: string; step: StepName; line: string }
+  | { type: 'command'; node: string; argv: string[]; stdin?: string; code?: number | null; signal?: string | null; durationMs?: number; stdoutTail?: string; stderrTail?: string; error?: string; dryRun: boolean };
+
+export type RunListener = (e: RunEvent) => void;
+
+export interface StepRecord {
+  name: StepName;
+  state: StepState;
+  reason?: string;
+  error?: string;
+  hint?: string;
+  durationMs?: number;
+}
+
+export interface VmResult {
+  node: string;
+  name: string;
+  ok: boolean;
+  steps: StepRecord[];
+}
+
+/** Collects step events into per-VM results (the --json document and the summary). */
+export class ResultCollector {
+  private readonly vms = new Map<string, VmResult>();
+  constructor(order: { node: string; vm: string; steps: StepName[] }[]) {
+    for (const o of order) this.vms.set(`${o.node}\0${o.vm}`, { node: o.node, name: o.vm, ok: true, steps: o.steps.map((name) => ({ name, state: 'not-run' })) });
+  }
+  readonly listener: RunListener = (e) => {
+    if (e.type !== 'step') return;
+    const r = this.vms.get(`${e.node}\0${e.vm}`);
+    const s = r?.steps.find((x) => x.name === e.step);
+    if (!r || !s) return;
+    Object.assign(s, { state: e.state, reason: e.reason, error: e.error, hint: e.hint, durationMs: e.durationMs });
+    for (const k of ['reason', 'error', 'hint', 'durationMs'] as const) if (s[k] === undefined) delete s[k];
+    if (e.state === 'failed' || e.state === 'interrupted') r.ok = false;
+  };
+  results(): VmResult[] {
+    return [...this.vms.values()];
+  }
+}

@@ -1,0 +1,39 @@
+import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { withRemoteTimeout } from './quote.js';
+import { AbortedError, lineSplitter, type ExecOptions, type ExecResult, type Transport } from './transport.js';
+
+/** The compute node `localhost`: child processes, no shell, the same `timeout` wrapper. */
+export class LocalTransport implements Transport {
+  readonly connections = 0;
+  constructor(readonly node = 'localhost') {}
+
+  exec(argv: readonly string[], opts: ExecOptions): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      if (opts.signal?.aborted) return reject(new AbortedError());
+      const started = performance.now();
+      const [cmd, ...args] = withRemoteTimeout(argv, opts.timeoutS);
+      const child = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      const out = lineSplitter((l) => opts.onLine?.(l, 'stdout'));
+      const err = lineSplitter((l) => opts.onLine?.(l, 'stderr'));
+      child.stdout.setEncoding('utf8').on('data', (d: string) => ((stdout += d), out.push(d)));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => ((stderr += d), err.push(d)));
+      const onAbort = () => child.kill('SIGTERM');
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      child.on('error', (e) => reject(e));
+      child.on('close', (code, signal) => {
+        opts.signal?.removeEventListener('abort', onAbort);
+        out.end();
+        err.end();
+        if (opts.signal?.aborted) return reject(new AbortedError());
+        resolve({ code, signal, stdout, stderr, durationMs: performance.now() - started, timedOut: code === 124 || code === 137 });
+      });
+      child.stdin.on('error', () => undefined); // a command that does not read stdin closes it early
+      child.stdin.end(opts.stdin ?? '');
+    });
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,139 @@
+import type { Backing } from '../core/profile-types.js';
+
+/**
+ * LXC 1.x and LXC >= 2 differ in command names and config keys. Everything version-dependent is
+ * answered here; steps never test version numbers.
+ */
+export type Generation = 1 | 2;
+
+export function generationOf(version: string): Generation {
+  const major = Number(/^(\d+)/.exec(version.trim())?.[1] ?? 'NaN');
+  return major >= 2 ? 2 : 1;
+}
+
+export interface NetKeys {
+  type: string;
+  link: string;
+  flags: string;
+  hwaddr: string;
+  ipv4: string;
+  gateway: string;
+  autostart: string;
+}
+
+const KEYS: Record<Generation, NetKeys> = {
+  1: { type: 'lxc.network.type', link: 'lxc.network.link', flags: 'lxc.network.flags', hwaddr: 'lxc.network.hwaddr', ipv4: 'lxc.network.ipv4', gateway: 'lxc.network.ipv4.gateway', autostart: 'lxc.start.auto' },
+  2: { type: 'lxc.net.0.type', link: 'lxc.net.0.link', flags: 'lxc.net.0.flags', hwaddr: 'lxc.net.0.hwaddr', ipv4: 'lxc.net.0.ipv4.address', gateway: 'lxc.net.0.ipv4.gateway', autostart: 'lxc.start.auto' },
+};
+
+export function netKeys(g: Generation): NetKeys {
+  return KEYS[g];
+}
+
+export interface CreateSpec {
+  name: string;
+  template: string;
+  backing: Backing;
+  vgname?: string;
+  fssize?: string;
+}
+
+export interface CloneSpec {
+  origin: string;
+  name: string;
+  backing: Backing;
+  snapshot: boolean;
+  vgname?: string;
+  fssize?: string;
+}
+
+/** lxc-create is the same command in both generations. */
+export function createCommand(s: CreateSpec): string[] {
+  const argv = ['lxc-create', '-n', s.name, '-t', s.template, '-B', s.backing];
+  if (s.backing === 'lvm') {
+    if (s.vgname) argv.push('--vgname', s.vgname);
+    if (s.fssize) argv.push('--fssize', s.fssize);
+  }
+  return argv;
+}
+
+/** lxc-clone (1.x) or lxc-copy (>= 2). LVM clones take the volume group from the origin (-v on 1.x). */
+export function cloneCommand(g: Generation, s: CloneSpec): string[] {
+  const argv = g === 1 ? ['lxc-clone', '-o', s.origin, '-n', s.name, '-B', s.backing] : ['lxc-copy', '-n', s.origin, '-N', s.name, '-B', s.backing];
+  if (s.snapshot && s.backing !== 'dir') argv.push('-s');
+  if (s.backing === 'lvm') {
+    if (g === 1 && s.vgname) argv.push('-v', s.vgname);
+    if (s.fssize) argv.push('-L', s.fssize);
+  }
+  return argv;
+}
+
+export interface NetworkSettings {
+  bridge: string;
+  mac: string;
+  ip: string;
+  netmask: number;
+  gateway: string;
+  autostart: boolean;
+  lxcConf: Record<string, string>[];
+  lxcConfUnset: string[];
+}
+
+const parseLine = (l: string) => {
+  const m = /^\s*([A-Za-z0-9._]+)\s*=\s*(.*?)\s*$/.exec(l);
+  return m ? { key: m[1]!, value: m[2]! } : undefined;
+};
+
+/**
+ * The container config with our network, autostart and lxc_conf settings: lines we manage are
+ * replaced in place (first occurrence) or appended, keys under lxc_conf_unset are removed, every
+ * other line (comments included) is kept.
+ */
+export function rewriteConfig(text: string, g: Generation, n: NetworkSettings): string {
+  const k = netKeys(g);
+  const wanted = new Map<string, string>([
+    [k.type, 'veth'],
+    [k.link, n.bridge],
+    [k.flags, 'up'],
+    [k.hwaddr, n.mac],
+    [k.ipv4, `${n.ip}/${n.netmask}`],
+    [k.gateway, n.gateway],
+    [k.autostart, n.autostart ? '1' : '0'],
+  ]);
+  for (const entry of n.lxcConf) for (const [key, value] of Object.entries(entry)) wanted.set(key, String(value));
+  const unset = (key: string) => n.lxcConfUnset.some((p) => key === p || key.startsWith(p.endsWith('.') ? p : p + '.')) && !wanted.has(key);
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  const out: string[] = [];
+  const written = new Set<string>();
+  for (const l of lines) {
+    const p = parseLine(l);
+    if (!p || l.trimStart().startsWith('#')) {
+      out.push(l);
+      continue;
+    }
+    if (unset(p.key)) continue;
+    if (wanted.has(p.key)) {
+      if (written.has(p.key)) continue; // a repeated key would configure a second value
+      out.push(`${p.key} = ${wanted.get(p.key)}`);
+      written.add(p.key);
+      continue;
+    }
+    out.push(l);
+  }
+  for (const [key, value] of wanted) if (!written.has(key)) out.push(`${key} = ${value}`);
+  return out.join('\n') + '\n';
+}
+
+/** The values of the keys we manage, as a config file holds them (for checks and collisions). */
+export function readNetwork(text: string, g: Generation): { link?: string; mac?: string; ip?: string; gateway?: string; autostart?: string } {
+  const k = netKeys(g);
+  const get = (key: string) => {
+    for (const l of text.split('\n')) {
+      const p = parseLine(l);
+      if (p && !l.trimStart().startsWith('#') && p.key === key) return p.value;
+    }
+    return undefined;
+  };
+  return { link: get(k.link), mac: get(k.hwaddr), ip: get(k.ipv4)?.split('/')[0], gateway: get(k.gateway), autostart: get(k.autostart) };
+}

@@ -1,0 +1,167 @@
+import { generationOf, readNetwork, type Generation } from './lxc-dialect.js';
+import type { ExecResult, Transport } from './transport.js';
+import { shJoin } from './quote.js';
+
+export interface ContainerFacts {
+  name: string;
+  state: string;
+  mac?: string;
+  ip?: string;
+  link?: string;
+}
+
+/** What a compute node offers, read in one round trip when the session starts. */
+export interface NodeFacts {
+  lxcVersion: string | undefined;
+  generation: Generation;
+  lxcPath: string;
+  bridges: string[];
+  volumeGroups: string[];
+  freeKb: number | undefined;
+  containers: Map<string, ContainerFacts>;
+}
+
+/** POSIX sh; prints @sections the parser below reads. No bashisms: the node's /bin/sh may be dash. */
+export const FACTS_SCRIPT = `
+v=$(lxc-create --version 2>/dev/null) || v=none
+p=$(lxc-config lxc.lxcpath 2>/dev/null) || p=/var/lib/lxc
+[ -n "$p" ] || p=/var/lib/lxc
+echo "@version $v"
+echo "@lxcpath $p"
+for d in /sys/class/net/*/bridge; do [ -d "$d" ] && echo "@bridge $(basename "$(dirname "$d")")"; done
+vgs --noheadings -o vg_name 2>/dev/null | while read -r vg; do echo "@vg $vg"; done
+echo "@df $(df -Pk "$p" 2>/dev/null | tail -n 1)"
+lxc-ls -f -F NAME,STATE 2>/dev/null | tail -n +2 | while read -r n s; do
+  echo "@c $n $s"
+  grep -E '^[[:space:]]*lxc\\.(net\\.0|network)\\.' "$p/$n/config" 2>/dev/null
+done
+true
+`;
+
+export function parseFacts(stdout: string): NodeFacts {
+  const facts: NodeFacts = { lxcVersion: undefined, generation: 2, lxcPath: '/var/lib/lxc', bridges: [], volumeGroups: [], freeKb: undefined, containers: new Map() };
+  let current: { c: ContainerFacts; config: string[] } | undefined;
+  const flush = () => {
+    if (!current) return;
+    const n = readNetwork(current.config.join('\n'), facts.generation);
+    Object.assign(current.c, { mac: n.mac, ip: n.ip, link: n.link });
+    facts.containers.set(current.c.name, current.c);
+    current = undefined;
+  };
+  for (const line of stdout.split('\n')) {
+    const [tag, ...rest] = line.split(' ');
+    const value = rest.join(' ').trim();
+    if (tag === '@c') {
+      flush();
+      current = { c: { name: rest[0]!, state: (rest[1] ?? '').toUpperCase() }, config: [] };
+      continue;
+    }
+    if (tag?.startsWith('@')) flush();
+    if (tag === '@version') {
+      facts.lxcVersion = value === 'none' || !value ? undefined : value;
+      if (facts.lxcVersion) facts.generation = generationOf(facts.lxcVersion);
+    } else if (tag === '@lxcpath') facts.lxcPath = value;
+    else if (tag === '@bridge') facts.bridges.push(value);
+    else if (tag === '@vg') facts.volumeGroups.push(value);
+    else if (tag === '@df') {
+      const cols = value.split(/\s+/);
+      const avail = Number(cols[3]);
+      facts.freeKb = Number.isFinite(avail) ? avail : undefined;
+    } else if (current && line.trim()) current.config.push(line);
+  }
+  flush();
+  return facts;
+}
+
+/** A command the run executes, as the log, --dry-run and the plan tests see it. */
+export interface Planned {
+  argv: string[];
+  /** what travels on stdin, described (never the content when secret) */
+  stdin?: string;
+  change: boolean;
+}
+
+export interface SessionOptions {
+  dryRun: boolean;
+  /** every command, for the log file: argv, exit, duration, output tails */
+  onCommand?: (e: { node: string; argv: string[]; stdin?: string; result?: ExecResult; error?: string; dryRun: boolean }) => void;
+  defaultTimeoutS?: number;
+}
+
+/** One per compute node and run: its transport, its facts, and what steps need of it. */
+export class NodeSession {
+  private factsP: Promise<NodeFacts> | undefined;
+  /** commands a dry run would have executed, per VM (the plan) */
+  readonly planned: Planned[] = [];
+  constructor(
+    readonly transport: Transport,
+    readonly opts: SessionOptions,
+  ) {}
+
+  get node(): string {
+    return this.transport.node;
+  }
+
+  facts(refresh = false): Promise<NodeFacts> {
+    if (refresh || !this.factsP) this.factsP = this.query(['sh', '-c', FACTS_SCRIPT], { timeoutS: 60 }).then((r) => parseFacts(r.stdout));
+    return this.factsP;
+  }
+
+  /** Read-only: runs in dry runs too, so a plan is made from the node's real state. */
+  async query(argv: string[], o: { stdin?: string; timeoutS?: number; signal?: AbortSignal; onLine?: (l: string) => void } = {}): Promise<ExecResult> {
+    return this.run(argv, { ...o, change: false });
+  }
+
+  /** Changes something: only recorded in a dry run. */
+  async change(argv: string[], o: { stdin?: string | Buffer; stdinNote?: string; timeoutS?: number; signal?: AbortSignal; onLine?: (l: string) => void } = {}): Promise<ExecResult> {
+    return this.run(argv, { ...o, change: true });
+  }
+
+  private async run(argv: string[], o: { stdin?: string | Buffer; stdinNote?: string; timeoutS?: number; signal?: AbortSignal; onLine?: (l: string) => void; change: boolean }): Promise<ExecResult> {
+    const stdinNote = o.stdinNote ?? (o.stdin !== undefined ? `${Buffer.byteLength(o.stdin)} bytes` : undefined);
+    if (o.change && this.opts.dryRun) {
+      this.planned.push({ argv, ...(stdinNote ? { stdin: stdinNote } : {}), change: true });
+      this.opts.onCommand?.({ node: this.node, argv, stdin: stdinNote, dryRun: true });
+      return { code: 0, signal: null, stdout: '', stderr: '', durationMs: 0, timedOut: false };
+    }
+    try {
+      const result = await this.transport.exec(argv, { stdin: o.stdin, timeoutS: o.timeoutS ?? this.opts.defaultTimeoutS ?? 300, signal: o.signal, onLine: o.onLine ? (l) => o.onLine!(l) : undefined });
+      this.opts.onCommand?.({ node: this.node, argv, stdin: stdinNote, result, dryRun: false });
+      return result;
+    } catch (err) {
+      this.opts.onCommand?.({ node: this.node, argv, stdin: stdinNote, error: (err as Error).message, dryRun: false });
+      throw err;
+    }
+  }
+
+  /** A command inside a container, on its node: no network needed. */
+  static attach(vm: string, argv: string[]): string[] {
+    return ['lxc-attach', '-n', vm, '--clear-env', '--set-var', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', '--', ...argv];
+  }
+
+  /** The file's content, or undefined when it does not exist. */
+  async readFile(path: string, vm?: string): Promise<string | undefined> {
+    const argv = ['sh', '-c', 'if [ -e "$1" ]; then cat -- "$1"; else exit 3; fi', 'sh', path];
+    const r = await this.query(vm ? NodeSession.attach(vm, argv) : argv, { timeoutS: 60 });
+    if (r.code === 3) return undefined;
+    if (r.code !== 0) throw new Error(`cannot read ${path}${vm ? ` in ${vm}` : ''} on ${this.node}: ${lastLine(r)}`);
+    return r.stdout;
+  }
+
+  /** Write through a temp file and rename, content on stdin (never in argv). */
+  async writeFile(path: string, content: string, o: { vm?: string; mode?: string; secret?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+    const script = 'set -e; umask 077; d=$(dirname -- "$1"); mkdir -p -- "$d"; t="$1.lxcw-tmp.$$"; cat > "$t"; chmod "$2" "$t"; mv -f -- "$t" "$1" 2>/dev/null || { cat -- "$t" > "$1"; rm -f -- "$t"; }';
+    const argv = ['sh', '-c', script, 'sh', path, o.mode ?? '0644'];
+    const r = await this.change(o.vm ? NodeSession.attach(o.vm, argv) : argv, { stdin: content, stdinNote: o.secret ? 'secret content' : `${Buffer.byteLength(content)} bytes for ${path}`, timeoutS: 60, signal: o.signal });
+    if (r.code !== 0) throw new Error(`cannot write ${path}${o.vm ? ` in ${o.vm}` : ''} on ${this.node}: ${lastLine(r)}`);
+  }
+
+  describe(p: Planned): string {
+    return shJoin(p.argv) + (p.stdin ? `   # stdin: ${p.stdin}` : '');
+  }
+}
+
+export function lastLine(r: ExecResult): string {
+  const lines = (r.stderr.trim() || r.stdout.trim()).split('\n');
+  return (lines.at(-1) ?? '').slice(0, 300) || (r.timedOut ? 'timed out' : `exit ${r.code ?? r.signal}`);
+}

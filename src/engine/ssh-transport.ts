@@ -1,0 +1,189 @@
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import ssh2, { type ClientChannel, type ConnectConfig } from 'ssh2';
+import { verifyHostKey, type HostKeyVerdict } from './known-hosts.js';
+import { shJoin, withRemoteTimeout } from './quote.js';
+import type { SshTarget } from './ssh-options.js';
+import { AbortedError, lineSplitter, Semaphore, TransportError, type ExecOptions, type ExecResult, type Transport } from './transport.js';
+
+// ssh2 is CommonJS: Node's named-export detection only finds Client; the rest comes from the default.
+const { Client, utils } = ssh2;
+
+const PID_MARK = '__lxcw_pid ';
+
+/**
+ * One ssh2 connection per compute node per run; every step and VM of that node multiplexes its
+ * channels on it, at most `maxChannels` at once.
+ */
+export class SshTransport implements Transport {
+  readonly node: string;
+  connections = 0;
+  private client: InstanceType<typeof Client> | undefined;
+  private connecting: Promise<InstanceType<typeof Client>> | undefined;
+  private readonly channels: Semaphore;
+  private readonly live = new Set<(err: Error) => void>();
+
+  constructor(
+    private readonly target: SshTarget,
+    private readonly opts: { agent?: string; maxChannels?: number; readyTimeoutMs?: number; log?: (msg: string) => void } = {},
+  ) {
+    this.node = target.node;
+    this.channels = new Semaphore(opts.maxChannels ?? 8);
+  }
+
+  private connect(): Promise<InstanceType<typeof Client>> {
+    if (this.client) return Promise.resolve(this.client);
+    if (this.connecting) return this.connecting;
+    const t = this.target;
+    this.connecting = new Promise((resolve, reject) => {
+      const c = new Client();
+      let verdict: HostKeyVerdict | undefined;
+      let settled = false;
+      const keys = t.identityFiles.flatMap((f) => {
+        try {
+          const parsed = utils.parseKey(readFileSync(f));
+          // An encrypted key needs a passphrase: without an agent holding it, it is skipped.
+          return parsed instanceof Error ? [] : [{ file: f, key: readFileSync(f) }];
+        } catch {
+          return [];
+        }
+      });
+      const methods: ({ type: 'agent'; agent: string } | { type: 'publickey'; key: Buffer })[] = [];
+      if (this.opts.agent) methods.push({ type: 'agent', agent: this.opts.agent });
+      for (const k of keys) methods.push({ type: 'publickey', key: k.key });
+      const config: ConnectConfig = {
+        host: t.host,
+        port: t.port,
+        username: t.user,
+        readyTimeout: this.opts.readyTimeoutMs ?? 20_000,
+        keepaliveInterval: 10_000,
+        keepaliveCountMax: 3,
+        authHandler: (_methodsLeft, _partial, next) => {
+          const m = methods.shift();
+          if (!m) return next(false as never);
+          if (m.type === 'agent') return next({ type: 'agent', username: t.user, agent: m.agent } as never);
+          return next({ type: 'publickey', username: t.user, key: m.key } as never);
+        },
+        hostVerifier: ((key: Buffer, verify: (ok: boolean) => void) => {
+          verifyHostKey({ host: t.host, port: t.port, blob: key, files: t.knownHostsFiles, policy: t.policy, writeTo: t.knownHostsFiles[t.knownHostsFiles.length - 1]! })
+            .then((v) => {
+              verdict = v;
+              if (v.ok && v.how === 'added') this.opts.log?.(`added the host key of ${t.host}:${t.port} to ${t.knownHostsFiles.at(-1)}`);
+              verify(v.ok);
+            })
+            .catch(() => verify(false));
+        }) as never,
+      };
+      const fail = (err: Error) => {
+        if (settled) return;
+        settled = true;
+        this.connecting = undefined;
+        if (verdict && !verdict.ok) return reject(new TransportError(verdict.message, verdict.hint));
+        const level = (err as { level?: string }).level;
+        const where = `${t.user}@${t.host}:${t.port} (compute node ${t.node})`;
+        if (level === 'client-authentication') {
+          return reject(new TransportError(`login refused by ${where}`, `tried ${methods.length + keys.length ? 'ssh-agent and ' + keys.map((k) => k.file).join(', ') : 'no key (no agent, no readable unencrypted IdentityFile)'}; authorize a key for ${t.user} on the node, or set IdentityFile in ~/.ssh/config`));
+        }
+        if (level === 'client-timeout') return reject(new TransportError(`no SSH handshake from ${where} within ${(this.opts.readyTimeoutMs ?? 20_000) / 1000} s`, 'check that sshd runs there and that nothing filters the port'));
+        reject(new TransportError(`cannot reach ${where}: ${err.message}`, 'check the host name, port and network (ssh -v shows the same path)'));
+      };
+      // ssh2 may emit 'error' twice ("Connection lost before handshake"): never .once here.
+      c.on('error', fail);
+      c.on('ready', () => {
+        settled = true;
+        this.connections++;
+        this.client = c;
+        this.connecting = undefined;
+        resolve(c);
+      });
+      c.on('close', () => {
+        if (this.client === c) this.client = undefined;
+        const err = new TransportError(`the SSH connection to compute node ${t.node} was lost`, 'run the same command again: finished steps are skipped');
+        for (const abortExec of [...this.live]) abortExec(err);
+        fail(err);
+      });
+      c.connect(config);
+    });
+    return this.connecting;
+  }
+
+  exec(argv: readonly string[], opts: ExecOptions): Promise<ExecResult> {
+    return this.channels.use(async () => {
+      if (opts.signal?.aborted) throw new AbortedError();
+      const client = await this.connect();
+      return this.execOn(client, argv, opts);
+    });
+  }
+
+  private execOn(client: InstanceType<typeof Client>, argv: readonly string[], opts: ExecOptions): Promise<ExecResult> {
+    const started = performance.now();
+    // The shell prints its PID, then becomes `timeout`: a cancel can then kill it by PID, since
+    // OpenSSH ignores channel signals for root sessions.
+    const line = `echo "${PID_MARK}$$" >&2; exec ${shJoin(withRemoteTimeout(argv, opts.timeoutS))}`;
+    return new Promise((resolve, reject) => {
+      let pid: string | undefined;
+      let stdout = '';
+      let stderr = '';
+      let channel: ClientChannel | undefined;
+      let done = false;
+      const out = lineSplitter((l) => opts.onLine?.(l, 'stdout'));
+      const err = lineSplitter((l) => {
+        if (pid === undefined && l.startsWith(PID_MARK)) {
+          pid = l.slice(PID_MARK.length).trim();
+          return;
+        }
+        stderr += l + '\n';
+        opts.onLine?.(l, 'stderr');
+      });
+      const finish = (e: Error | undefined, r?: ExecResult) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        this.live.delete(onLost);
+        opts.signal?.removeEventListener('abort', onAbort);
+        if (e) reject(e);
+        else resolve(r!);
+      };
+      const onLost = (e: Error) => finish(e);
+      const onAbort = () => {
+        if (pid && this.client) this.client.exec(`kill -TERM ${pid} 2>/dev/null`, (e, ch) => (e ? undefined : ch.on('close', () => undefined).resume()));
+        channel?.close();
+        finish(new AbortedError());
+      };
+      // The remote `timeout` ends the command; this only guards against a silent peer.
+      const timer = setTimeout(() => {
+        channel?.close();
+        finish(undefined, { code: 124, signal: null, stdout, stderr, durationMs: performance.now() - started, timedOut: true });
+      }, (opts.timeoutS + 15) * 1000);
+      this.live.add(onLost);
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      client.exec(line, (e, ch) => {
+        if (e) return finish(new TransportError(`cannot open a channel to ${this.node}: ${e.message}`, 'the node may limit sessions (MaxSessions); lower --concurrency'));
+        channel = ch;
+        let code: number | null = null;
+        let signal: string | null = null;
+        ch.on('exit', (c: number | null, s?: string) => {
+          code = c;
+          signal = s ? (s.startsWith('SIG') ? s : `SIG${s}`) : null;
+        });
+        ch.on('data', (d: Buffer) => {
+          const s = d.toString('utf8');
+          stdout += s;
+          out.push(s);
+        });
+        ch.stderr.on('data', (d: Buffer) => err.push(d.toString('utf8')));
+        ch.on('close', () => {
+          out.end();
+          err.end();
+          finish(undefined, { code, signal, stdout, stderr, durationMs: performance.now() - started, timedOut: code === 124 || code === 137 });
+        });
+        ch.end(opts.stdin ?? '');
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.client?.end();
+    this.client = undefined;
+  }
+}

@@ -1,0 +1,118 @@
+import type { ProfileTypeInfo } from '../../core/profile-types.js';
+import { NodeSession, lastLine } from '../node-session.js';
+import type { ExecResult } from '../transport.js';
+
+/** Settings values a step reads (the resolved VmSettings, secrets included). */
+export interface VmValues {
+  name: string;
+  ip: string;
+  mac: string;
+  password: string;
+  gateway: string;
+  netmask: number;
+  bridge: string;
+  autostart: boolean;
+  snapshot: boolean;
+  from_container: string | null;
+  image: string;
+  vgname?: string;
+  size?: string;
+  dnsservers: string[];
+  domains: string[];
+  users: string[];
+  ssh_username: string;
+  mode: 'salt' | 'mastersalt';
+  master: string;
+  master_port: number;
+  script_args: string;
+  lxc_conf: Record<string, string>[];
+  lxc_conf_unset: string[];
+}
+
+export interface RunOptions {
+  dryRun: boolean;
+  /** local path of boot-salt.sh to upload; undefined: the salt parts fail unless noSalt */
+  bootsaltScript?: string;
+  noSalt: boolean;
+  /** public key lines for root's authorized_keys in the VM */
+  sshPublicKeys: string[];
+}
+
+export interface StepContext {
+  node: string;
+  vm: string;
+  v: VmValues;
+  type: ProfileTypeInfo;
+  session: NodeSession;
+  opts: RunOptions;
+  signal: AbortSignal;
+  /** the ledger says this run or an earlier one spawned this container */
+  spawnedBefore: boolean;
+  /** one line of progress for the live view */
+  progress(line: string): void;
+}
+
+/** A step failed for a reason the operator can act on: message + hint, no stack. */
+export class StepError extends Error {
+  readonly hint: string | undefined;
+  constructor(message: string, hint?: string) {
+    super(message);
+    this.name = 'StepError';
+    this.hint = hint;
+  }
+}
+
+export type StepName = 'preflight' | 'spawn' | 'hostsfile' | 'sshkeys' | 'grains' | 'initial_setup' | 'initial_highstate';
+export const STEP_NAMES: readonly StepName[] = ['preflight', 'spawn', 'hostsfile', 'sshkeys', 'grains', 'initial_setup', 'initial_highstate'];
+/** The seed's six; preflight runs before them and is never skipped. */
+export const SEED_STEPS: readonly StepName[] = STEP_NAMES.slice(1);
+
+export interface Step {
+  name: StepName;
+  title: string;
+  /** true: already done (reported "skipped: already done"); a string: skipped for that reason */
+  check(ctx: StepContext): Promise<boolean | string>;
+  apply(ctx: StepContext): Promise<void>;
+  /** after apply: the check must now hold (or this throws) */
+  verify?(ctx: StepContext): Promise<void>;
+}
+
+/** Run inside the VM; a non-zero exit is a StepError with the command's last line. */
+export async function inVm(ctx: StepContext, argv: string[], o: { stdin?: string; stdinNote?: string; timeoutS?: number; what: string; hint?: string }): Promise<ExecResult> {
+  const r = await ctx.session.change(NodeSession.attach(ctx.vm, argv), { stdin: o.stdin, stdinNote: o.stdinNote, timeoutS: o.timeoutS, signal: ctx.signal, onLine: (l) => ctx.progress(l) });
+  if (r.code !== 0) throw new StepError(`${o.what} failed in ${ctx.vm}: ${lastLine(r)}`, o.hint);
+  return r;
+}
+
+/** Read a file in the VM; in a dry run of a VM that does not exist yet, every file is absent. */
+export async function readInVm(ctx: StepContext, path: string): Promise<string | undefined> {
+  if (ctx.opts.dryRun && !(await ctx.session.facts()).containers.has(ctx.vm)) return undefined;
+  return ctx.session.readFile(path, ctx.vm);
+}
+
+export async function vmExists(ctx: StepContext): Promise<boolean> {
+  return (await ctx.session.facts()).containers.has(ctx.vm);
+}
+
+/** Replace (or append) the block between two marker lines; never duplicates it. */
+export function replaceBlock(text: string, start: string, end: string, body: string[]): string {
+  const block = [start, ...body, end].join('\n');
+  const lines = text.split('\n');
+  const s = lines.indexOf(start);
+  const e = s >= 0 ? lines.indexOf(end, s) : -1;
+  if (s >= 0 && e >= 0) {
+    lines.splice(s, e - s + 1, block);
+    return lines.join('\n');
+  }
+  const base = text.length === 0 || text.endsWith('\n') ? text : text + '\n';
+  return `${base}${block}\n`;
+}
+
+export function removeBlock(text: string, start: string, end: string): string {
+  const lines = text.split('\n');
+  const s = lines.indexOf(start);
+  const e = s >= 0 ? lines.indexOf(end, s) : -1;
+  if (s < 0 || e < 0) return text;
+  lines.splice(s, e - s + 1);
+  return lines.join('\n');
+}

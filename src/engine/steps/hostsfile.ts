@@ -1,0 +1,32 @@
+import { readInVm, replaceBlock, type Step, type StepContext } from './context.js';
+
+export const vmHostsMarkers = (vm: string) => [`#-- start lxc dns ${vm}:: DO NOT EDIT --`, `#-- end lxc dns ${vm}:: DO NOT EDIT --`] as const;
+export const nodeHostsMarkers = (vm: string) => [`#-- start virt dns ${vm}:: DO NOT EDIT --`, `#-- end virt dns ${vm}:: DO NOT EDIT --`] as const;
+
+function wanted(ctx: StepContext, vmText: string, nodeText: string) {
+  const [vs, ve] = vmHostsMarkers(ctx.vm);
+  const [ns, ne] = nodeHostsMarkers(ctx.vm);
+  return {
+    vm: replaceBlock(vmText, vs, ve, [`${ctx.v.gateway} ${ctx.node} ${ctx.vm}`]),
+    node: replaceBlock(nodeText, ns, ne, ctx.v.domains.map((d) => `${ctx.v.ip} ${d}`)),
+  };
+}
+
+/** A marked block in the VM's /etc/hosts and one in the compute node's: replaced, never duplicated. */
+export const hostsfile: Step = {
+  name: 'hostsfile',
+  title: 'hostsfile',
+  async check(ctx) {
+    const vmText = (await readInVm(ctx, '/etc/hosts')) ?? '';
+    const nodeText = (await ctx.session.readFile('/etc/hosts')) ?? '';
+    const w = wanted(ctx, vmText, nodeText);
+    return w.vm === vmText && w.node === nodeText;
+  },
+  async apply(ctx) {
+    const vmText = (await readInVm(ctx, '/etc/hosts')) ?? '';
+    const nodeText = (await ctx.session.readFile('/etc/hosts')) ?? '';
+    const w = wanted(ctx, vmText, nodeText);
+    if (w.vm !== vmText) await ctx.session.writeFile('/etc/hosts', w.vm, { vm: ctx.vm, mode: '0644', signal: ctx.signal });
+    if (w.node !== nodeText) await ctx.session.writeFile('/etc/hosts', w.node, { mode: '0644', signal: ctx.signal });
+  },
+};

@@ -1,0 +1,15 @@
+import type { Step, StepName } from './context.js';
+import { grains } from './grains.js';
+import { hostsfile } from './hostsfile.js';
+import { initialHighstate } from './initial-highstate.js';
+import { initialSetup } from './initial-setup.js';
+import { preflight } from './preflight.js';
+import { spawn } from './spawn.js';
+import { sshkeys } from './sshkeys.js';
+
+/** The seed's sequence, preflight first. */
+export const STEPS: readonly Step[] = [preflight, spawn, hostsfile, sshkeys, grains, initialSetup, initialHighstate];
+
+export function stepByName(name: StepName): Step {
+  return STEPS.find((s) => s.name === name)!;
+}

@@ -1,0 +1,25 @@
+import { inVm, readInVm, StepError, type Step, type StepContext } from './context.js';
+
+function merged(current: string, keys: string[]): string {
+  const have = new Set(current.split('\n').map((l) => l.trim()).filter(Boolean));
+  const add = keys.filter((k) => !have.has(k.trim()));
+  if (!add.length) return current;
+  return (current && !current.endsWith('\n') ? current + '\n' : current) + add.join('\n') + '\n';
+}
+
+/** The controller's public keys in root's authorized_keys, once each, with the modes sshd wants. */
+export const sshkeys: Step = {
+  name: 'sshkeys',
+  title: 'sshkeys',
+  async check(ctx: StepContext) {
+    if (!ctx.opts.sshPublicKeys.length) return 'no public keys to install (see --ssh-pubkey)';
+    const current = (await readInVm(ctx, '/root/.ssh/authorized_keys')) ?? '';
+    return merged(current, ctx.opts.sshPublicKeys) === current;
+  },
+  async apply(ctx) {
+    if (!ctx.opts.sshPublicKeys.length) throw new StepError('no public keys to install', 'pass --ssh-pubkey FILE or put a key in ~/.ssh/*.pub');
+    const current = (await readInVm(ctx, '/root/.ssh/authorized_keys')) ?? '';
+    await inVm(ctx, ['sh', '-c', 'mkdir -p /root/.ssh && chmod 700 /root/.ssh'], { what: 'creating /root/.ssh', timeoutS: 30 });
+    await ctx.session.writeFile('/root/.ssh/authorized_keys', merged(current, ctx.opts.sshPublicKeys), { vm: ctx.vm, mode: '0600', signal: ctx.signal });
+  },
+};

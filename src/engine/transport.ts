@@ -1,0 +1,79 @@
+/** Running a command on a compute node, whatever carries it (ssh2 or a local child process). */
+export interface ExecOptions {
+  /** file contents and secrets travel here, never in argv */
+  stdin?: string | Buffer;
+  timeoutS: number;
+  signal?: AbortSignal;
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+}
+
+export interface ExecResult {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  timedOut: boolean;
+}
+
+export interface Transport {
+  /** what the operator calls this node: the compute node id */
+  readonly node: string;
+  exec(argv: readonly string[], opts: ExecOptions): Promise<ExecResult>;
+  close(): Promise<void>;
+  /** connections opened so far (bench: one per node per run) */
+  readonly connections: number;
+}
+
+/** The connection itself failed (dropped, refused, host key): not the command. */
+export class TransportError extends Error {
+  readonly hint: string | undefined;
+  constructor(message: string, hint?: string) {
+    super(message);
+    this.name = 'TransportError';
+    this.hint = hint;
+  }
+}
+
+export class AbortedError extends Error {
+  constructor(message = 'interrupted') {
+    super(message);
+    this.name = 'AbortedError';
+  }
+}
+
+/** Split a stream into lines, keeping the unfinished tail for the next chunk. */
+export function lineSplitter(emit: (line: string) => void): { push(chunk: string): void; end(): void } {
+  let rest = '';
+  return {
+    push(chunk) {
+      rest += chunk;
+      let i: number;
+      while ((i = rest.indexOf('\n')) >= 0) {
+        emit(rest.slice(0, i).replace(/\r$/, ''));
+        rest = rest.slice(i + 1);
+      }
+    },
+    end() {
+      if (rest) emit(rest);
+      rest = '';
+    },
+  };
+}
+
+/** At most `n` at once: OpenSSH refuses channels beyond MaxSessions (10 by default). */
+export class Semaphore {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly n: number) {}
+  async use<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.n) await new Promise<void>((r) => this.waiting.push(r));
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+}
