@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline/promises';
 import { ExitCode, UserError } from '../core/errors.js';
 import { registerCleanup, runCleanup } from '../engine/cleanup.js';
 import { lastLine, NodeSession } from '../engine/node-session.js';
-import { nodeHostsMarkers } from '../engine/steps/hostsfile.js';
+import { editNodeHosts, nodeHostsMarkers } from '../engine/steps/hostsfile.js';
 import { removeBlock } from '../engine/steps/context.js';
 import { writeFileAtomic } from '../pillar-writer/atomic-write.js';
 import { unifiedDiff } from '../pillar-writer/diff.js';
@@ -61,13 +61,8 @@ export async function run(input: CommandInput): Promise<number> {
       out.info(`destroyed container ${vm} on ${node}`);
     } else out.info(`no container ${vm} on ${node}`);
 
-    const hosts = (await session.readFile('/etc/hosts')) ?? '';
     const [start, end] = nodeHostsMarkers(vm);
-    const cleaned = removeBlock(hosts, start, end);
-    if (cleaned !== hosts) {
-      await session.writeFile('/etc/hosts', cleaned, { mode: '0644' });
-      out.info(`removed ${vm} from /etc/hosts on ${node}`);
-    }
+    if (await editNodeHosts({ session, signal: new AbortController().signal }, (text) => removeBlock(text, start, end))) out.info(`removed ${vm} from /etc/hosts on ${node}`);
   } finally {
     await runCleanup();
     unregister();

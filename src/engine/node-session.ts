@@ -91,6 +91,7 @@ export interface SessionOptions {
 /** One per compute node and run: its transport, its facts, and what steps need of it. */
 export class NodeSession {
   private factsP: Promise<NodeFacts> | undefined;
+  private readonly locks = new Map<string, Promise<unknown>>();
   /** commands a dry run would have executed, per VM (the plan) */
   readonly planned: Planned[] = [];
   constructor(
@@ -132,6 +133,17 @@ export class NodeSession {
       this.opts.onCommand?.({ node: this.node, argv, stdin: stdinNote, error: (err as Error).message, dryRun: false });
       throw err;
     }
+  }
+
+  /**
+   * Serialise read-modify-write of one node-level resource (its /etc/hosts): VMs of a node run
+   * in parallel and would otherwise overwrite each other's blocks.
+   */
+  async exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(key) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    this.locks.set(key, next.catch(() => undefined));
+    return next;
   }
 
   /** A command inside a container, on its node: no network needed. */

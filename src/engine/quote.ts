@@ -2,7 +2,7 @@
  * The one place a value becomes shell text. Commands are argv arrays everywhere else; they are
  * joined here, at the transport boundary, so quoting is decided once and property-tested once.
  */
-const SAFE = /^[A-Za-z0-9_\/.,:=+@%^-]+$/;
+const SAFE = /^[A-Za-z0-9_/.,:=+@%^-]+$/;
 
 export function shQuote(s: string): string {
   if (s.length > 0 && SAFE.test(s)) return s;

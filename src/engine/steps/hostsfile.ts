@@ -12,6 +12,17 @@ function wanted(ctx: StepContext, vmText: string, nodeText: string) {
   };
 }
 
+/** Read-modify-write of the node's /etc/hosts, one VM at a time per node. */
+export async function editNodeHosts(ctx: Pick<StepContext, 'session' | 'signal'>, edit: (text: string) => string): Promise<boolean> {
+  return ctx.session.exclusive('/etc/hosts', async () => {
+    const text = (await ctx.session.readFile('/etc/hosts')) ?? '';
+    const next = edit(text);
+    if (next === text) return false;
+    await ctx.session.writeFile('/etc/hosts', next, { mode: '0644', signal: ctx.signal });
+    return true;
+  });
+}
+
 /** A marked block in the VM's /etc/hosts and one in the compute node's: replaced, never duplicated. */
 export const hostsfile: Step = {
   name: 'hostsfile',
@@ -24,9 +35,8 @@ export const hostsfile: Step = {
   },
   async apply(ctx) {
     const vmText = (await readInVm(ctx, '/etc/hosts')) ?? '';
-    const nodeText = (await ctx.session.readFile('/etc/hosts')) ?? '';
-    const w = wanted(ctx, vmText, nodeText);
+    const w = wanted(ctx, vmText, '');
     if (w.vm !== vmText) await ctx.session.writeFile('/etc/hosts', w.vm, { vm: ctx.vm, mode: '0644', signal: ctx.signal });
-    if (w.node !== nodeText) await ctx.session.writeFile('/etc/hosts', w.node, { mode: '0644', signal: ctx.signal });
+    await editNodeHosts(ctx, (text) => wanted(ctx, '', text).node);
   },
 };

@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { FACTS_SCRIPT, NodeSession } from '../../src/engine/node-session.js';
+import { FakeNode } from '../helpers/fake-node.js';
+import { memoryLedger, runWith, states, vmsFrom } from '../helpers/run.js';
+
+const PILLAR = `makina-states.cloud.lxc.vms.cn1.example.net:
+  web.example.com: {profile_type: overlayfs}
+  db.example.com: {profile_type: dir}
+  bb.example.com: {profile_type: dir-scratch, image: busybox}
+`;
+const ALL_DONE = { preflight: 'done', spawn: 'done', hostsfile: 'done', sshkeys: 'done', grains: 'done', initial_setup: 'done', initial_highstate: 'done' };
+
+describe('a provisioning run against a (fake) compute node', () => {
+  it('runs the six steps, fails only the busybox VM at initial_setup, and a second run skips what is done', async () => {
+    const node = new FakeNode('cn1.example.net');
+    const vms = vmsFrom(PILLAR, 'dev');
+    const ledger = memoryLedger();
+    const first = await runWith(vms, { 'cn1.example.net': node }, { ledger });
+    const byName = Object.fromEntries(first.results.map((r) => [r.name, r]));
+    expect(states(byName['web.example.com']!)).toEqual(ALL_DONE);
+    expect(states(byName['db.example.com']!)).toEqual(ALL_DONE);
+    expect(states(byName['bb.example.com']!)).toEqual({ ...ALL_DONE, initial_setup: 'failed', initial_highstate: 'not-run' });
+    expect(byName['bb.example.com']!.steps.find((s) => s.name === 'initial_setup')!.error).toContain('chpasswd is not available');
+    const web = node.containers.get('web.example.com')!;
+    expect(web.state).toBe('RUNNING');
+    expect(web.files.get('/etc/makina-states/initial_highstate')).toBe('1\n');
+    expect(web.files.get('/var/log/boot-salt-stand-in.calls')).toBe('-C --from-salt-cloud --mastersalt-minion -b master\n--initial-highstate\n');
+    expect(node.files.get('/var/lib/lxc/web.example.com/config')).toContain(`lxc.net.0.ipv4.address = ${vms.find((v) => v.vm === 'web.example.com')!.values.ip}/16`);
+    expect(ledger.data['bb.example.com@cn1.example.net']).toMatchObject({ spawn: 'done', initial_setup: 'failed' });
+
+    const commands = node.log.length;
+    const second = await runWith(vms, { 'cn1.example.net': node }, { ledger });
+    for (const r of second.results.filter((x) => x.name !== 'bb.example.com')) {
+      expect(states(r)).toEqual({ ...Object.fromEntries(Object.keys(ALL_DONE).map((k) => [k, 'skipped'])), preflight: 'done' });
+      expect(r.steps.filter((s) => s.state === 'skipped').every((s) => s.reason === 'already done')).toBe(true);
+    }
+    const isRead = (a: string[]) => a.includes(FACTS_SCRIPT) || a.some((x) => x.startsWith('if [ -e "$1" ]; then cat') || x.includes('command -v chpasswd'));
+    const changes = node.log.slice(commands).filter((c) => !isRead(c.argv));
+    // Only the busybox VM's failing step touches anything again.
+    expect(changes.filter((c) => !c.argv.includes("bb.example.com")).map((c) => c.argv.join(" ").slice(0, 120))).toEqual([]);
+  });
+
+  it('records a dropped connection as a failed step, other VMs go on, and a re-run starts where it failed', async () => {
+    const node = new FakeNode('cn1.example.net');
+    const vms = vmsFrom(PILLAR, 'dev').filter((v) => v.vm !== 'bb.example.com');
+    node.failOn = { match: (a) => a[0] === 'lxc-start' && a.includes('web.example.com'), error: node.drop('the SSH connection to compute node cn1.example.net was lost') };
+    const ledger = memoryLedger();
+    const first = await runWith(vms, { 'cn1.example.net': node }, { ledger });
+    const web = first.results.find((r) => r.name === 'web.example.com')!;
+    expect(states(web)).toMatchObject({ preflight: 'done', spawn: 'failed', hostsfile: 'not-run' });
+    expect(web.steps[1]).toMatchObject({ error: 'the SSH connection to compute node cn1.example.net was lost', hint: 'run the same command again: finished steps are skipped' });
+    expect(first.results.find((r) => r.name === 'db.example.com')!.ok).toBe(true);
+    expect(ledger.data['web.example.com@cn1.example.net']).toEqual({ preflight: 'done', spawn: 'failed' });
+
+    const second = await runWith(vms, { 'cn1.example.net': node }, { ledger });
+    expect(states(second.results.find((r) => r.name === 'web.example.com')!)).toEqual(ALL_DONE);
+    expect(node.log.filter((c) => c.argv[0] === 'lxc-copy' && c.argv.includes('web.example.com'))).toHaveLength(1);
+  });
+
+  it('reports a stalled command that hit its timeout as a failure of that step', async () => {
+    const node = new FakeNode('cn1.example.net');
+    node.failOn = { match: (a) => a[a.indexOf('--') + 1]?.endsWith('boot-salt.sh') === true, error: { code: 124, signal: null, stdout: '', stderr: '', durationMs: 3600_000, timedOut: true } };
+    const [web] = (await runWith(vmsFrom(PILLAR, 'dev').filter((v) => v.vm === 'web.example.com'), { 'cn1.example.net': node })).results;
+    expect(web!.steps.find((s) => s.name === 'initial_setup')).toMatchObject({ state: 'failed', error: 'the salt bootstrap (boot-salt.sh) failed in web.example.com: timed out' });
+  });
+
+  it('fails the salt parts with a message naming --bootsalt-script, or skips them with --no-salt', async () => {
+    const vms = vmsFrom(PILLAR, 'dev').filter((v) => v.vm === 'web.example.com');
+    const without = await runWith(vms, { 'cn1.example.net': new FakeNode('cn1.example.net') }, { bootsaltScript: undefined });
+    expect(without.results[0]!.steps.find((s) => s.name === 'initial_setup')).toMatchObject({ state: 'failed', hint: expect.stringContaining('--bootsalt-script') });
+    const noSalt = await runWith(vms, { 'cn1.example.net': new FakeNode('cn1.example.net') }, { bootsaltScript: undefined, noSalt: true });
+    expect(noSalt.results[0]!.ok).toBe(true);
+    expect(noSalt.results[0]!.steps.find((s) => s.name === 'initial_highstate')).toMatchObject({ state: 'skipped', reason: 'skipped: --no-salt' });
+  });
+
+  it('refuses in preflight what would fail later: missing bridge, origin, volume group, running origin, taken IP', async () => {
+    const vms = vmsFrom(`makina-states.cloud.lxc.vms.cn:\n  a.example.com: {profile_type: lvm}\n  b.example.com: {profile_type: overlayfs, from_container: nope}\n  c.example.com: {profile_type: dir-scratch, bridge: br9}\n  d.example.com: {profile_type: dir-scratch, ip: 10.5.0.77}\n`);
+    const node = new FakeNode('cn');
+    node.containers.set('other', { state: 'RUNNING', files: new Map(), users: [], hasChpasswd: true });
+    node.files.set('/var/lib/lxc/other/config', 'lxc.net.0.ipv4.address = 10.5.0.77/16\n');
+    const { results } = await runWith(vms, { cn: node });
+    const err = (vm: string) => results.find((r) => r.name === vm)!.steps[0]!.error;
+    expect(err('a.example.com')).toBe('volume group lxc does not exist on cn');
+    expect(err('b.example.com')).toBe('origin container nope does not exist on cn');
+    expect(err('c.example.com')).toBe('bridge br9 does not exist on cn');
+    expect(err('d.example.com')).toBe('IP 10.5.0.77 is already used by container other on cn');
+    expect(node.log.some((c) => c.argv[0]?.startsWith('lxc-c'))).toBe(false);
+  });
+
+  it('marks the running step interrupted when the run is aborted', async () => {
+    const node = new FakeNode('cn1.example.net');
+    const abort = new AbortController();
+    const realExec = node.exec.bind(node);
+    node.exec = async (argv, o) => {
+      if (argv[0] === 'lxc-copy') abort.abort();
+      return realExec(argv, o);
+    };
+    const { results } = await runWith(vmsFrom(PILLAR, 'dev').filter((v) => v.vm === 'web.example.com'), { 'cn1.example.net': node }, { signal: abort.signal });
+    expect(states(results[0]!)).toMatchObject({ spawn: 'interrupted', hostsfile: 'not-run' });
+  });
+
+  it('--only and --from select steps; preflight always runs', async () => {
+    const vms = vmsFrom(PILLAR, 'dev').filter((v) => v.vm === 'web.example.com');
+    const only = await runWith(vms, { 'cn1.example.net': new FakeNode('cn1.example.net') }, { only: ['spawn', 'grains'] });
+    expect(only.results[0]!.steps.map((s) => s.name)).toEqual(['preflight', 'spawn', 'grains']);
+    const from = await runWith(vms, { 'cn1.example.net': new FakeNode('cn1.example.net') }, { from: 'initial_setup' });
+    expect(from.results[0]!.steps.map((s) => s.name)).toEqual(['preflight', 'initial_setup', 'initial_highstate']);
+  });
+});
+
+describe('plans (--dry-run): the exact commands of each profile type on both LXC generations', () => {
+  const types = {
+    lvm: { 1: 'lxc-clone -o makina-states-precise -n v.example.com -B lvm -v lxc -L 10g', 2: 'lxc-copy -n makina-states-precise -N v.example.com -B lvm -L 10g' },
+    'lvm-scratch': { 1: 'lxc-create -n v.example.com -t ubuntu -B lvm --vgname lxc --fssize 10g', 2: 'lxc-create -n v.example.com -t ubuntu -B lvm --vgname lxc --fssize 10g' },
+    dir: { 1: 'lxc-clone -o makina-states-precise -n v.example.com -B dir', 2: 'lxc-copy -n makina-states-precise -N v.example.com -B dir' },
+    'dir-scratch': { 1: 'lxc-create -n v.example.com -t ubuntu -B dir', 2: 'lxc-create -n v.example.com -t ubuntu -B dir' },
+    overlayfs: { 1: 'lxc-clone -o makina-states-precise -n v.example.com -B overlayfs -s', 2: 'lxc-copy -n makina-states-precise -N v.example.com -B overlayfs -s' },
+    'overlayfs-scratch': { 1: 'lxc-create -n v.example.com -t ubuntu -B overlayfs', 2: 'lxc-create -n v.example.com -t ubuntu -B overlayfs' },
+  } as const;
+  for (const [type, byGen] of Object.entries(types)) {
+    for (const gen of [1, 2] as const) {
+      it(`${type} on LXC ${gen === 1 ? '1.0.8' : '5.0.2'}`, async () => {
+        const node = new FakeNode('cn', { version: gen === 1 ? '1.0.8' : '5.0.2', vgs: ['lxc'] });
+        const vms = vmsFrom(`makina-states.cloud.lxc.vms.cn:\n  v.example.com: {profile_type: ${type}}\n`);
+        const { events, results } = await runWith(vms, { cn: node }, { dryRun: true });
+        expect(results[0]!.ok).toBe(true);
+        const planned = events.filter((e) => e.type === 'command' && e.dryRun).map((e) => (e as { argv: string[] }).argv);
+        expect(planned[0]!.join(' ')).toBe(byGen[gen]);
+        const cfgWrite = planned.find((a) => a.includes('/var/lib/lxc/v.example.com/config'));
+        expect(cfgWrite).toBeDefined();
+        expect(planned.map((a) => a[0])).toEqual(expect.arrayContaining(['lxc-start', 'lxc-wait', 'lxc-attach']));
+        // A dry run changes nothing: the node saw reads only.
+        expect(node.log.every((c) => c.argv[0] === 'sh' || c.argv[0] === 'lxc-attach')).toBe(true);
+        expect(node.containers.has('v.example.com')).toBe(false);
+      });
+    }
+  }
+  it('writes the right config dialect for each generation', async () => {
+    for (const [version, key] of [['1.0.8', 'lxc.network.ipv4 = '], ['5.0.2', 'lxc.net.0.ipv4.address = ']] as const) {
+      const node = new FakeNode('cn', { version });
+      await runWith(vmsFrom(`makina-states.cloud.lxc.vms.cn:\n  v.example.com: {profile_type: dir, ip: 10.5.3.4}\n`), { cn: node }, { only: ['spawn'] });
+      expect(node.files.get('/var/lib/lxc/v.example.com/config')).toContain(`${key}10.5.3.4/16`);
+    }
+  });
+  it('attaches inside containers with a clean environment', () => {
+    expect(NodeSession.attach('v', ['id'])).toEqual(['lxc-attach', '-n', 'v', '--clear-env', '--set-var', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', '--', 'id']);
+  });
+});
