@@ -1,0 +1,131 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, connect } from 'node:net';
+import { join } from 'node:path';
+
+/**
+ * The real test peers (testbed.md): an OpenSSH sshd on 127.0.0.1 logging in a uid-0 test user with
+ * a clean /bin/sh, real LXC containers on a bridge this test creates, and a Debian origin container.
+ */
+export const BRIDGE = 'lxcwbr0';
+export const NET = { network: '10.77.0.0', gateway: '10.77.0.1', prefix: 16 };
+export const ORIGIN = 'lxcw-e2e-origin';
+const USER = 'lxcwe2e';
+
+const sh = (cmd: string, args: string[], opts: { timeout?: number } = {}) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: opts.timeout ?? 120_000 });
+const ok = (cmd: string, args: string[]) => {
+  try {
+    sh(cmd, args);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Why the end-to-end suite cannot run here, or undefined. */
+export function e2eMissing(): string | undefined {
+  if (process.getuid?.() !== 0) return 'not root (LXC and sshd need root)';
+  for (const bin of ['/usr/sbin/sshd', '/usr/bin/lxc-create', '/usr/sbin/debootstrap', '/usr/bin/ssh-keygen']) if (!existsSync(bin)) return `${bin} is missing (bash .ci/run installs it)`;
+  for (const t of ['debian', 'busybox']) if (!existsSync(`/usr/share/lxc/templates/lxc-${t}`)) return `the LXC ${t} template is missing (package lxc-templates)`;
+  if (!ok('ip', ['link', 'show'])) return 'ip (iproute2) does not work';
+  return undefined;
+}
+
+export function ensureBridge(): void {
+  if (!ok('ip', ['link', 'show', BRIDGE])) {
+    sh('ip', ['link', 'add', BRIDGE, 'type', 'bridge']);
+    sh('ip', ['addr', 'add', `${NET.gateway}/${NET.prefix}`, 'dev', BRIDGE]);
+  }
+  sh('ip', ['link', 'set', BRIDGE, 'up']);
+}
+
+export function removeBridge(): void {
+  ok('ip', ['link', 'del', BRIDGE]);
+}
+
+/** The Debian origin: made once (about 90 s, debootstrap from Debian's mirror) and reused. */
+export function ensureOrigin(): void {
+  const info = ok('lxc-info', ['-n', ORIGIN]) ? sh('lxc-info', ['-s', '-H', '-n', ORIGIN]).trim() : '';
+  if (info && existsSync(`/var/lib/lxc/${ORIGIN}/rootfs/usr/sbin/chpasswd`)) {
+    if (info !== 'STOPPED') sh('lxc-stop', ['-n', ORIGIN, '-k']);
+    return;
+  }
+  if (info) ok('lxc-destroy', ['-f', '-n', ORIGIN]);
+  sh('lxc-create', ['-n', ORIGIN, '-t', 'debian', '--', '-r', 'bookworm'], { timeout: 900_000 });
+}
+
+export function lxc(vm: string, ...argv: string[]): string {
+  return sh('lxc-attach', ['-n', vm, '--clear-env', '--', ...argv]);
+}
+
+export function containerNames(): string[] {
+  return sh('lxc-ls', ['-1']).split(/\s+/).filter(Boolean);
+}
+
+export function destroyContainer(name: string): void {
+  ok('lxc-stop', ['-n', name, '-k']);
+  ok('lxc-destroy', ['-n', name]);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const up = await new Promise<boolean>((r) => {
+      const c = connect(port, '127.0.0.1', () => (c.end(), r(true)));
+      c.on('error', () => r(false));
+    });
+    if (up) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`sshd did not listen on ${port}`);
+}
+
+export interface Sshd {
+  port: number;
+  sshConfig: string;
+  clientPub: string;
+  stop(): void;
+}
+
+/** sshd on 127.0.0.1 with its own host key, and an ssh config for lxc-wizard naming node `alias`. */
+export async function startSshd(dir: string, alias: string): Promise<Sshd> {
+  await mkdir(join(dir, 'home'), { recursive: true });
+  sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'hostkey')]);
+  sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'client')]);
+  await writeFile(join(dir, 'authorized_keys'), await readFile(join(dir, 'client.pub'), 'utf8'), { mode: 0o644 });
+  if (!ok('id', [USER])) sh('useradd', ['-o', '-u', '0', '-g', '0', '-M', '-d', join(dir, 'home'), '-s', '/bin/sh', USER]);
+  else sh('usermod', ['-d', join(dir, 'home'), '-s', '/bin/sh', USER]);
+  sh('usermod', ['-p', '*', USER]);
+  const port = await freePort();
+  const cfg = join(dir, 'sshd_config');
+  await writeFile(
+    cfg,
+    [`Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${join(dir, 'hostkey')}`, `PidFile ${join(dir, 'sshd.pid')}`, `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`, 'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no', 'StrictModes no', 'PermitRootLogin prohibit-password', 'MaxSessions 20', `AllowUsers ${USER}`].join('\n') + '\n',
+  );
+  await mkdir('/run/sshd', { recursive: true });
+  sh('/usr/sbin/sshd', ['-t', '-f', cfg]);
+  const proc: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', cfg], { stdio: 'ignore' });
+  await waitForPort(port);
+  const hostPub = (await readFile(join(dir, 'hostkey.pub'), 'utf8')).split(' ');
+  await writeFile(join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${hostPub[0]} ${hostPub[1]}\n`);
+  const sshConfig = join(dir, 'ssh_config');
+  await writeFile(sshConfig, `Host ${alias}\n  HostName 127.0.0.1\n  Port ${port}\n  User ${USER}\n  IdentityFile ${join(dir, 'client')}\n  UserKnownHostsFile ${join(dir, 'known_hosts')}\n`);
+  return {
+    port,
+    sshConfig,
+    clientPub: join(dir, 'client.pub'),
+    stop: () => {
+      proc.kill('SIGTERM');
+    },
+  };
+}
