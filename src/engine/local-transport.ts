@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { withRemoteTimeout } from './quote.js';
 import { AbortedError, lineSplitter, type ExecOptions, type ExecResult, type Transport } from './transport.js';
 
-/** The compute node `localhost`: child processes, no shell, the same `timeout` wrapper. */
+/** The compute node `localhost`: child processes, no shell. */
 export class LocalTransport implements Transport {
   readonly connections = 0;
   constructor(readonly node = 'localhost') {}
@@ -12,8 +11,16 @@ export class LocalTransport implements Transport {
     return new Promise((resolve, reject) => {
       if (opts.signal?.aborted) return reject(new AbortedError());
       const started = performance.now();
-      const [cmd, ...args] = withRemoteTimeout(argv, opts.timeoutS);
+      // Locally the deadline is ours to enforce: TERM, then KILL 5 s later (what `timeout
+      // --kill-after=5` does on remote nodes), without one more process per command.
+      const [cmd, ...args] = argv;
       const child = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+      let timedOut = false;
+      const deadline = setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      }, opts.timeoutS * 1000);
       let stdout = '';
       let stderr = '';
       const out = lineSplitter((l) => opts.onLine?.(l, 'stdout'));
@@ -24,11 +31,12 @@ export class LocalTransport implements Transport {
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       child.on('error', (e) => reject(e));
       child.on('close', (code, signal) => {
+        clearTimeout(deadline);
         opts.signal?.removeEventListener('abort', onAbort);
         out.end();
         err.end();
         if (opts.signal?.aborted) return reject(new AbortedError());
-        resolve({ code, signal, stdout, stderr, durationMs: performance.now() - started, timedOut: code === 124 || code === 137 });
+        resolve({ code: timedOut ? 124 : code, signal, stdout, stderr, durationMs: performance.now() - started, timedOut });
       });
       child.stdin.on('error', () => undefined); // a command that does not read stdin closes it early
       child.stdin.end(opts.stdin ?? '');

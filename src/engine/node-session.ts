@@ -92,6 +92,11 @@ export interface SessionOptions {
 export class NodeSession {
   private factsP: Promise<NodeFacts> | undefined;
   private readonly locks = new Map<string, Promise<unknown>>();
+  /**
+   * Files inside containers, as last read or written by this run: within a run nothing else edits
+   * a VM's files, so a check after our own write needs no second round trip.
+   */
+  private readonly vmFiles = new Map<string, string | undefined>();
   /** commands a dry run would have executed, per VM (the plan) */
   readonly planned: Planned[] = [];
   constructor(
@@ -103,9 +108,21 @@ export class NodeSession {
     return this.transport.node;
   }
 
+  /** Probed once per node per run; the run keeps it current as it creates and starts containers. */
   facts(refresh = false): Promise<NodeFacts> {
     if (refresh || !this.factsP) this.factsP = this.query(['sh', '-c', FACTS_SCRIPT], { timeoutS: 60 }).then((r) => parseFacts(r.stdout));
     return this.factsP;
+  }
+
+  /** Record what this run did to a container (created, started, destroyed) in the facts. */
+  async noteContainer(vm: string, patch: Partial<ContainerFacts> | 'gone'): Promise<void> {
+    const f = await this.facts();
+    if (patch === 'gone') {
+      f.containers.delete(vm);
+      for (const k of [...this.vmFiles.keys()]) if (k.startsWith(`${vm}\0`)) this.vmFiles.delete(k);
+      return;
+    }
+    f.containers.set(vm, { name: vm, state: 'STOPPED', ...f.containers.get(vm), ...patch });
   }
 
   /** Read-only: runs in dry runs too, so a plan is made from the node's real state. */
@@ -153,19 +170,45 @@ export class NodeSession {
 
   /** The file's content, or undefined when it does not exist. */
   async readFile(path: string, vm?: string): Promise<string | undefined> {
+    const key = vm ? `${vm}\0${path}` : undefined;
+    if (key && this.vmFiles.has(key)) return this.vmFiles.get(key);
     const argv = ['sh', '-c', 'if [ -e "$1" ]; then cat -- "$1"; else exit 3; fi', 'sh', path];
     const r = await this.query(vm ? NodeSession.attach(vm, argv) : argv, { timeoutS: 60 });
-    if (r.code === 3) return undefined;
-    if (r.code !== 0) throw new Error(`cannot read ${path}${vm ? ` in ${vm}` : ''} on ${this.node}: ${lastLine(r)}`);
-    return r.stdout;
+    if (r.code !== 0 && r.code !== 3) throw new Error(`cannot read ${path}${vm ? ` in ${vm}` : ''} on ${this.node}: ${lastLine(r)}`);
+    const content = r.code === 3 ? undefined : r.stdout;
+    if (key) this.vmFiles.set(key, content);
+    return content;
+  }
+
+  /**
+   * Read several files inside a container in one round trip (lxc-attach costs a process and its
+   * setns each time); the answers fill the cache that readFile serves.
+   */
+  async prefetch(vm: string, paths: readonly string[]): Promise<void> {
+    const want = paths.filter((p) => !this.vmFiles.has(`${vm}\0${p}`));
+    if (!want.length) return;
+    const script = 'for p in "$@"; do if [ -f "$p" ]; then printf "%s\\001\\001" "$p"; cat -- "$p"; printf "\\002\\002"; fi; done';
+    const r = await this.query(NodeSession.attach(vm, ['sh', '-c', script, 'sh', ...want]), { timeoutS: 60 });
+    if (r.code !== 0) throw new Error(`cannot read files in ${vm} on ${this.node}: ${lastLine(r)}`);
+    for (const p of want) this.vmFiles.set(`${vm}\0${p}`, undefined);
+    for (const chunk of r.stdout.split('\u0002\u0002')) {
+      const i = chunk.indexOf('\u0001\u0001');
+      if (i > 0) this.vmFiles.set(`${vm}\0${chunk.slice(0, i)}`, chunk.slice(i + 2));
+    }
+  }
+
+  /** What a combined command wrote inside a container, for the cache. */
+  noteFile(vm: string, path: string, content: string | undefined): void {
+    if (!this.opts.dryRun) this.vmFiles.set(`${vm}\0${path}`, content);
   }
 
   /** Write through a temp file and rename, content on stdin (never in argv). */
-  async writeFile(path: string, content: string, o: { vm?: string; mode?: string; secret?: boolean; signal?: AbortSignal } = {}): Promise<void> {
-    const script = 'set -e; umask 077; d=$(dirname -- "$1"); mkdir -p -- "$d"; t="$1.lxcw-tmp.$$"; cat > "$t"; chmod "$2" "$t"; mv -f -- "$t" "$1" 2>/dev/null || { cat -- "$t" > "$1"; rm -f -- "$t"; }';
-    const argv = ['sh', '-c', script, 'sh', path, o.mode ?? '0644'];
+  async writeFile(path: string, content: string, o: { vm?: string; mode?: string; dirMode?: string; secret?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+    const script = 'set -e; umask 077; d=$(dirname -- "$1"); mkdir -p -- "$d"; [ -z "$3" ] || chmod "$3" "$d"; t="$1.lxcw-tmp.$$"; cat > "$t"; chmod "$2" "$t"; mv -f -- "$t" "$1" 2>/dev/null || { cat -- "$t" > "$1"; rm -f -- "$t"; }';
+    const argv = ['sh', '-c', script, 'sh', path, o.mode ?? '0644', o.dirMode ?? ''];
     const r = await this.change(o.vm ? NodeSession.attach(o.vm, argv) : argv, { stdin: content, stdinNote: o.secret ? 'secret content' : `${Buffer.byteLength(content)} bytes for ${path}`, timeoutS: 60, signal: o.signal });
     if (r.code !== 0) throw new Error(`cannot write ${path}${o.vm ? ` in ${o.vm}` : ''} on ${this.node}: ${lastLine(r)}`);
+    if (o.vm && !this.opts.dryRun) this.vmFiles.set(`${o.vm}\0${path}`, content);
   }
 
   describe(p: Planned): string {

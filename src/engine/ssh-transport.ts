@@ -127,9 +127,15 @@ export class SshTransport implements Transport {
       let channel: ClientChannel | undefined;
       let done = false;
       const out = lineSplitter((l) => opts.onLine?.(l, 'stdout'));
+      let killPending = false;
+      const kill = () => {
+        if (pid && this.client) this.client.exec(`kill -TERM ${pid} 2>/dev/null`, (e, ch) => (e ? undefined : ch.on('close', () => undefined).resume()));
+        channel?.close();
+      };
       const err = lineSplitter((l) => {
         if (pid === undefined && l.startsWith(PID_MARK)) {
           pid = l.slice(PID_MARK.length).trim();
+          if (killPending) kill();
           return;
         }
         stderr += l + '\n';
@@ -146,8 +152,13 @@ export class SshTransport implements Transport {
       };
       const onLost = (e: Error) => finish(e);
       const onAbort = () => {
-        if (pid && this.client) this.client.exec(`kill -TERM ${pid} 2>/dev/null`, (e, ch) => (e ? undefined : ch.on('close', () => undefined).resume()));
-        channel?.close();
+        // Before the PID line arrives there is nothing to kill yet: wait for it (briefly), so a
+        // command aborted early does not go on running on the node.
+        if (pid) kill();
+        else {
+          killPending = true;
+          setTimeout(() => channel?.close(), 5000).unref();
+        }
         finish(new AbortedError());
       };
       // The remote `timeout` ends the command; this only guards against a silent peer.

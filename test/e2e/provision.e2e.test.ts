@@ -1,8 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBin } from '../helpers/cli.js';
+import { BIN, runBin } from '../helpers/cli.js';
 import { scratch } from '../helpers/pillar.js';
 import { BRIDGE, containerNames, destroyContainer, e2eMissing, ensureBridge, ensureOrigin, lxc, NET, ORIGIN, removeBridge, startSshd, type Sshd } from '../helpers/testbed.js';
 
@@ -113,6 +114,32 @@ describe.skipIf(missing !== undefined)('provisioning real LXC containers over re
     const bb = doc.vms.find((x: { name: string }) => x.name === 'bb.e2e.test');
     expect(bb.steps.slice(1, 5).every((x: { state: string }) => x.state === 'skipped')).toBe(true);
     expect(bb.steps[5].state).toBe('failed');
+  }, 300_000);
+
+  it('Ctrl-C cancels the running command on the node, records the step interrupted and exits 130', async () => {
+    const slow = await s.file('slow-stand-in.sh', '#!/bin/sh\n# STAND-IN for boot-salt.sh that hangs\nexec sleep 600\n');
+    await writeFile(pillar, (await readFile(pillar, 'utf8')) + '  slow.e2e.test:\n    profile_type: overlayfs\n');
+    const argv = [BIN, ...args.map((a) => (a === STAND_IN ? slow : a)), '--vm', 'slow.e2e.test'];
+    const child = spawn(process.execPath, argv, { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    const started = new Promise<void>((resolve) => child.stderr.on('data', (d) => ((stderr += d), stderr.includes('boot-salt.sh -C') && resolve())));
+    await started;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(lxc('slow.e2e.test', 'ps', 'ax')).toContain('sleep 600');
+    const t0 = Date.now();
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    expect(code).toBe(130);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(lxc('slow.e2e.test', 'ps', 'ax')).not.toContain('sleep 600');
+    const doc = JSON.parse(stdout);
+    expect(doc.vms[0].steps.find((x: { name: string }) => x.name === 'initial_setup')).toMatchObject({ state: 'interrupted' });
+    const ledger = JSON.parse(await readFile(join(s.dir, 'cloud-controller/lxc-wizard/ledger', `${NODE}.json`), 'utf8'));
+    expect(ledger.vms['slow.e2e.test'].initial_setup.state).toBe('interrupted');
+    VMS.push('slow.e2e.test');
   }, 300_000);
 
   it('destroy leaves nothing behind', async () => {

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SshTransport } from '../../src/engine/ssh-transport.js';
 import type { SshTarget } from '../../src/engine/ssh-options.js';
 import { AbortedError, TransportError } from '../../src/engine/transport.js';
@@ -68,11 +68,10 @@ describe('the ssh2 transport against an in-process SSH server', () => {
     server.fault.stallOn = () => true;
     const abort = new AbortController();
     const p = t.exec(['sleep', '3600'], { timeoutS: 30, signal: abort.signal });
-    await new Promise((r) => setTimeout(r, 300));
+    await vi.waitFor(() => expect(server.received.some((c) => c.includes('sleep 3600'))).toBe(true));
     abort.abort();
     await expect(p).rejects.toBeInstanceOf(AbortedError);
-    await new Promise((r) => setTimeout(r, 200));
-    expect(server.received).toContain('kill -TERM 4242 2>/dev/null');
+    await vi.waitFor(() => expect(server.received).toContain('kill -TERM 4242 2>/dev/null'));
     await t.close();
   });
 
@@ -107,7 +106,7 @@ describe('the ssh2 transport against an in-process SSH server', () => {
   it('keeps the ledger right through a dropped connection, and a re-run over SSH finishes the job', async () => {
     const vms = vmsFrom(`makina-states.cloud.lxc.vms.cn1.example.net:\n  web.example.com: {profile_type: overlayfs}\n`, 'dev');
     const ledger = memoryLedger();
-    server.fault.dropOn = (a) => a[0] === 'lxc-attach' && a.includes('chpasswd');
+    server.fault.dropOn = (a) => a[0] === 'lxc-attach' && a.some((x) => x.startsWith('command -v chpasswd'));
     const first = await runWith(vms, { 'cn1.example.net': new SshTransport(target) }, { ledger });
     expect(states(first.results[0]!)).toMatchObject({ spawn: 'done', grains: 'done', initial_setup: 'failed', initial_highstate: 'not-run' });
     expect(first.results[0]!.steps.find((x) => x.name === 'initial_setup')!.error).toBe('the SSH connection to compute node cn1.example.net was lost');

@@ -7,6 +7,7 @@ interface FakeContainer {
   files: Map<string, string>;
   users: string[];
   hasChpasswd: boolean;
+  passwords?: string[];
 }
 
 /**
@@ -111,6 +112,8 @@ export class FakeNode implements Transport {
         return this.ok();
       case 'cp':
         return this.ok();
+      case 'lxc-info':
+        return this.ok((this.containers.get(name)?.state ?? '') + '\n', this.containers.has(name) ? 0 : 1);
       default:
         return this.ok('', 127);
     }
@@ -119,8 +122,27 @@ export class FakeNode implements Transport {
   private inside(c: FakeContainer, a: string[], stdin: string | undefined): ExecResult {
     const f = this.fileOps(c.files, a, stdin);
     if (f) return f;
-    if (a[0] === 'sh' && a[2]?.includes('command -v chpasswd')) return c.hasChpasswd ? this.ok(c.users.join('\n') + '\n') : this.ok('', 127);
-    if (a[0] === 'chpasswd') return this.ok();
+    if (a[0] === 'sh' && a[2]?.startsWith('for p in "$@"; do if [ -f "$p" ]')) {
+      return this.ok(a.slice(4).filter((p) => c.files.has(p)).map((p) => `${p}\u0001\u0001${c.files.get(p)}\u0002\u0002`).join(''));
+    }
+    if (a[0] === 'sh' && a[2]?.startsWith('command -v chpasswd')) {
+      if (!c.hasChpasswd) return this.ok('', 127);
+      c.files.set(a[4]!, '');
+      c.passwords = (stdin ?? '').split('\n').filter((l) => c.users.includes(l.split(':')[0]!));
+      return this.ok();
+    }
+    if (a[0] === 'sh' && a[2]?.includes('/tmp/.saltcloud/minion')) {
+      const [script, minion, marker, content, ...args] = a.slice(4);
+      c.files.set(script!, stdin ?? '');
+      c.files.set('/tmp/.saltcloud/minion', minion!);
+      c.files.set('/var/log/boot-salt-stand-in.calls', (c.files.get('/var/log/boot-salt-stand-in.calls') ?? '') + args.join(' ') + '\n');
+      c.files.set(marker!, content!);
+      return this.ok();
+    }
+    if (a[0] === 'sh' && a[2]?.includes('basic.target')) {
+      c.files.set('/etc/resolv.conf', stdin ?? '');
+      return this.ok();
+    }
     if (a[0] === 'touch') {
       c.files.set(a[1]!, '');
       return this.ok();

@@ -12,6 +12,7 @@ export const BRIDGE = 'lxcwbr0';
 export const NET = { network: '10.77.0.0', gateway: '10.77.0.1', prefix: 16 };
 export const ORIGIN = 'lxcw-e2e-origin';
 const USER = 'lxcwe2e';
+const USER_HOME = '/var/lib/lxcw-e2e-home';
 
 const sh = (cmd: string, args: string[], opts: { timeout?: number } = {}) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: opts.timeout ?? 120_000 });
 const ok = (cmd: string, args: string[]) => {
@@ -99,13 +100,15 @@ export interface Sshd {
 
 /** sshd on 127.0.0.1 with its own host key, and an ssh config for lxc-wizard naming node `alias`. */
 export async function startSshd(dir: string, alias: string): Promise<Sshd> {
-  await mkdir(join(dir, 'home'), { recursive: true });
+  // A fixed home: usermod refuses to touch a uid-0 alias while root runs anything at all.
+  await mkdir(USER_HOME, { recursive: true });
   sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'hostkey')]);
   sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'client')]);
   await writeFile(join(dir, 'authorized_keys'), await readFile(join(dir, 'client.pub'), 'utf8'), { mode: 0o644 });
-  if (!ok('id', [USER])) sh('useradd', ['-o', '-u', '0', '-g', '0', '-M', '-d', join(dir, 'home'), '-s', '/bin/sh', USER]);
-  else sh('usermod', ['-d', join(dir, 'home'), '-s', '/bin/sh', USER]);
-  sh('usermod', ['-p', '*', USER]);
+  if (!ok('id', [USER])) {
+    sh('useradd', ['-o', '-u', '0', '-g', '0', '-M', '-d', USER_HOME, '-s', '/bin/sh', USER]);
+    sh('usermod', ['-p', '*', USER]); // not locked, so sshd lets the key in
+  }
   const port = await freePort();
   const cfg = join(dir, 'sshd_config');
   await writeFile(

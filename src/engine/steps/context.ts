@@ -84,9 +84,24 @@ export async function inVm(ctx: StepContext, argv: string[], o: { stdin?: string
   return r;
 }
 
+/** Every file a step checks inside a VM: fetched together on the first read. */
+export const VM_FILES = [
+  '/etc/hosts',
+  '/etc/resolv.conf',
+  '/root/.ssh/authorized_keys',
+  '/etc/mastersalt/makina-states/cloud.yaml',
+  '/etc/mastersalt/makina-states/nodetypes.yaml',
+  '/etc/salt/makina-states/cloud.yaml',
+  '/etc/salt/makina-states/nodetypes.yaml',
+  '/.initialspasses',
+  '/etc/makina-states/lxc-wizard-bootsalt',
+  '/etc/makina-states/initial_highstate',
+] as const;
+
 /** Read a file in the VM; in a dry run of a VM that does not exist yet, every file is absent. */
 export async function readInVm(ctx: StepContext, path: string): Promise<string | undefined> {
   if (ctx.opts.dryRun && !(await ctx.session.facts()).containers.has(ctx.vm)) return undefined;
+  await ctx.session.prefetch(ctx.vm, [...VM_FILES, path]);
   return ctx.session.readFile(path, ctx.vm);
 }
 

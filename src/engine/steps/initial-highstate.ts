@@ -1,5 +1,5 @@
-import { inVm, readInVm, type Step } from './context.js';
-import { REMOTE_SCRIPT, uploadBootstrap } from './salt.js';
+import { readInVm, type Step } from './context.js';
+import { runBootstrap } from './salt.js';
 
 export const HIGHSTATE_MARKER = '/etc/makina-states/initial_highstate';
 
@@ -12,9 +12,8 @@ export const initialHighstate: Step = {
     return (await readInVm(ctx, HIGHSTATE_MARKER))?.trim() === '1';
   },
   async apply(ctx) {
-    if ((await readInVm(ctx, REMOTE_SCRIPT)) === undefined || ctx.opts.dryRun) await uploadBootstrap(ctx);
     ctx.progress('boot-salt.sh --initial-highstate');
-    await inVm(ctx, [REMOTE_SCRIPT, '--initial-highstate'], { what: 'the initial highstate (boot-salt.sh --initial-highstate)', timeoutS: 5 * 3600, hint: 'the log file has the highstate output' });
-    await ctx.session.writeFile(HIGHSTATE_MARKER, '1\n', { vm: ctx.vm, mode: '0644', signal: ctx.signal });
+    // The script is uploaded again: /tmp may have been emptied by a reboot since initial_setup.
+    await runBootstrap(ctx, ['--initial-highstate'], { path: HIGHSTATE_MARKER, content: '1\n' }, 'the initial highstate (boot-salt.sh --initial-highstate)', 5 * 3600);
   },
 };

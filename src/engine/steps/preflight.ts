@@ -9,7 +9,7 @@ export const preflight: Step = {
   },
   async apply(ctx) {
     const { v, node, vm, type } = ctx;
-    const f = await ctx.session.facts(true);
+    const f = await ctx.session.facts();
     if (!f.lxcVersion) throw new StepError(`LXC is not installed on ${node} (lxc-create --version failed)`, 'install the lxc package on the compute node');
     ctx.progress(`LXC ${f.lxcVersion} (generation ${f.generation}), ${f.containers.size} containers`);
     if (!f.bridges.includes(v.bridge)) {

@@ -1,6 +1,6 @@
 import { cloneCommand, createCommand, readNetwork, rewriteConfig } from '../lxc-dialect.js';
 import { lastLine } from '../node-session.js';
-import { StepError, type Step, type StepContext } from './context.js';
+import { inVm, readInVm, StepError, type Step, type StepContext } from './context.js';
 
 function wantedNetwork(ctx: StepContext) {
   const { v } = ctx;
@@ -11,6 +11,24 @@ async function configPath(ctx: StepContext): Promise<string> {
   return `${(await ctx.session.facts()).lxcPath}/${ctx.vm}/config`;
 }
 
+/**
+ * A systemd container is still booting when lxc-wait says RUNNING: systemd-tmpfiles then empties
+ * /tmp under our feet. basic.target means sysinit (mounts, tmpfiles) is over; not waiting for the
+ * full boot, which in images with a DHCP interface and no DHCP server takes a minute.
+ */
+export const SETTLE = `if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; then
+  i=0
+  until [ "$(systemctl is-active basic.target 2>/dev/null)" = active ]; do
+    i=$((i+1))
+    if [ $i -gt 2400 ]; then echo "basic.target not reached after 120 s: $(systemctl is-system-running 2>&1)" >&2; exit 1; fi
+    sleep 0.05
+  done
+fi
+# then the DNS servers, from stdin, replacing the file (or the symlink) atomically
+umask 022
+cat > /etc/resolv.conf.lxcw-tmp
+mv -f /etc/resolv.conf.lxcw-tmp /etc/resolv.conf 2>/dev/null || { cat /etc/resolv.conf.lxcw-tmp > /etc/resolv.conf; rm -f /etc/resolv.conf.lxcw-tmp; }`;
+
 const resolvConf = (dns: string[]) => dns.map((d) => `nameserver ${d}`).join('\n') + '\n';
 
 /** Create or clone the container as its profile type says, configure its network, start it. */
@@ -18,17 +36,17 @@ export const spawn: Step = {
   name: 'spawn',
   title: 'spawn',
   async check(ctx) {
-    const f = await ctx.session.facts(true);
+    const f = await ctx.session.facts();
     const c = f.containers.get(ctx.vm);
     if (!c || c.state !== 'RUNNING') return false;
     const config = await ctx.session.readFile(await configPath(ctx));
     if (!config || rewriteConfig(config, f.generation, wantedNetwork(ctx)) !== config) return false;
-    const dns = await ctx.session.readFile('/etc/resolv.conf', ctx.vm).catch(() => undefined);
+    const dns = await readInVm(ctx, '/etc/resolv.conf').catch(() => undefined);
     return dns === resolvConf(ctx.v.dnsservers);
   },
   async apply(ctx) {
     const { v, vm, type, session } = ctx;
-    const f = await session.facts(true);
+    const f = await session.facts();
     if (!f.containers.has(vm)) {
       const argv =
         type.install === 'clone'
@@ -37,6 +55,7 @@ export const spawn: Step = {
       ctx.progress(`${argv[0]} ${vm}`);
       const r = await session.change(argv, { timeoutS: 3600, signal: ctx.signal, onLine: (l) => ctx.progress(l) });
       if (r.code !== 0) throw new StepError(`${argv[0]} failed for ${vm}: ${lastLine(r)}`, `run it by hand on ${ctx.node} to see the whole output: ${argv.join(' ')}`);
+      if (!ctx.opts.dryRun) await session.noteContainer(vm, { state: 'STOPPED' });
     }
     const path = await configPath(ctx);
     const before = (await session.readFile(path)) ?? '';
@@ -48,21 +67,27 @@ export const spawn: Step = {
       await session.writeFile(path, after, { mode: '0640', signal: ctx.signal });
       ctx.progress(`configured ${readNetwork(after, f.generation).ip} on ${v.bridge}`);
     }
-    const state = (await session.facts(true)).containers.get(vm)?.state;
+    const state = (await session.facts()).containers.get(vm)?.state;
     if (state === 'RUNNING' && changed) {
       const stop = await session.change(['lxc-stop', '-n', vm], { timeoutS: 120, signal: ctx.signal });
       if (stop.code !== 0) throw new StepError(`lxc-stop failed for ${vm}: ${lastLine(stop)}`);
+      await session.noteContainer(vm, { state: 'STOPPED' });
     }
     if (state !== 'RUNNING' || changed) {
       const start = await session.change(['lxc-start', '-n', vm, '-d'], { timeoutS: 120, signal: ctx.signal });
       if (start.code !== 0) throw new StepError(`lxc-start failed for ${vm}: ${lastLine(start)}`, `lxc-start -n ${vm} -F on ${ctx.node} shows why`);
       const wait = await session.change(['lxc-wait', '-n', vm, '-s', 'RUNNING', '-t', '60'], { timeoutS: 90, signal: ctx.signal });
       if (wait.code !== 0) throw new StepError(`${vm} did not reach RUNNING within 60 s`, `lxc-info -n ${vm} on ${ctx.node}`);
+      if (!ctx.opts.dryRun) await session.noteContainer(vm, { state: 'RUNNING' });
     }
-    await session.writeFile('/etc/resolv.conf', resolvConf(v.dnsservers), { vm, mode: '0644', signal: ctx.signal });
+    ctx.progress('waiting for the boot (basic.target), then writing the DNS servers');
+    const dns = resolvConf(v.dnsservers);
+    await inVm(ctx, ['sh', '-c', SETTLE], { stdin: dns, stdinNote: `${Buffer.byteLength(dns)} bytes for /etc/resolv.conf`, what: 'waiting for the boot and writing /etc/resolv.conf', timeoutS: 150, hint: `systemctl list-jobs inside ${vm} shows what the boot waits for` });
+    session.noteFile(vm, '/etc/resolv.conf', dns);
   },
   async verify(ctx) {
-    const c = (await ctx.session.facts(true)).containers.get(ctx.vm);
-    if (c?.state !== 'RUNNING') throw new StepError(`${ctx.vm} is ${c?.state.toLowerCase() ?? 'missing'} after spawn`, `lxc-info -n ${ctx.vm} on ${ctx.node}`);
+    const r = await ctx.session.query(['lxc-info', '-s', '-H', '-n', ctx.vm], { timeoutS: 30 });
+    const state = r.stdout.trim() || 'missing';
+    if (state !== 'RUNNING') throw new StepError(`${ctx.vm} is ${state.toLowerCase()} after spawn`, `lxc-info -n ${ctx.vm} on ${ctx.node}`);
   },
 };

@@ -1,4 +1,4 @@
-import { inVm, readInVm, StepError, type Step, type StepContext } from './context.js';
+import { readInVm, StepError, type Step, type StepContext } from './context.js';
 
 function merged(current: string, keys: string[]): string {
   const have = new Set(current.split('\n').map((l) => l.trim()).filter(Boolean));
@@ -19,7 +19,6 @@ export const sshkeys: Step = {
   async apply(ctx) {
     if (!ctx.opts.sshPublicKeys.length) throw new StepError('no public keys to install', 'pass --ssh-pubkey FILE or put a key in ~/.ssh/*.pub');
     const current = (await readInVm(ctx, '/root/.ssh/authorized_keys')) ?? '';
-    await inVm(ctx, ['sh', '-c', 'mkdir -p /root/.ssh && chmod 700 /root/.ssh'], { what: 'creating /root/.ssh', timeoutS: 30 });
-    await ctx.session.writeFile('/root/.ssh/authorized_keys', merged(current, ctx.opts.sshPublicKeys), { vm: ctx.vm, mode: '0600', signal: ctx.signal });
+    await ctx.session.writeFile('/root/.ssh/authorized_keys', merged(current, ctx.opts.sshPublicKeys), { vm: ctx.vm, mode: '0600', dirMode: '0700', signal: ctx.signal });
   },
 };
