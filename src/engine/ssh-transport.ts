@@ -51,6 +51,7 @@ export class SshTransport implements Transport {
       const methods: ({ type: 'agent'; agent: string } | { type: 'publickey'; key: Buffer })[] = [];
       if (this.opts.agent) methods.push({ type: 'agent', agent: this.opts.agent });
       for (const k of keys) methods.push({ type: 'publickey', key: k.key });
+      const tried = [...(this.opts.agent ? ['ssh-agent'] : []), ...keys.map((k) => k.file)];
       const config: ConnectConfig = {
         host: t.host,
         port: t.port,
@@ -82,7 +83,7 @@ export class SshTransport implements Transport {
         const level = (err as { level?: string }).level;
         const where = `${t.user}@${t.host}:${t.port} (compute node ${t.node})`;
         if (level === 'client-authentication') {
-          return reject(new TransportError(`login refused by ${where}`, `tried ${methods.length + keys.length ? 'ssh-agent and ' + keys.map((k) => k.file).join(', ') : 'no key (no agent, no readable unencrypted IdentityFile)'}; authorize a key for ${t.user} on the node, or set IdentityFile in ~/.ssh/config`));
+          return reject(new TransportError(`login refused by ${where}`, `tried ${tried.length ? tried.join(', ') : 'no key (no agent, no readable unencrypted IdentityFile)'}; authorize a key for ${t.user} on the node, or set IdentityFile in ~/.ssh/config`));
         }
         if (level === 'client-timeout') return reject(new TransportError(`no SSH handshake from ${where} within ${(this.opts.readyTimeoutMs ?? 20_000) / 1000} s`, 'check that sshd runs there and that nothing filters the port'));
         reject(new TransportError(`cannot reach ${where}: ${err.message}`, 'check the host name, port and network (ssh -v shows the same path)'));
@@ -134,7 +135,8 @@ export class SshTransport implements Transport {
       };
       const err = lineSplitter((l) => {
         if (pid === undefined && l.startsWith(PID_MARK)) {
-          pid = l.slice(PID_MARK.length).trim();
+          const p = l.slice(PID_MARK.length).trim();
+          pid = /^\d+$/.test(p) ? p : '';
           if (killPending) kill();
           return;
         }

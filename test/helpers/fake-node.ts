@@ -132,11 +132,11 @@ export class FakeNode implements Transport {
       return this.ok();
     }
     if (a[0] === 'sh' && a[2]?.includes('/tmp/.saltcloud/minion')) {
-      const [script, minion, marker, content, ...args] = a.slice(4);
+      const [script, vm, master, port, marker, content, ...args] = a.slice(4);
       c.files.set(script!, stdin ?? '');
-      c.files.set('/tmp/.saltcloud/minion', minion!);
+      c.files.set('/tmp/.saltcloud/minion', `id: ${vm}\nmaster: ${master}\nmaster_port: ${port}\n`);
       c.files.set('/var/log/boot-salt-stand-in.calls', (c.files.get('/var/log/boot-salt-stand-in.calls') ?? '') + args.join(' ') + '\n');
-      c.files.set(marker!, content!);
+      c.files.set(marker!, content! + '\n');
       return this.ok();
     }
     if (a[0] === 'sh' && a[2]?.includes('basic.target')) {

@@ -37,6 +37,6 @@ export const initialSetup: Step = {
       return;
     }
     ctx.progress(`boot-salt.sh ${v.script_args}`);
-    await runBootstrap(ctx, scriptArgs(v.script_args), { path: BOOTSTRAP_MARKER, content: `${v.script_args}\n` }, 'the salt bootstrap (boot-salt.sh)', 3600);
+    await runBootstrap(ctx, scriptArgs(v.script_args), { path: BOOTSTRAP_MARKER, content: v.script_args }, 'the salt bootstrap (boot-salt.sh)', 3600);
   },
 };

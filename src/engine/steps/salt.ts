@@ -23,19 +23,25 @@ async function readScript(ctx: StepContext): Promise<string> {
  */
 export async function runBootstrap(ctx: StepContext, args: string[], marker: { path: string; content: string }, what: string, timeoutS: number): Promise<void> {
   const script = await readScript(ctx);
-  const minion = `id: ${ctx.vm}\nmaster: ${ctx.v.master}\nmaster_port: ${ctx.v.master_port}\n`;
+  // Values, not file contents, travel as arguments; the files are composed inside the VM.
   const sh = [
     'set -e',
     'umask 022',
-    'mkdir -p "$(dirname "$1")" /tmp/.saltcloud "$(dirname "$3")"',
-    'cat > "$1.lxcw-tmp"; chmod 755 "$1.lxcw-tmp"; mv -f "$1.lxcw-tmp" "$1"',
-    '(umask 077; printf "%s" "$2" > /tmp/.saltcloud/minion)',
-    's=$1; m=$3; c=$4; shift 4',
+    's=$1; vm=$2; master=$3; port=$4; m=$5; c=$6; shift 6',
+    'mkdir -p "$(dirname "$s")" /tmp/.saltcloud "$(dirname "$m")"',
+    'cat > "$s.lxcw-tmp"; chmod 755 "$s.lxcw-tmp"; mv -f "$s.lxcw-tmp" "$s"',
+    '(umask 077; printf "id: %s\\nmaster: %s\\nmaster_port: %s\\n" "$vm" "$master" "$port" > /tmp/.saltcloud/minion)',
     '"$s" "$@"',
-    'printf "%s" "$c" > "$m"',
+    'printf "%s\\n" "$c" > "$m"',
   ].join('\n');
-  await inVm(ctx, ['sh', '-c', sh, 'sh', REMOTE_SCRIPT, minion, marker.path, marker.content, ...args], { stdin: script, stdinNote: `${Buffer.byteLength(script)} bytes of ${ctx.opts.bootsaltScript}`, what, timeoutS, hint: 'the log file has the script output; fix the cause and run again' });
-  ctx.session.noteFile(ctx.vm, marker.path, marker.content);
+  await inVm(ctx, ['sh', '-c', sh, 'sh', REMOTE_SCRIPT, ctx.vm, ctx.v.master, String(ctx.v.master_port), marker.path, marker.content, ...args], {
+    stdin: script,
+    stdinNote: `${Buffer.byteLength(script)} bytes of ${ctx.opts.bootsaltScript}`,
+    what,
+    timeoutS,
+    hint: 'the log file has the script output; fix the cause and run again',
+  });
+  ctx.session.noteFile(ctx.vm, marker.path, marker.content + '\n');
 }
 
 /** script_args is one string in the pillar; it reaches the script as separate words. */
