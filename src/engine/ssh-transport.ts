@@ -22,6 +22,8 @@ export class SshTransport implements Transport {
   private connecting: Promise<InstanceType<typeof Client>> | undefined;
   private readonly channels: Semaphore;
   private readonly live = new Set<(err: Error) => void>();
+  /** remote kills under way: close() waits for them, or the kill would never leave */
+  private readonly kills = new Set<Promise<void>>();
 
   constructor(
     private readonly target: SshTarget,
@@ -128,16 +130,30 @@ export class SshTransport implements Transport {
       let channel: ClientChannel | undefined;
       let done = false;
       const out = lineSplitter((l) => opts.onLine?.(l, 'stdout'));
-      let killPending = false;
+      let killPending: (() => void) | undefined;
       const kill = () => {
-        if (pid && this.client) this.client.exec(`kill -TERM ${pid} 2>/dev/null`, (e, ch) => (e ? undefined : ch.on('close', () => undefined).resume()));
+        const client = this.client;
+        if (pid && client) {
+          const sent = new Promise<void>((done) => {
+            const guard = setTimeout(done, 3000);
+            client.exec(`kill -TERM ${pid} 2>/dev/null`, (e, ch) => {
+              if (e) return (clearTimeout(guard), done());
+              ch.on('close', () => (clearTimeout(guard), done())).resume();
+            });
+          });
+          this.kills.add(sent);
+          void sent.then(() => this.kills.delete(sent));
+        }
         channel?.close();
       };
       const err = lineSplitter((l) => {
         if (pid === undefined && l.startsWith(PID_MARK)) {
           const p = l.slice(PID_MARK.length).trim();
           pid = /^\d+$/.test(p) ? p : '';
-          if (killPending) kill();
+          if (killPending) {
+            kill();
+            killPending();
+          }
           return;
         }
         stderr += l + '\n';
@@ -158,8 +174,12 @@ export class SshTransport implements Transport {
         // command aborted early does not go on running on the node.
         if (pid) kill();
         else {
-          killPending = true;
-          setTimeout(() => channel?.close(), 5000).unref();
+          const waited = new Promise<void>((done) => {
+            const guard = setTimeout(() => (channel?.close(), done()), 3000);
+            killPending = () => (clearTimeout(guard), done());
+          });
+          this.kills.add(waited);
+          void waited.then(() => this.kills.delete(waited));
         }
         finish(new AbortedError());
       };
@@ -196,6 +216,7 @@ export class SshTransport implements Transport {
   }
 
   async close(): Promise<void> {
+    while (this.kills.size) await Promise.all([...this.kills]);
     this.client?.end();
     this.client = undefined;
   }

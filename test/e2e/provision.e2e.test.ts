@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runBin } from '../helpers/cli.js';
 import { scratch } from '../helpers/pillar.js';
-import { BRIDGE, containerNames, destroyContainer, e2eMissing, ensureBridge, ensureOrigin, lxc, NET, ORIGIN, removeBridge, startSshd, type Sshd } from '../helpers/testbed.js';
+import { BRIDGE, containerNames, destroyContainer, removeHostsBlocks, e2eMissing, ensureBridge, ensureOrigin, lxc, NET, ORIGIN, removeBridge, startSshd, type Sshd } from '../helpers/testbed.js';
 
 const missing = e2eMissing();
 const required = process.env.CI === 'true';
@@ -13,6 +13,8 @@ if (missing && !required) console.warn(`end-to-end provisioning tests skipped: $
 
 const NODE = 'e2e-node';
 const VMS = ['ovl.e2e.test', 'dirc.e2e.test', 'bb.e2e.test'];
+/** Every container this file may create, for clean-up even after a failed run. */
+const ALL = [...VMS, 'slow.e2e.test'];
 const STAND_IN = new URL('../fixtures/boot-salt-stand-in.sh', import.meta.url).pathname;
 const PILLAR = `# end-to-end fleet
 makina-states.cloud.lxc.defaults.bridge: ${BRIDGE}
@@ -47,7 +49,8 @@ describe.skipIf(missing !== undefined)('provisioning real LXC containers over re
 
   beforeAll(async () => {
     s = await scratch();
-    for (const vm of VMS) destroyContainer(vm);
+    for (const vm of ALL) destroyContainer(vm);
+    await removeHostsBlocks('e2e.test');
     ensureBridge();
     ensureOrigin();
     sshd = await startSshd(s.dir, NODE);
@@ -57,7 +60,8 @@ describe.skipIf(missing !== undefined)('provisioning real LXC containers over re
   }, 900_000);
 
   afterAll(async () => {
-    for (const vm of VMS) destroyContainer(vm);
+    for (const vm of ALL) destroyContainer(vm);
+    await removeHostsBlocks('e2e.test');
     sshd?.stop();
     removeBridge();
     await s?.cleanup();
@@ -124,8 +128,12 @@ describe.skipIf(missing !== undefined)('provisioning real LXC containers over re
     let stderr = '';
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));
-    const started = new Promise<void>((resolve) => child.stderr.on('data', (d) => ((stderr += d), stderr.includes('boot-salt.sh -C') && resolve())));
+    const started = new Promise<void>((resolve) => {
+      child.stderr.on('data', (d) => ((stderr += d), stderr.includes('boot-salt.sh -C') && resolve()));
+      child.on('exit', () => resolve());
+    });
     await started;
+    expect(child.exitCode, `the run ended before the bootstrap started:\n${stderr}`).toBeNull();
     await new Promise((r) => setTimeout(r, 1500));
     expect(lxc('slow.e2e.test', 'ps', 'ax')).toContain('sleep 600');
     const t0 = Date.now();

@@ -64,6 +64,14 @@ export function containerNames(): string[] {
   return sh('lxc-ls', ['-1']).split(/\s+/).filter(Boolean);
 }
 
+/** Drop the node /etc/hosts blocks a failed run may have left for test VMs (`*.<suffix>`). */
+export async function removeHostsBlocks(suffix: string): Promise<void> {
+  const text = await readFile('/etc/hosts', 'utf8');
+  const esc = suffix.replace(/[.]/g, '\\.');
+  const cleaned = text.replace(new RegExp(`#-- start virt dns [^\\n]*${esc}:: DO NOT EDIT --\\n[\\s\\S]*?#-- end virt dns [^\\n]*\\n`, 'g'), '');
+  if (cleaned !== text) await writeFile('/etc/hosts', cleaned);
+}
+
 export function destroyContainer(name: string): void {
   ok('lxc-stop', ['-n', name, '-k']);
   ok('lxc-destroy', ['-n', name]);
