@@ -92,7 +92,7 @@ export async function run(input: CommandInput): Promise<number> {
     const newText = upsertVmText(file, node, vm, entry);
     const after = parsePillar(file.path, newText);
     const rd = resolveDefaults(after.model, ctx.settings.env);
-    const stored = await ctx.store.readAll();
+    const stored = await ctx.store.values.readAll();
     const findings = validatePillar(after.model, ctx.settings.env, stored, rd);
     const mine = findings.filter((f) => f.vm === vm || (f.node === node && f.code === 'bad-node-name'));
     const errors = mine.filter((f) => f.severity === 'error');
@@ -107,7 +107,7 @@ export async function run(input: CommandInput): Promise<number> {
     if (others.errors) out.warn(`${file.path} has ${others.errors} other error(s) that this entry does not depend on; run lxc-wizard validate`);
     const diff = unifiedDiff(file.path, file.text, newText);
     if (dryRun) return { diff, allocated: undefined };
-    const state = await ctx.store.update(node, (current) => allocateVm(after.model, node, vm, rd.defaults, current, cryptoRandom));
+    const state = await ctx.store.values.update(node, (current) => allocateVm(after.model, node, vm, rd.defaults, current, cryptoRandom));
     await writeFileAtomic(file.path, newText, { expectedSha256: file.sha256, backup: input.values.backup === true });
     return { diff, allocated: state[vm] };
   });
@@ -118,7 +118,7 @@ export async function run(input: CommandInput): Promise<number> {
   } else {
     const a = result.allocated ?? {};
     const gen = [a.ip && `ip ${a.ip}`, a.mac && `mac ${a.mac}`, a.ssh_reverse_proxy_port && `ssh port ${a.ssh_reverse_proxy_port}`, a.password && 'a password'].filter(Boolean);
-    out.info(`wrote ${vm} on ${node} to ${ctx.pillarPath}${gen.length ? `; kept in ${ctx.store.fileOf(node)}: ${gen.join(', ')}` : ''}`);
+    out.info(`wrote ${vm} on ${node} to ${ctx.pillarPath}${gen.length ? `; kept in ${ctx.store.values.fileOf(node)}: ${gen.join(', ')}` : ''}`);
     out.info(`see: lxc-wizard settings ${node} ${vm} --pillar ${ctx.pillarPath}`);
   }
   return ExitCode.OK;

@@ -48,7 +48,7 @@ export async function loadPillar(ctx: PillarContext, opts: { requireParsable?: b
     const b = file.editBlocker;
     throw new UserError(b.message, { where: b.where, hint: b.hint ?? 'fix the file first (lxc-wizard validate shows every problem)' });
   }
-  const raw = await ctx.store.readAll();
+  const raw = await ctx.store.values.readAll();
   const store = new Map([...raw].map(([node, s]) => [node, reconcileNodeState(file.model, node, s)]));
   return { file, rd: resolveDefaults(file.model, ctx.settings.env), store };
 }

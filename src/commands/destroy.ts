@@ -78,11 +78,11 @@ export async function run(input: CommandInput): Promise<number> {
     }
   }
 
-  await ctx.store.update(node, (s) => {
+  await ctx.store.values.update(node, (s) => {
     const { [vm]: _released, ...rest } = s;
     return rest;
   });
-  await ctx.store.updateLedger(node, (l) => {
+  await ctx.store.ledger.update(node, (l) => {
     const { [vm]: _gone, ...rest } = l;
     return rest;
   });

@@ -65,10 +65,10 @@ export async function publicKeys(input: CommandInput): Promise<string[]> {
 export function storeLedger(store: StateStore): Ledger {
   return {
     async get(node, vm) {
-      return ((await store.readLedger(node))[vm] ?? {}) as Awaited<ReturnType<Ledger['get']>>;
+      return ((await store.ledger.read(node))[vm] ?? {}) as Awaited<ReturnType<Ledger['get']>>;
     },
     async record(node, vm, step, state) {
-      await store.updateLedger(node, (l) => ({ ...l, [vm]: { ...l[vm], [step]: { state, at: new Date().toISOString() } } }));
+      await store.ledger.update(node, (l) => ({ ...l, [vm]: { ...l[vm], [step]: { state, at: new Date().toISOString() } } }));
     },
   };
 }

@@ -67,7 +67,7 @@ export async function run(input: CommandInput): Promise<number> {
   for (const node of nodes) {
     const mine = selected.filter((e) => e.node === node).map((e) => e.name).sort();
     const fold = (current: NodeState) => mine.reduce((st, vm) => allocateVm(model, node, vm, loaded.rd.defaults, st, cryptoRandom), reconcileNodeState(model, node, current));
-    states.set(node, dryRun ? fold(loaded.store.get(node) ?? {}) : await ctx.store.update(node, fold));
+    states.set(node, dryRun ? fold(loaded.store.get(node) ?? {}) : await ctx.store.values.update(node, fold));
   }
   const runVms: RunVm[] = selected.map((e: VmEntry) => {
     const [s] = resolveNodeSettings(model, e.node, loaded.rd, ctx.settings, states.get(e.node) ?? {}, e) as [VmSettings];

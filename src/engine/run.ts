@@ -3,7 +3,7 @@ import type { ProfileTypeInfo } from '../core/profile-types.js';
 import type { RunEvent, RunListener, StepState } from './events.js';
 import { tail } from './run-log.js';
 import type { NodeSession } from './node-session.js';
-import { AbortedError, TransportError } from './transport.js';
+import { AbortedError, HintedError } from './transport.js';
 import { StepError, STEP_NAMES, type RunOptions, type Step, type StepContext, type StepName, type VmValues } from './steps/context.js';
 import { STEPS } from './steps/index.js';
 
@@ -65,7 +65,7 @@ export async function runStep(step: Step, ctx: StepContext, emit: (e: RunEvent) 
     return { state: 'done' };
   } catch (err) {
     const interrupted = err instanceof AbortedError || ctx.signal.aborted;
-    const hint = err instanceof StepError || err instanceof TransportError ? err.hint : undefined;
+    const hint = err instanceof HintedError ? err.hint : undefined;
     emit({ ...base, state: interrupted ? 'interrupted' : 'failed', error: interrupted ? 'interrupted' : (err as Error).message, ...(hint ? { hint } : {}), durationMs: Date.now() - started });
     throw err;
   }

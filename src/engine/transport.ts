@@ -25,15 +25,18 @@ export interface Transport {
   readonly connections: number;
 }
 
-/** The connection itself failed (dropped, refused, host key): not the command. */
-export class TransportError extends Error {
+/** A failure the operator can act on: message and hint, no stack. */
+export class HintedError extends Error {
   readonly hint: string | undefined;
   constructor(message: string, hint?: string) {
     super(message);
-    this.name = 'TransportError';
+    this.name = new.target.name;
     this.hint = hint;
   }
 }
+
+/** The connection itself failed (dropped, refused, host key): not the command. */
+export class TransportError extends HintedError {}
 
 export class AbortedError extends Error {
   constructor(message = 'interrupted') {

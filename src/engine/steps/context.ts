@@ -1,6 +1,6 @@
 import type { ProfileTypeInfo } from '../../core/profile-types.js';
 import { NodeSession, lastLine } from '../node-session.js';
-import type { ExecResult } from '../transport.js';
+import { HintedError, type ExecResult } from '../transport.js';
 
 /** Settings values a step reads (the resolved VmSettings, secrets included). */
 export interface VmValues {
@@ -52,15 +52,8 @@ export interface StepContext {
   progress(line: string): void;
 }
 
-/** A step failed for a reason the operator can act on: message + hint, no stack. */
-export class StepError extends Error {
-  readonly hint: string | undefined;
-  constructor(message: string, hint?: string) {
-    super(message);
-    this.name = 'StepError';
-    this.hint = hint;
-  }
-}
+/** A step failed for a reason the operator can act on. */
+export class StepError extends HintedError {}
 
 export type StepName = 'preflight' | 'spawn' | 'hostsfile' | 'sshkeys' | 'grains' | 'initial_setup' | 'initial_highstate';
 export const STEP_NAMES: readonly StepName[] = ['preflight', 'spawn', 'hostsfile', 'sshkeys', 'grains', 'initial_setup', 'initial_highstate'];
