@@ -8,13 +8,14 @@ import { resolveNodeSettings } from '../core/node-settings.js';
 import { settingsValues, type VmSettings } from '../core/settings.js';
 import { validatePillar } from '../core/validate.js';
 import { registerCleanup, runCleanup } from '../engine/cleanup.js';
-import { ResultCollector, type RunEvent, type VmResult } from '../engine/events.js';
+import { ResultCollector, type RunEvent, type RunListener, type VmResult } from '../engine/events.js';
 import { NodeSession } from '../engine/node-session.js';
 import { shJoin } from '../engine/quote.js';
 import { redactor, RunLog, tail } from '../engine/run-log.js';
 import { runProvision, selectedSteps, type RunVm } from '../engine/run.js';
 import { SEED_STEPS, STEP_NAMES, type StepName, type VmValues } from '../engine/steps/context.js';
-import { loadPillar, pillarContext } from './context.js';
+import { loadPillar, pillarContext, type Loaded, type PillarContext } from './context.js';
+import type { Transport } from '../engine/transport.js';
 import { publicKeys, stateHome, storeLedger, transportFactory } from './engine-setup.js';
 import type { CommandInput } from './spec.js';
 
@@ -56,6 +57,82 @@ export async function run(input: CommandInput): Promise<number> {
   const selected = model.vms.filter((e) => (!wantNode || e.node === wantNode) && (!wantVms.length || wantVms.includes(e.name)));
   if (!selected.length) throw new UserError(`no VM to provision in ${model.file}`, { hint: 'add one with lxc-wizard add CN VM', exitCode: ExitCode.USAGE });
 
+  const abort = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) process.exit(ExitCode.INTERRUPTED);
+    out.info(`\n${sig}: stopping; running commands are cancelled on the nodes (again to quit at once)`);
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let outcome: ProvisionOutcome;
+  try {
+    outcome = await provisionVms(ctx, loaded, selected, {
+      dryRun,
+      only,
+      from,
+      concurrency,
+      noSalt,
+      bootsaltScript,
+      sshPublicKeys: await publicKeys(input),
+      logPath: values['log-file'] ? resolve(io.cwd, String(values['log-file'])) : undefined,
+      env: io.env,
+      transport: transportFactory(input),
+      listeners: [],
+      signal: abort.signal,
+      renderer: 'simple',
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  const { results, logPath, connections, dry } = outcome;
+  const failed = results.filter((r) => !r.ok);
+  if (values.json) {
+    out.data(JSON.stringify({ ok: failed.length === 0, dryRun, logFile: logPath, connections, vms: results, ...(dryRun ? { commands: dry.byVm() } : {}) }, null, 2));
+  } else {
+    out.data(dryRun ? dry.text() : summary(results));
+    if (failed.length) out.info(`log: ${logPath}`);
+  }
+  if (abort.signal.aborted) return ExitCode.INTERRUPTED;
+  return failed.length ? ExitCode.FAILURE : ExitCode.OK;
+}
+
+
+export interface ProvisionOptions {
+  dryRun: boolean;
+  only?: StepName[];
+  from?: StepName;
+  concurrency: number;
+  noSalt: boolean;
+  bootsaltScript?: string;
+  sshPublicKeys: string[];
+  logPath?: string;
+  env: NodeJS.ProcessEnv;
+  transport: (node: string) => Transport;
+  /** sessions already open (the wizard probed the node): reused, not reopened */
+  sessions?: Map<string, NodeSession>;
+  listeners: RunListener[];
+  signal: AbortSignal;
+  renderer: 'simple' | 'silent';
+}
+
+export interface ProvisionOutcome {
+  results: VmResult[];
+  logPath: string;
+  connections: Record<string, number>;
+  dry: DryRunPrinter;
+}
+
+/**
+ * The provisioning run both `--yes` and the wizard use: validate the selected VMs, allocate what
+ * is pending (in memory for a dry run), open one session per node, run the steps, log everything.
+ */
+export async function provisionVms(ctx: PillarContext, loaded: Loaded, selected: VmEntry[], o: ProvisionOptions): Promise<ProvisionOutcome> {
+  const { model } = loaded.file;
+  const dryRun = o.dryRun;
   const findings = validatePillar(model, ctx.settings.env, loaded.store, loaded.rd).filter((f) => f.severity === 'error' && (!f.vm || selected.some((e) => e.name === f.vm)));
   if (findings.length) {
     throw new UserError(`the pillar has ${findings.length} error(s) for the VMs to provision; nothing was run:\n${findings.map((f) => '  ' + formatFinding(f).replace(/\n/g, '\n  ')).join('\n')}`, { where: { file: model.file }, hint: 'fix them (lxc-wizard validate lists them all), or select other VMs with --vm/--node' });
@@ -75,79 +152,54 @@ export async function run(input: CommandInput): Promise<number> {
   });
 
   const secrets = runVms.map((r) => r.values.password);
-  const logPath = values['log-file'] ? resolve(io.cwd, String(values['log-file'])) : join(stateHome(io.env), 'logs', `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}.log`);
+  const logPath = o.logPath ?? join(stateHome(o.env), 'logs', `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}.log`);
   const log = new RunLog(logPath, redactor(secrets));
-  const steps = selectedSteps(only, from).map((s) => s.name);
+  const steps = selectedSteps(o.only, o.from).map((s) => s.name);
   const collector = new ResultCollector(runVms.map((r) => ({ node: r.node, vm: r.vm, steps })));
   const dry = new DryRunPrinter();
-  const makeTransport = transportFactory(input);
-  const sessions = new Map<string, NodeSession>();
+  const sessions = o.sessions ?? new Map<string, NodeSession>();
+  const onCommand = (c: Parameters<NonNullable<NodeSession['opts']['onCommand']>>[0]) => {
+    const ev: RunEvent = { type: 'command', node: c.node, argv: c.argv, stdin: c.stdin, dryRun: c.dryRun, ...(c.result ? { code: c.result.code, signal: c.result.signal, durationMs: Math.round(c.result.durationMs), stdoutTail: tail(c.result.stdout), stderrTail: tail(c.result.stderr) } : {}), ...(c.error ? { error: c.error } : {}) };
+    log.listener(ev);
+    dry.listener(ev);
+  };
   const session = (node: string) => {
     let s = sessions.get(node);
-    if (!s) {
-      s = new NodeSession(makeTransport(node), {
-        dryRun,
-        onCommand: (c) => {
-          const ev: RunEvent = { type: 'command', node: c.node, argv: c.argv, stdin: c.stdin, dryRun: c.dryRun, ...(c.result ? { code: c.result.code, signal: c.result.signal, durationMs: Math.round(c.result.durationMs), stdoutTail: tail(c.result.stdout), stderrTail: tail(c.result.stderr) } : {}), ...(c.error ? { error: c.error } : {}) };
-          log.listener(ev);
-          dry.listener(ev);
-        },
-      });
+    if (!s || s.opts.dryRun !== dryRun) {
+      s = new NodeSession(s?.transport ?? o.transport(node), { dryRun });
       sessions.set(node, s);
     }
+    s.opts.onCommand = onCommand;
     return s;
   };
-
-  const abort = new AbortController();
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) process.exit(ExitCode.INTERRUPTED);
-    out.info(`\n${sig}: stopping; running commands are cancelled on the nodes (again to quit at once)`);
-    abort.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
   const unregister = registerCleanup(async () => {
     await Promise.all([...sessions.values()].map((s) => s.transport.close()));
     log.close();
   });
-
   log.write({ type: 'start', pillar: model.file, vms: runVms.map((r) => `${r.vm}@${r.node}`), steps, dryRun });
   try {
     await runProvision({
       vms: runVms,
       session,
-      opts: { dryRun, bootsaltScript, noSalt, sshPublicKeys: await publicKeys(input) },
-      only,
-      from,
-      concurrency: dryRun ? 1 : concurrency,
+      opts: { dryRun, bootsaltScript: o.bootsaltScript, noSalt: o.noSalt, sshPublicKeys: o.sshPublicKeys },
+      only: o.only,
+      from: o.from,
+      concurrency: dryRun ? 1 : o.concurrency,
       ledger: storeLedger(ctx.store),
-      listeners: [collector.listener, log.listener, dry.listener],
-      signal: abort.signal,
-      renderer: 'simple',
+      listeners: [collector.listener, log.listener, dry.listener, ...o.listeners],
+      signal: o.signal,
+      renderer: o.renderer,
       stderr: process.stderr,
     });
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
     const connections = Object.fromEntries([...sessions].map(([n, s]) => [n, s.transport.connections]));
     log.write({ type: 'end', connections });
-    await runCleanup();
+    if (!o.sessions) await runCleanup();
+    else log.close();
     unregister();
   }
-
-  const results = collector.results();
-  const failed = results.filter((r) => !r.ok);
   const connections = Object.fromEntries([...sessions].map(([n, s]) => [n, s.transport.connections]));
-  if (values.json) {
-    out.data(JSON.stringify({ ok: failed.length === 0, dryRun, logFile: logPath, connections, vms: results, ...(dryRun ? { commands: dry.byVm() } : {}) }, null, 2));
-  } else {
-    out.data(dryRun ? dry.text() : summary(results));
-    if (failed.length) out.info(`log: ${logPath}`);
-  }
-  if (abort.signal.aborted) return ExitCode.INTERRUPTED;
-  return failed.length ? ExitCode.FAILURE : ExitCode.OK;
+  return { results: collector.results(), logPath, connections, dry };
 }
 
 function summary(results: VmResult[]): string {
@@ -167,7 +219,7 @@ function summary(results: VmResult[]): string {
 }
 
 /** --dry-run: the exact commands, per VM and step, in the order they would run. */
-class DryRunPrinter {
+export class DryRunPrinter {
   private current: { vm: string; node: string; step: StepName } | undefined;
   private readonly cmds = new Map<string, { node: string; steps: Map<StepName, string[]> }>();
   readonly listener = (e: RunEvent) => {

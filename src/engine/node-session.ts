@@ -101,6 +101,7 @@ export class NodeSession {
   readonly planned: Planned[] = [];
   constructor(
     readonly transport: Transport,
+    /** onCommand may be set later: a probe's session is reused by the run, which logs */
     readonly opts: SessionOptions,
   ) {}
 

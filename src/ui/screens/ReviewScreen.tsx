@@ -1,0 +1,65 @@
+import { Box, Text } from 'ink';
+import type { Preview } from '../../wizard/services.js';
+import { Select } from '../components/Select.js';
+
+export type ReviewAction = 'run' | 'write' | 'back' | 'cancel';
+
+const SHOWN = ['profile_type', 'backing', 'from_container', 'image', 'size', 'mode', 'master', 'master_port', 'ip', 'mac', 'password', 'gateway', 'bridge', 'bootsalt_branch', 'snapshot', 'autostart', 'ssh_reverse_proxy_port'];
+
+function show(v: unknown): string {
+  if (v === null || v === undefined) return '(pending)';
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/** Everything that will happen, before anything does: profile, settings, warnings, the exact diff. */
+export function ReviewScreen(props: { name: string; node: string; preview: Preview; onAction: (a: ReviewAction) => void }) {
+  const { preview } = props;
+  return (
+    <Box flexDirection="column">
+      <Text bold>
+        Review: {props.name} on {props.node}
+      </Text>
+      <Text>
+        profile <Text bold>{preview.profile}</Text>
+      </Text>
+      <Box flexDirection="column" marginLeft={2}>
+        {SHOWN.filter((k) => k in preview.settings).map((k) => (
+          <Text key={k}>
+            {k.padEnd(24)}
+            {show(preview.settings[k])}
+          </Text>
+        ))}
+      </Box>
+      {preview.warnings.map((w) => (
+        <Text key={w} color="yellow">
+          ! {w}
+        </Text>
+      ))}
+      {preview.errors.map((e) => (
+        <Text key={e} color="red">
+          ✗ {e}
+        </Text>
+      ))}
+      <Text bold>Pillar change</Text>
+      <Box flexDirection="column" marginLeft={2}>
+        {preview.diff
+          .split('\n')
+          .filter(Boolean)
+          .map((l, i) => (
+            <Text key={i} color={l.startsWith('+') && !l.startsWith('+++') ? 'green' : l.startsWith('-') && !l.startsWith('---') ? 'red' : undefined}>
+              {l}
+            </Text>
+          ))}
+      </Box>
+      <Select<ReviewAction>
+        choices={[
+          { value: 'run', label: 'write and run', ...(preview.errors.length ? { disabled: 'fix the errors first' } : {}) },
+          { value: 'write', label: 'write only', ...(preview.errors.length ? { disabled: 'fix the errors first' } : {}) },
+          { value: 'back', label: 'back' },
+          { value: 'cancel', label: 'cancel (nothing is written)' },
+        ]}
+        onSelect={props.onAction}
+      />
+    </Box>
+  );
+}
