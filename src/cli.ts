@@ -29,8 +29,9 @@ async function dispatch(argv: string[], io: Io, out: Output): Promise<number> {
     throw usage((err as Error).message.replace(/\. To specify a positional argument.*$/s, ''), undefined);
   }
   const { values, positionals } = parsed;
-  // `lxc-wizard --yes --pillar FILE` is the provisioning run: the seed's one-liner.
-  const [name, ...args] = positionals.length === 0 && values.yes ? ['provision'] : positionals;
+  // `lxc-wizard --yes --pillar FILE` is the provisioning run (the seed's one-liner); with no
+  // command and no --yes, the wizard (which refuses without a terminal).
+  const [name, ...args] = positionals.length === 0 && !values.help && !values.version ? [values.yes ? 'provision' : 'wizard'] : positionals;
 
   if (values.version) {
     io.stdout(`${version()}\n`);
@@ -41,7 +42,7 @@ async function dispatch(argv: string[], io: Io, out: Output): Promise<number> {
       io.stdout(mainHelp());
       return ExitCode.OK;
     }
-    throw usage('no command given', undefined, 'provision with `lxc-wizard --yes --pillar FILE`, or see `lxc-wizard --help`; the interactive wizard is not built yet');
+    throw usage('no command given', undefined, 'run `lxc-wizard --help`');
   }
   if (name === 'help') {
     const topic = args[0];

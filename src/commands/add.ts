@@ -15,7 +15,9 @@ import { unifiedDiff } from '../pillar-writer/diff.js';
 import { upsertVmText, type Entry } from '../pillar-writer/edit.js';
 import { withLock } from '../pillar-writer/lock.js';
 import { parsePillar, readPillar } from '../pillar-writer/read.js';
-import { pillarContext } from './context.js';
+import { pillarContext, type PillarContext } from './context.js';
+import type { Finding } from '../core/findings.js';
+import type { StoredVm } from '../core/model.js';
 import type { CommandInput } from './spec.js';
 
 const cryptoRandom: RandomSource = { bytes: (n) => randomBytes(n), int: (max) => randomInt(max) };
@@ -66,6 +68,59 @@ async function entryFromFlags(input: CommandInput): Promise<Entry> {
   return entry;
 }
 
+export interface WriteOptions {
+  update: boolean;
+  dryRun?: boolean;
+  backup?: boolean;
+  /** the content the operator reviewed: refuse if the file no longer has it */
+  reviewedSha256?: string;
+  onFinding?: (f: Finding) => void;
+  onWarn?: (message: string) => void;
+}
+
+/**
+ * Validate and write one VM entry, allocating its generated values: the one write path of `add`
+ * and the wizard. Lock first, then read, so two writers queue instead of losing an entry.
+ */
+export async function writeEntry(ctx: PillarContext, node: string, vm: string, given: Entry, o: WriteOptions): Promise<{ diff: string; allocated: StoredVm | undefined }> {
+  return withLock(ctx.pillarPath, async () => {
+    const file = await readPillar(ctx.pillarPath);
+    if (o.reviewedSha256 && file.sha256 !== o.reviewedSha256) {
+      throw new UserError(`${file.path} changed since you reviewed the change; nothing was written`, { where: { file: file.path }, hint: 'go back and review again: the diff is made from the current file' });
+    }
+    const existing = file.model.vms.find((e) => e.name === vm);
+    if (existing && (existing.node !== node || !o.update)) {
+      throw new UserError(`VM '${vm}' already exists on compute node '${existing.node}'`, {
+        where: { file: file.path, line: existing.line },
+        hint: existing.node === node ? 'pass --update to change its keys, or pick another name' : 'names are unique across compute nodes: pick another name (moving a VM is destroy + add)',
+      });
+    }
+    if (!existing && o.update) throw new UserError(`VM '${vm}' is not in ${file.path}, so there is nothing to update`, { where: { field: '--update' }, hint: 'drop --update to add it' });
+    const entry = existing ? { ...existing.keys, ...given } : given;
+    const newText = upsertVmText(file, node, vm, entry);
+    const after = parsePillar(file.path, newText);
+    const rd = resolveDefaults(after.model, ctx.settings.env);
+    const stored = await ctx.store.values.readAll();
+    const findings = validatePillar(after.model, ctx.settings.env, stored, rd);
+    const mine = findings.filter((f) => f.vm === vm || (f.node === node && f.code === 'bad-node-name'));
+    const errors = mine.filter((f) => f.severity === 'error');
+    for (const f of mine) if (f.severity === 'warning') o.onFinding?.(f);
+    if (errors.length) {
+      throw new UserError(`the entry of ${vm} is not valid; nothing was written:\n${errors.map((f) => '  ' + formatFinding(f).replace(/\n/g, '\n  ')).join('\n')}`, {
+        where: { file: file.path },
+        hint: 'change the flags above and run again',
+      });
+    }
+    const others = countBySeverity(findings.filter((f) => !mine.includes(f)));
+    if (others.errors) o.onWarn?.(`${file.path} has ${others.errors} other error(s) that this entry does not depend on; run lxc-wizard validate`);
+    const diff = unifiedDiff(file.path, file.text, newText);
+    if (o.dryRun) return { diff, allocated: undefined };
+    const state = await ctx.store.values.update(node, (current) => allocateVm(after.model, node, vm, rd.defaults, current, cryptoRandom));
+    await writeFileAtomic(file.path, newText, { expectedSha256: file.sha256, backup: o.backup });
+    return { diff, allocated: state[vm] };
+  });
+}
+
 export async function run(input: CommandInput): Promise<number> {
   const [node, vm] = input.args as [string, string];
   const nodeProblem = hostnameProblem(node);
@@ -77,40 +132,7 @@ export async function run(input: CommandInput): Promise<number> {
   const dryRun = input.values['dry-run'] === true;
   const { out } = input;
 
-  // Lock first, then read: two writers serialise instead of losing each other's entry.
-  const result = await withLock(ctx.pillarPath, async () => {
-    const file = await readPillar(ctx.pillarPath);
-    const existing = file.model.vms.find((e) => e.name === vm);
-    if (existing && (existing.node !== node || input.values.update !== true)) {
-      throw new UserError(`VM '${vm}' already exists on compute node '${existing.node}'`, {
-        where: { file: file.path, line: existing.line },
-        hint: existing.node === node ? 'pass --update to change its keys, or pick another name' : 'names are unique across compute nodes: pick another name (moving a VM is destroy + add)',
-      });
-    }
-    if (!existing && input.values.update === true) throw new UserError(`VM '${vm}' is not in ${file.path}, so there is nothing to update`, { where: { field: '--update' }, hint: 'drop --update to add it' });
-    const entry = existing ? { ...existing.keys, ...given } : given;
-    const newText = upsertVmText(file, node, vm, entry);
-    const after = parsePillar(file.path, newText);
-    const rd = resolveDefaults(after.model, ctx.settings.env);
-    const stored = await ctx.store.values.readAll();
-    const findings = validatePillar(after.model, ctx.settings.env, stored, rd);
-    const mine = findings.filter((f) => f.vm === vm || (f.node === node && f.code === 'bad-node-name'));
-    const errors = mine.filter((f) => f.severity === 'error');
-    for (const f of mine) if (f.severity === 'warning') out.finding(f);
-    if (errors.length) {
-      throw new UserError(`the entry of ${vm} is not valid; nothing was written:\n${errors.map((f) => '  ' + formatFinding(f).replace(/\n/g, '\n  ')).join('\n')}`, {
-        where: { file: file.path },
-        hint: 'change the flags above and run again',
-      });
-    }
-    const others = countBySeverity(findings.filter((f) => !mine.includes(f)));
-    if (others.errors) out.warn(`${file.path} has ${others.errors} other error(s) that this entry does not depend on; run lxc-wizard validate`);
-    const diff = unifiedDiff(file.path, file.text, newText);
-    if (dryRun) return { diff, allocated: undefined };
-    const state = await ctx.store.values.update(node, (current) => allocateVm(after.model, node, vm, rd.defaults, current, cryptoRandom));
-    await writeFileAtomic(file.path, newText, { expectedSha256: file.sha256, backup: input.values.backup === true });
-    return { diff, allocated: state[vm] };
-  });
+  const result = await writeEntry(ctx, node, vm, given, { update: input.values.update === true, dryRun, backup: input.values.backup === true, onFinding: (f) => out.finding(f), onWarn: (m) => out.warn(m) });
 
   out.data(result.diff || '(no change)');
   if (dryRun) {

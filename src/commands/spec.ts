@@ -217,6 +217,26 @@ Options:
 ${ENGINE_HELP}${COMMON_HELP}`,
     load: () => import('./destroy.js'),
   },
+  wizard: {
+    usage: 'lxc-wizard [--pillar FILE] [--plain]',
+    summary: 'the interactive wizard (what lxc-wizard with no command runs on a terminal)',
+    args: [],
+    options: { ...PILLAR, ...ENGINE, plain: { type: 'boolean' }, 'bootsalt-script': { type: 'string' }, 'no-salt': { type: 'boolean' }, 'ssh-pubkey': { type: 'string', multiple: true } },
+    help: `Usage: lxc-wizard [--pillar FILE] [--plain]
+
+On a terminal: pick a compute node, name the container, choose backing, install mode, size and
+salt mode, review the settings and the exact pillar diff, then write the entry and run the steps
+with live progress. Esc goes back one screen; nothing is written before the review is accepted.
+Not on a terminal, or with CI set: exits 2 (use --yes --pillar FILE).
+
+Options:
+  --plain              line prompts instead of the full-screen UI (serial consoles, screen readers)
+  --bootsalt-script F  the salt bootstrap script for the run (see lxc-wizard provision --help)
+  --no-salt            run without the salt bootstrap and initial highstate
+  --ssh-pubkey FILE    public key for root in the VM (default ~/.ssh/*.pub)
+${ENGINE_HELP}${COMMON_HELP}`,
+    load: () => import('./wizard.js'),
+  },
 } satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -1,0 +1,28 @@
+import { ExitCode, UserError } from '../core/errors.js';
+import { pillarContext } from './context.js';
+import type { CommandInput } from './spec.js';
+import { readPrefs, wizardServices } from './wizard-services.js';
+
+/**
+ * `lxc-wizard` on a terminal. Ink is loaded here and nowhere else; without a terminal, in CI or
+ * with --yes, nothing is ever prompted.
+ */
+export async function run(input: CommandInput): Promise<number> {
+  const env = input.io.env;
+  const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
+  if (!tty || env.CI) {
+    throw new UserError(`the wizard needs a terminal, and ${!tty ? 'stdin or stdout is not one' : `CI is set (CI=${env.CI})`}`, {
+      where: { field: 'lxc-wizard' },
+      hint: 'provision without questions: lxc-wizard --yes --pillar FILE (or add entries with lxc-wizard add CN VM --pillar FILE)',
+      exitCode: ExitCode.USAGE,
+    });
+  }
+  const ctx = pillarContext(input);
+  const services = await wizardServices(input, ctx);
+  if (input.values.plain === true) {
+    const { runPlain } = await import('./wizard-plain.js');
+    return runPlain(services, { advancedOpen: readPrefs(env).advancedOpen });
+  }
+  const { runWizard } = await import('../ui/interactive.js');
+  return runWizard(services, { advancedOpen: readPrefs(env).advancedOpen });
+}
