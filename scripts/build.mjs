@@ -25,6 +25,9 @@ const result = await build({
   // CommonJS dependencies (yaml, proper-lockfile) call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __lxcWizardRequire } from 'node:module'; const require = __lxcWizardRequire(import.meta.url);" },
   define: { LXC_WIZARD_VERSION: JSON.stringify(pkg.version) },
+  // Less to parse at start-up; identifiers kept so stack traces stay readable.
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
   metafile: true,
 });

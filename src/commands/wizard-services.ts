@@ -8,6 +8,7 @@ import { findVm } from '../core/model.js';
 import { resolveNodeSettings } from '../core/node-settings.js';
 import { settingsValues, type VmSettings } from '../core/settings.js';
 import { validatePillar } from '../core/validate.js';
+import { registerCleanup } from '../engine/cleanup.js';
 import { NodeSession } from '../engine/node-session.js';
 import type { StepName } from '../engine/steps/context.js';
 import { unifiedDiff } from '../pillar-writer/diff.js';
@@ -17,7 +18,6 @@ import type { WizardServices } from '../wizard/services.js';
 import { writeEntry } from './add.js';
 import { loadPillar, type Loaded, type PillarContext } from './context.js';
 import { publicKeys, stateHome, transportFactory } from './engine-setup.js';
-import { provisionVms } from './provision.js';
 import type { CommandInput } from './spec.js';
 
 const prefsFile = (env: NodeJS.ProcessEnv) => join(stateHome(env), 'ui.json');
@@ -36,6 +36,8 @@ export async function wizardServices(input: CommandInput, ctx: PillarContext): P
   let loaded: Loaded = await loadPillar(ctx);
   const reload = async () => (loaded = await loadPillar(ctx));
   const sessions = new Map<string, NodeSession>();
+  // The probe's connection is the run's connection; whatever ends the wizard closes it.
+  registerCleanup(async () => void (await Promise.all([...sessions.values()].map((s) => s.transport.close()))));
   const makeTransport = transportFactory(input);
   const sessionOf = (node: string) => sessions.get(node) ?? sessions.set(node, new NodeSession(makeTransport(node), { dryRun: false })).get(node)!;
   const d = loaded.rd.defaults;
@@ -103,6 +105,8 @@ export async function wizardServices(input: CommandInput, ctx: PillarContext): P
     run: async (node, vm, onEvent, signal, opts) => {
       await reload();
       const e = findVm(loaded.file.model, node, vm)!;
+      // The engine's run (listr2 and all) loads when the first run starts, not before the first frame.
+      const { provisionVms } = await import('./provision.js');
       const out = await provisionVms(ctx, loaded, [e], {
         dryRun: false,
         only: opts.only as StepName[] | undefined,

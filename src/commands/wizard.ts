@@ -18,11 +18,10 @@ export async function run(input: CommandInput): Promise<number> {
     });
   }
   const ctx = pillarContext(input);
+  // Ink takes the longest to load: start it now, read the pillar meanwhile.
+  const ui = input.values.plain === true ? import('./wizard-plain.js') : import('../ui/interactive.js');
   const services = await wizardServices(input, ctx);
-  if (input.values.plain === true) {
-    const { runPlain } = await import('./wizard-plain.js');
-    return runPlain(services, { advancedOpen: readPrefs(env).advancedOpen });
-  }
-  const { runWizard } = await import('../ui/interactive.js');
-  return runWizard(services, { advancedOpen: readPrefs(env).advancedOpen });
+  const prefs = readPrefs(env);
+  const mod = await ui;
+  return 'runPlain' in mod ? mod.runPlain(services, prefs) : mod.runWizard(services, prefs);
 }

@@ -1,13 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import ssh2, { type ClientChannel, type ConnectConfig } from 'ssh2';
+import type { Client as SshClient, ClientChannel, ConnectConfig } from 'ssh2';
 import { verifyHostKey, type HostKeyVerdict } from './known-hosts.js';
 import { shJoin, withRemoteTimeout } from './quote.js';
 import type { SshTarget } from './ssh-options.js';
 import { AbortedError, lineSplitter, Semaphore, TransportError, type ExecOptions, type ExecResult, type Transport } from './transport.js';
 
-// ssh2 is CommonJS: Node's named-export detection only finds Client; the rest comes from the default.
-const { Client, utils } = ssh2;
+/**
+ * ssh2 is loaded on the first connection, not at start-up (the wizard draws before it needs SSH).
+ * It is CommonJS: Node's named-export detection only finds Client; the rest comes from the default.
+ */
+async function loadSsh2() {
+  return (await import('ssh2')).default;
+}
 
 const PID_MARK = '__lxcw_pid ';
 
@@ -18,8 +23,8 @@ const PID_MARK = '__lxcw_pid ';
 export class SshTransport implements Transport {
   readonly node: string;
   connections = 0;
-  private client: InstanceType<typeof Client> | undefined;
-  private connecting: Promise<InstanceType<typeof Client>> | undefined;
+  private client: SshClient | undefined;
+  private connecting: Promise<SshClient> | undefined;
   private readonly channels: Semaphore;
   private readonly live = new Set<(err: Error) => void>();
   /** remote kills under way: close() waits for them, or the kill would never leave */
@@ -33,11 +38,12 @@ export class SshTransport implements Transport {
     this.channels = new Semaphore(opts.maxChannels ?? 8);
   }
 
-  private connect(): Promise<InstanceType<typeof Client>> {
+  private connect(): Promise<SshClient> {
     if (this.client) return Promise.resolve(this.client);
     if (this.connecting) return this.connecting;
     const t = this.target;
-    this.connecting = new Promise((resolve, reject) => {
+    this.connecting = loadSsh2().then((ssh2) => new Promise((resolve, reject) => {
+      const { Client, utils } = ssh2;
       const c = new Client();
       let verdict: HostKeyVerdict | undefined;
       let settled = false;
@@ -106,7 +112,7 @@ export class SshTransport implements Transport {
         fail(err);
       });
       c.connect(config);
-    });
+    }));
     return this.connecting;
   }
 
@@ -118,7 +124,7 @@ export class SshTransport implements Transport {
     });
   }
 
-  private execOn(client: InstanceType<typeof Client>, argv: readonly string[], opts: ExecOptions): Promise<ExecResult> {
+  private execOn(client: SshClient, argv: readonly string[], opts: ExecOptions): Promise<ExecResult> {
     const started = performance.now();
     // The shell prints its PID, then becomes `timeout`: a cancel can then kill it by PID, since
     // OpenSSH ignores channel signals for root sessions.

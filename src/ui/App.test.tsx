@@ -133,5 +133,20 @@ describe('the wizard', () => {
     await press(before.stdin, KEY.enter, KEY.ctrlC);
     expect(before.exits).toEqual([130]);
     expect(before.services.written).toEqual([]);
+
+    const during = start({ hangStep: 'spawn' });
+    await press(during.stdin, KEY.enter);
+    await type(during.stdin, 'web06.example.com');
+    await press(during.stdin, KEY.enter, KEY.down, KEY.enter, KEY.enter, KEY.enter, KEY.enter, KEY.enter, KEY.enter); // dir, clone, origin, mode, advanced, run
+    await settle(30);
+    expect(during.lastFrame()).toContain('⠋ spawn');
+    await press(during.stdin, KEY.ctrlC);
+    expect(during.lastFrame()).toContain('Abort the running step? Press Ctrl-C again');
+    await press(during.stdin, 'x'); // any other key: go on
+    expect(during.lastFrame()).not.toContain('Abort the running step?');
+    await press(during.stdin, KEY.ctrlC, KEY.ctrlC);
+    await settle(30);
+    expect(during.lastFrame()).toContain('■ spawn');
+    expect(during.exits).toEqual([130]);
   });
 });

@@ -4,7 +4,7 @@ import type { Preview, WizardServices } from '../../src/wizard/services.js';
 import type { NodeProbe } from '../../src/wizard/types.js';
 
 /** In-memory services: what the wizard would write and run, recorded; failures scripted. */
-export function fakeServices(o: { probe?: Partial<NodeProbe>; failStep?: string; failTimes?: number } = {}) {
+export function fakeServices(o: { probe?: Partial<NodeProbe>; failStep?: string; failTimes?: number; hangStep?: string } = {}) {
   const written: { node: string; vm: string; entry: Record<string, unknown> }[] = [];
   const runs: { node: string; vm: string; only?: string[] }[] = [];
   let failsLeft = o.failTimes ?? 1;
@@ -37,6 +37,7 @@ export function fakeServices(o: { probe?: Partial<NodeProbe>; failStep?: string;
         onEvent({ type: 'step', node, vm, step: step as never, state: 'running' });
         onEvent({ type: 'progress', node, vm, step: step as never, line: `working on ${step}` });
         await new Promise((r) => setTimeout(r, 1));
+        if (step === o.hangStep) await new Promise((r) => signal.addEventListener('abort', r, { once: true }));
         if (signal.aborted) {
           onEvent({ type: 'step', node, vm, step: step as never, state: 'interrupted', error: 'interrupted' });
           return { ok: false, logFile: '/tmp/run.log' };

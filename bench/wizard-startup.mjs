@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+// Prints figures, asserts nothing (needs tmux; the session part needs root, LXC and the test bed):
+//  1. time from launch to the wizard's first frame on a pseudo-terminal (script), median of 10
+//     (goal <= 400 ms), next to `node -e` printing the same words the same way (baseline);
+//  2. peak memory (VmHWM) of a whole session: node localhost, an overlayfs clone, write and run,
+//     result screen (goal <= 150 MB).
+// Usage: npm run bench:startup
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { build } from 'esbuild';
+
+const root = new URL('..', import.meta.url).pathname;
+const BIN = `${root}bin/lxc-wizard.js`;
+if (spawnSync('tmux', ['-V']).status !== 0) {
+  console.log('bench/wizard-startup cannot run here: tmux is missing');
+  process.exit(0);
+}
+const dir = mkdtempSync(join(tmpdir(), 'lxc-wizard-wstart-'));
+const tmux = (...a) => execFileSync('tmux', a, { encoding: 'utf8' });
+const S = `lxcw-bench-${process.pid}`;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Launch `cmd` on a pseudo-terminal (util-linux script) and time the first output holding `text`. */
+function firstFrame(cmd, text) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn('script', ['-q', '-e', '-c', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'ignore'], env: { ...process.env, TERM: 'xterm-256color', COLUMNS: '110', LINES: '40' } });
+    let out = '';
+    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(`no "${text}" after 10 s`))), 10_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes(text)) {
+        clearTimeout(timer);
+        const ms = performance.now() - t0;
+        child.kill('SIGKILL');
+        resolve(ms);
+      }
+    });
+  });
+}
+
+try {
+  const pillar = join(dir, 'lxc.sls');
+  writeFileSync(pillar, 'makina-states.services.cloud.lxc.targets.localhost: {}\n');
+  const base = [];
+  const ours = [];
+  for (let i = 0; i < 11; i++) {
+    const b = await firstFrame(`${process.execPath} -e "console.log('Compute node'); setTimeout(() => {}, 5000)"`, 'Compute node');
+    const o = await firstFrame(`${process.execPath} ${BIN} --pillar ${pillar}`, 'Compute node');
+    if (i > 0) {
+      base.push(b);
+      ours.push(o);
+    }
+  }
+  const m = median(ours);
+  console.log(`first frame: lxc-wizard ${m.toFixed(0)} ms (goal <= 400) ${m <= 400 ? 'OK' : 'MISSED'}; node -e printing the same line: ${median(base).toFixed(0)} ms (median of 10, on a pty)`);
+
+  const bedFile = join(dir, 'testbed.mjs');
+  await build({ entryPoints: [`${root}test/helpers/testbed.ts`], bundle: true, platform: 'node', format: 'esm', outfile: bedFile, logLevel: 'error' });
+  const bed = await import(bedFile);
+  const missing = bed.e2eMissing();
+  if (missing) {
+    console.log(`whole-session memory not measured: ${missing}`);
+  } else {
+    bed.ensureBridge();
+    bed.ensureOrigin();
+    const vm = 'mem.bench.test';
+    bed.destroyContainer(vm);
+    writeFileSync(pillar, [`makina-states.cloud.lxc.defaults.bridge: ${bed.BRIDGE}`, `makina-states.cloud.lxc.defaults.network: ${bed.NET.network}`, `makina-states.cloud.lxc.defaults.gateway: ${bed.NET.gateway}`, `makina-states.cloud.lxc.defaults.from_container: ${bed.ORIGIN}`, 'makina-states.services.cloud.lxc.targets.localhost: {}', ''].join('\n'));
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'k')]);
+    tmux('new-session', '-d', '-s', S, '-x', '110', '-y', '50', `env XDG_STATE_HOME=${dir}/state ${process.execPath} ${BIN} --pillar ${pillar} --env dev --ssh-pubkey ${dir}/k.pub --bootsalt-script ${root}test/fixtures/boot-salt-stand-in.sh; sleep 60`);
+    const wait = (text) => {
+      const t0 = Date.now();
+      while (!tmux('capture-pane', '-p', '-t', S).includes(text)) if (Date.now() - t0 > 120_000) throw new Error(`no "${text}"`);
+    };
+    const send = (...k) => k.forEach((key) => (tmux('send-keys', '-t', S, key), spawnSync('sleep', ['0.15'])));
+    wait('Compute node');
+    send('Enter');
+    wait('Container name');
+    send('-l', vm);
+    send('Enter');
+    wait('stopped containers');
+    send('Enter', 'Enter', 'Enter', 'Enter', 'Enter');
+    wait('write and run');
+    const t0 = performance.now();
+    send('Enter');
+    wait('is ready on localhost');
+    const runMs = performance.now() - t0;
+    const pane = tmux('display', '-p', '-t', S, '#{pane_pid}').trim();
+    const pid = execFileSync('pgrep', ['-P', pane, '-f', 'lxc-wizard'], { encoding: 'utf8' }).trim().split('\n')[0];
+    const hwm = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+    tmux('kill-session', '-t', S);
+    bed.destroyContainer(vm);
+    execFileSync('sh', ['-c', `sed -i '/mem.bench.test/d' /etc/hosts`]);
+    console.log(`whole session (overlayfs clone on localhost, run ${(runMs / 1000).toFixed(1)} s): peak memory ${hwm.toFixed(0)} MB (goal <= 150) ${hwm <= 150 ? 'OK' : 'MISSED'}`);
+  }
+} finally {
+  try {
+    tmux('kill-session', '-t', S);
+  } catch {
+    // not running
+  }
+  rmSync(dir, { recursive: true, force: true });
+}

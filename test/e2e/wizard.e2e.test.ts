@@ -1,0 +1,106 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN } from '../helpers/cli.js';
+import { scratch } from '../helpers/pillar.js';
+import { BRIDGE, destroyContainer, e2eMissing, ensureBridge, ensureOrigin, NET, ORIGIN, removeBridge, removeHostsBlocks, startSshd, type Sshd } from '../helpers/testbed.js';
+
+const missing = e2eMissing() ?? (existsSync('/usr/bin/tmux') ? undefined : '/usr/bin/tmux is missing (bash .ci/run installs it)');
+const required = process.env.CI === 'true';
+if (missing && !required) console.warn(`wizard terminal test skipped: ${missing}`);
+
+const NODE = 'e2e-wiz-node';
+const VM = 'wiz.e2e-wizard.test';
+const SESSION = `lxcw-e2e-${process.pid}`;
+const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+const screen = () => tmux('capture-pane', '-p', '-t', SESSION);
+
+async function waitFor(text: string, ms = 60_000): Promise<string> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const s = screen();
+    if (s.includes(text)) return s;
+    if (Date.now() > until) throw new Error(`"${text}" did not appear; the screen was:\n${s}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+const keys = async (...k: string[]) => {
+  for (const key of k) {
+    tmux('send-keys', '-t', SESSION, key);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+};
+
+describe('prerequisites', () => {
+  it.runIf(required)('tmux and the end-to-end test bed are available (required with CI=true)', () => {
+    expect(missing).toBeUndefined();
+  });
+});
+
+describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) over real SSH and LXC', () => {
+  let s: Awaited<ReturnType<typeof scratch>>;
+  let sshd: Sshd;
+  let pillar: string;
+
+  beforeAll(async () => {
+    s = await scratch();
+    destroyContainer(VM);
+    await removeHostsBlocks('e2e-wizard.test');
+    ensureBridge();
+    ensureOrigin();
+    sshd = await startSshd(s.dir, NODE);
+    pillar = await s.file(
+      'lxc.sls',
+      `# wizard session\nmakina-states.cloud.lxc.defaults.bridge: ${BRIDGE}\nmakina-states.cloud.lxc.defaults.network: ${NET.network}\nmakina-states.cloud.lxc.defaults.gateway: ${NET.gateway}\nmakina-states.cloud.lxc.defaults.from_container: ${ORIGIN}\nmakina-states.cloud.lxc.defaults.dnsservers: [${NET.gateway}]\nmakina-states.services.cloud.lxc.targets.${NODE}: {}\n`,
+    );
+  }, 900_000);
+
+  afterAll(async () => {
+    try {
+      tmux('kill-session', '-t', SESSION);
+    } catch {
+      // already gone
+    }
+    destroyContainer(VM);
+    await removeHostsBlocks('e2e-wizard.test');
+    sshd?.stop();
+    removeBridge();
+    await s?.cleanup();
+  });
+
+  it('asks, writes the entry, provisions the container and shows the result', async () => {
+    const cmd = [`HOME=${join(s.dir, 'home')}`, `XDG_STATE_HOME=${join(s.dir, 'state')}`, 'NO_COLOR=1', process.execPath, BIN, '--pillar', pillar, '--env', 'dev', '--controller', 'ctl.e2e.test', '--ssh-config', sshd.sshConfig, '--ssh-pubkey', sshd.clientPub, '--bootsalt-script', new URL('../fixtures/boot-salt-stand-in.sh', import.meta.url).pathname].join(' ');
+    tmux('new-session', '-d', '-s', SESSION, '-x', '110', '-y', '50', `env ${cmd}; echo EXIT=$?; sleep 600`);
+    await waitFor('Compute node');
+    expect(tmux("capture-pane", "-p", "-e", "-t", SESSION)).not.toContain("\u001b[3"); // NO_COLOR: no colours
+    await keys('Enter');
+    await waitFor('Container name');
+    await keys('-l', VM);
+    await keys('Enter');
+    await waitFor(`stopped containers: ${ORIGIN}`);
+    const backing = await waitFor('Backing store');
+    expect(backing).toContain('(unavailable: no LVM volume group on this node)');
+    expect(backing).toContain('❯ overlayfs');
+    await keys('Enter', 'Enter');
+    await waitFor(`❯ ${ORIGIN}`);
+    await keys('Enter', 'Enter');
+    await waitFor('Advanced options');
+    await keys('Enter');
+    const review = await waitFor('write and run');
+    expect(review).toContain('profile ms-e2e-wiz-node-overlayfs');
+    expect(review).toContain(`+  ${VM}:`);
+    expect(await readFile(pillar, 'utf8')).not.toContain(VM); // nothing written before the review is accepted
+    await keys('Enter');
+    const result = await waitFor('is ready on e2e-wiz-node', 300_000);
+    expect(result).toContain('password                ******** (p to reveal)');
+    expect(result).toContain(`lxc-wizard --yes --pillar ${pillar} --vm ${VM}`);
+    const ip = /ip\s+(10\.77\.\d+\.\d+)/.exec(result)![1]!;
+    expect(await readFile(pillar, 'utf8')).toContain(`makina-states.services.cloud.lxc.targets.${NODE}:\n  ${VM}:\n    profile_type: overlayfs\n`);
+    expect(execFileSync('lxc-info', ['-s', '-H', '-n', VM], { encoding: 'utf8' }).trim()).toBe('RUNNING');
+    expect(execFileSync('lxc-attach', ['-n', VM, '--', 'ip', '-4', '-o', 'addr', 'show', 'eth0'], { encoding: 'utf8' })).toContain(`inet ${ip}/16`);
+    await keys('q');
+    await waitFor('EXIT=0');
+  }, 600_000);
+});
