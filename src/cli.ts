@@ -14,6 +14,10 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     return await dispatch(argv, io, out);
   } catch (err) {
     return out.fail(err);
+  } finally {
+    // Whatever the path: SSH connections closed, the terminal restored.
+    const { runCleanup } = await import('./engine/cleanup.js');
+    await runCleanup();
   }
 }
 

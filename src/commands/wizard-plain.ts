@@ -76,6 +76,10 @@ export async function runPlain(services: WizardServices, opts: { advancedOpen: b
     // enquirer rejects with an empty string on Esc / Ctrl-C
     if (err === '' || (err as Error)?.message === '') return 130;
     throw err;
+  } finally {
+    // Let go of the terminal: a ref'd stdin would keep the process alive after the last question.
+    process.stdin.pause();
+    process.stdin.unref();
   }
 }
 

@@ -99,6 +99,7 @@ describe('the wizard', () => {
     await press(stdin, 'a');
     expect(services.remembered).toEqual([true]);
     expect(lastFrame()).toContain('10.5.0.2 (next free)');
+    await expect(lastFrame()).toMatchFileSnapshot(snap('6b-advanced-open'));
     await type(stdin, '10.5.0.77');
     await press(stdin, KEY.enter, KEY.enter); // ip, mac (default)
     await type(stdin, 'hunter22');
@@ -140,6 +141,7 @@ describe('the wizard', () => {
     await press(during.stdin, KEY.enter, KEY.down, KEY.enter, KEY.enter, KEY.enter, KEY.enter, KEY.enter, KEY.enter); // dir, clone, origin, mode, advanced, run
     await settle(30);
     expect(during.lastFrame()).toContain('⠋ spawn');
+    await expect(during.lastFrame()).toMatchFileSnapshot(snap('8b-run-in-progress'));
     await press(during.stdin, KEY.ctrlC);
     expect(during.lastFrame()).toContain('Abort the running step? Press Ctrl-C again');
     await press(during.stdin, 'x'); // any other key: go on

@@ -102,5 +102,38 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
     expect(execFileSync('lxc-attach', ['-n', VM, '--', 'ip', '-4', '-o', 'addr', 'show', 'eth0'], { encoding: 'utf8' })).toContain(`inet ${ip}/16`);
     await keys('q');
     await waitFor('EXIT=0');
+    tmux('kill-session', '-t', SESSION);
   }, 600_000);
+
+  it('--plain asks the same questions as line prompts and writes the entry', async () => {
+    const vm = 'plain.e2e-wizard.test';
+    const cmd = [`HOME=${join(s.dir, 'home')}`, `XDG_STATE_HOME=${join(s.dir, 'state')}`, process.execPath, BIN, '--plain', '--pillar', pillar, '--env', 'dev', '--ssh-config', sshd.sshConfig].join(' ');
+    tmux('new-session', '-d', '-s', SESSION, '-x', '110', '-y', '50', `env ${cmd}; echo EXIT=$?; sleep 600`);
+    await waitFor('Compute node');
+    await keys('Enter');
+    await waitFor('Container name');
+    await keys('-l', 'Bad Name');
+    await keys('Enter');
+    await waitFor('upper-case');
+    for (let i = 0; i < 8; i++) await keys('BSpace');
+    await keys('-l', vm);
+    await keys('Enter');
+    await waitFor('Backing store');
+    await keys('Enter'); // overlayfs, preselected in dev
+    await waitFor('Install mode');
+    await keys('Down', 'Enter'); // create from a template
+    await waitFor('Template image');
+    await keys('C-u');
+    await keys('-l', 'busybox');
+    await keys('Enter');
+    await waitFor('Salt mode');
+    await keys('Enter');
+    await waitFor('Advanced options');
+    await keys('n'); // a confirm takes y/n without Enter
+    const review = await waitFor('Write the entry?');
+    expect(review).toContain(`+  ${vm}:`);
+    await keys('Down', 'Enter'); // write only
+    await waitFor('EXIT=0');
+    expect(await readFile(pillar, 'utf8')).toContain(`  ${vm}:\n    profile_type: overlayfs-scratch\n    image: busybox\n`);
+  }, 300_000);
 });
