@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
+import { isEncryptedKey } from '../engine/ssh-keys.js';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ExitCode, UserError } from '../core/errors.js';
@@ -26,16 +28,39 @@ export function hostKeyPolicy(input: CommandInput): HostKeyPolicy | undefined {
   return raw;
 }
 
+function sshDefaults(input: CommandInput) {
+  const env = input.io.env;
+  const configFile = input.values['ssh-config'] ? resolve(input.io.cwd, String(input.values['ssh-config'])) : undefined;
+  return { configFile, stateKnownHosts: join(stateHome(env), 'known_hosts'), home: env.HOME };
+}
+
 /** localhost runs child processes; every other node is reached over SSH as ~/.ssh/config says. */
-export function transportFactory(input: CommandInput): (node: string) => Transport {
+export function transportFactory(input: CommandInput, passphrases?: ReadonlyMap<string, string>): (node: string) => Transport {
   const env = input.io.env;
   const policy = hostKeyPolicy(input);
-  const configFile = input.values['ssh-config'] ? resolve(input.io.cwd, String(input.values['ssh-config'])) : undefined;
+  const d = sshDefaults(input);
   return (node) => {
     if (node === 'localhost') return new LocalTransport(node);
-    const target = resolveSshTarget(node, { configFile, policy, stateKnownHosts: join(stateHome(env), 'known_hosts'), home: env.HOME });
-    return new SshTransport(target, { agent: env.SSH_AUTH_SOCK, log: (m) => input.out.info(m) });
+    const target = resolveSshTarget(node, { ...d, policy });
+    return new SshTransport(target, { agent: env.SSH_AUTH_SOCK, passphrases, log: (m) => input.out.info(m) });
   };
+}
+
+/**
+ * The encrypted identity files these nodes would use when no ssh-agent runs: their passphrases
+ * must be asked before Ink mounts (two readers of the keyboard never work together).
+ */
+export function encryptedKeys(input: CommandInput, nodes: string[]): string[] {
+  if (input.io.env.SSH_AUTH_SOCK) return [];
+  const d = sshDefaults(input);
+  const files = new Set(nodes.filter((n) => n !== 'localhost').flatMap((n) => resolveSshTarget(n, d).identityFiles));
+  return [...files].filter((f) => {
+    try {
+      return isEncryptedKey(readFileSync(f, 'utf8'));
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** --ssh-pubkey files, else the operator's ~/.ssh/*.pub. */

@@ -32,13 +32,14 @@ export function readPrefs(env: NodeJS.ProcessEnv): { advancedOpen: boolean } {
 }
 
 /** The wizard's services over the same code as the commands: pillar-writer for files, the engine for nodes. */
-export async function wizardServices(input: CommandInput, ctx: PillarContext): Promise<WizardServices> {
+export async function wizardServices(input: CommandInput, ctx: PillarContext, passphrases?: Map<string, string>, beforeUi?: (nodes: string[]) => Promise<void>): Promise<WizardServices> {
   let loaded: Loaded = await loadPillar(ctx);
+  await beforeUi?.([...loaded.file.model.nodes.keys()]);
   const reload = async () => (loaded = await loadPillar(ctx));
   const sessions = new Map<string, NodeSession>();
   // The probe's connection is the run's connection; whatever ends the wizard closes it.
   registerCleanup(async () => void (await Promise.all([...sessions.values()].map((s) => s.transport.close()))));
-  const makeTransport = transportFactory(input);
+  const makeTransport = transportFactory(input, passphrases);
   const sessionOf = (node: string) => sessions.get(node) ?? sessions.set(node, new NodeSession(makeTransport(node), { dryRun: false })).get(node)!;
   const d = loaded.rd.defaults;
   let reviewedSha = loaded.file.sha256;

@@ -1,6 +1,7 @@
 import { ExitCode, UserError } from '../core/errors.js';
 import { pillarContext } from './context.js';
 import type { CommandInput } from './spec.js';
+import { encryptedKeys } from './engine-setup.js';
 import { readPrefs, wizardServices } from './wizard-services.js';
 
 /**
@@ -20,8 +21,18 @@ export async function run(input: CommandInput): Promise<number> {
   const ctx = pillarContext(input);
   // Ink takes the longest to load: start it now, read the pillar meanwhile.
   const ui = input.values.plain === true ? import('./wizard-plain.js') : import('../ui/interactive.js');
-  const services = await wizardServices(input, ctx);
+  const passphrases = new Map<string, string>();
+  let asked = false;
+  const services = await wizardServices(input, ctx, passphrases, async (nodes) => {
+    // Before Ink mounts: enquirer and Ink must never read the keyboard at the same time.
+    const files = encryptedKeys(input, nodes);
+    if (files.length) {
+      const { askPassphrases } = await import('./passphrase.js');
+      await askPassphrases(files, passphrases);
+      asked = true;
+    }
+  });
   const prefs = readPrefs(env);
   const mod = await ui;
-  return 'runPlain' in mod ? mod.runPlain(services, prefs) : mod.runWizard(services, prefs);
+  return 'runPlain' in mod ? mod.runPlain(services, prefs) : mod.runWizard(services, { ...prefs, ownTerminal: asked });
 }

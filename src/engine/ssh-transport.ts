@@ -32,7 +32,7 @@ export class SshTransport implements Transport {
 
   constructor(
     private readonly target: SshTarget,
-    private readonly opts: { agent?: string; maxChannels?: number; readyTimeoutMs?: number; log?: (msg: string) => void } = {},
+    private readonly opts: { agent?: string; maxChannels?: number; readyTimeoutMs?: number; log?: (msg: string) => void; passphrases?: ReadonlyMap<string, string> } = {},
   ) {
     this.node = target.node;
     this.channels = new Semaphore(opts.maxChannels ?? 8);
@@ -47,18 +47,21 @@ export class SshTransport implements Transport {
       const c = new Client();
       let verdict: HostKeyVerdict | undefined;
       let settled = false;
+      const skipped: string[] = [];
       const keys = t.identityFiles.flatMap((f) => {
         try {
-          const parsed = utils.parseKey(readFileSync(f));
-          // An encrypted key needs a passphrase: without an agent holding it, it is skipped.
-          return parsed instanceof Error ? [] : [{ file: f, key: readFileSync(f) }];
+          const key = readFileSync(f);
+          const passphrase = this.opts.passphrases?.get(f);
+          // An encrypted key needs its passphrase (asked before the UI starts); else it is skipped.
+          if (utils.parseKey(key, passphrase) instanceof Error) return (skipped.push(f), []);
+          return [{ file: f, key, passphrase }];
         } catch {
           return [];
         }
       });
-      const methods: ({ type: 'agent'; agent: string } | { type: 'publickey'; key: Buffer })[] = [];
+      const methods: ({ type: 'agent'; agent: string } | { type: 'publickey'; key: Buffer; passphrase?: string })[] = [];
       if (this.opts.agent) methods.push({ type: 'agent', agent: this.opts.agent });
-      for (const k of keys) methods.push({ type: 'publickey', key: k.key });
+      for (const k of keys) methods.push({ type: 'publickey', key: k.key, ...(k.passphrase ? { passphrase: k.passphrase } : {}) });
       const tried = [...(this.opts.agent ? ['ssh-agent'] : []), ...keys.map((k) => k.file)];
       const config: ConnectConfig = {
         host: t.host,
@@ -71,7 +74,7 @@ export class SshTransport implements Transport {
           const m = methods.shift();
           if (!m) return next(false as never);
           if (m.type === 'agent') return next({ type: 'agent', username: t.user, agent: m.agent } as never);
-          return next({ type: 'publickey', username: t.user, key: m.key } as never);
+          return next({ type: 'publickey', username: t.user, key: m.key, ...(m.passphrase ? { passphrase: m.passphrase } : {}) } as never);
         },
         hostVerifier: ((key: Buffer, verify: (ok: boolean) => void) => {
           verifyHostKey({ host: t.host, port: t.port, blob: key, files: t.knownHostsFiles, policy: t.policy, writeTo: t.knownHostsFiles[t.knownHostsFiles.length - 1]! })
@@ -91,7 +94,8 @@ export class SshTransport implements Transport {
         const level = (err as { level?: string }).level;
         const where = `${t.user}@${t.host}:${t.port} (compute node ${t.node})`;
         if (level === 'client-authentication') {
-          return reject(new TransportError(`login refused by ${where}`, `tried ${tried.length ? tried.join(', ') : 'no key (no agent, no readable unencrypted IdentityFile)'}; authorize a key for ${t.user} on the node, or set IdentityFile in ~/.ssh/config`));
+          const enc = skipped.length ? `; skipped encrypted key(s) ${skipped.join(', ')}: load them into ssh-agent (ssh-add) or use the wizard, which asks for the passphrase` : '';
+          return reject(new TransportError(`login refused by ${where}`, `tried ${tried.length ? tried.join(', ') : 'no key (no agent, no readable unencrypted IdentityFile)'}${enc}; authorize a key for ${t.user} on the node, or set IdentityFile in ~/.ssh/config`));
         }
         if (level === 'client-timeout') return reject(new TransportError(`no SSH handshake from ${where} within ${(this.opts.readyTimeoutMs ?? 20_000) / 1000} s`, 'check that sshd runs there and that nothing filters the port'));
         reject(new TransportError(`cannot reach ${where}: ${err.message}`, 'check the host name, port and network (ssh -v shows the same path)'));

@@ -1,3 +1,5 @@
+import { openSync } from 'node:fs';
+import { ReadStream } from 'node:tty';
 import { render } from 'ink';
 import { registerCleanup, runCleanup } from '../engine/cleanup.js';
 import type { WizardServices } from '../wizard/services.js';
@@ -8,8 +10,11 @@ import { App } from './App.js';
  * patched (nothing may write while Ink draws), and the cleanup registry unmounts it whatever
  * ends the process, so the terminal is always restored.
  */
-export async function runWizard(services: WizardServices, opts: { advancedOpen: boolean }): Promise<number> {
+export async function runWizard(services: WizardServices, opts: { advancedOpen: boolean; ownTerminal?: boolean }): Promise<number> {
   let code = 0;
+  // After enquirer has read process.stdin (key passphrases), Ink gets a terminal stream of its own:
+  // a prompt library's leftovers on process.stdin must not decide whether the UI hears keys.
+  const tty = opts.ownTerminal ? new ReadStream(openSync('/dev/tty', 'r')) : undefined;
   const instance = render(
     <App
       services={services}
@@ -19,7 +24,7 @@ export async function runWizard(services: WizardServices, opts: { advancedOpen: 
         instance.unmount();
       }}
     />,
-    { exitOnCtrlC: false, patchConsole: false },
+    { exitOnCtrlC: false, patchConsole: false, ...(tty ? { stdin: tty } : {}) },
   );
   const unregister = registerCleanup(() => instance.unmount());
   const onSignal = () => {
@@ -34,6 +39,7 @@ export async function runWizard(services: WizardServices, opts: { advancedOpen: 
     process.off('SIGTERM', onSignal);
     process.off('SIGHUP', onSignal);
     unregister();
+    tty?.destroy();
     await runCleanup();
   }
   return code;

@@ -105,6 +105,27 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
     tmux('kill-session', '-t', SESSION);
   }, 600_000);
 
+  it('asks for the passphrase of an encrypted key before the UI starts, then reaches the node with it', async () => {
+    const enc = join(s.dir, 'client-enc');
+    execFileSync('sh', ['-c', 'cp "$1" "$2" && chmod 600 "$2" && ssh-keygen -q -p -P "" -N "s3same" -f "$2"', 'sh', sshd.clientPub.replace(/\.pub$/, ''), enc]);
+    const cfg = await s.file('ssh_config_enc', (await readFile(sshd.sshConfig, 'utf8')).replace(/IdentityFile .*/, `IdentityFile ${enc}`));
+    const cmd = [`HOME=${join(s.dir, 'home')}`, `XDG_STATE_HOME=${join(s.dir, 'state')}`, process.execPath, BIN, '--pillar', pillar, '--env', 'dev', '--ssh-config', cfg].join(' ');
+    tmux('new-session', '-d', '-s', SESSION, '-x', '110', '-y', '50', `env -u SSH_AUTH_SOCK ${cmd}; echo EXIT=$?; sleep 600`);
+    await waitFor(`Passphrase for ${enc}`);
+    await keys('-l', 'wrong');
+    await keys('Enter');
+    await waitFor('wrong passphrase, try again');
+    for (let i = 0; i < 'wrong'.length; i++) await keys('BSpace');
+    await keys('-l', 's3same');
+    await keys('Enter');
+    await waitFor('Compute node');
+    await keys('Enter');
+    await waitFor(`stopped containers: ${ORIGIN}`); // the probe logged in with the decrypted key
+    await keys('C-c');
+    await waitFor('EXIT=130');
+    tmux('kill-session', '-t', SESSION);
+  }, 300_000);
+
   it('--plain asks the same questions as line prompts and writes the entry', async () => {
     const vm = 'plain.e2e-wizard.test';
     const cmd = [`HOME=${join(s.dir, 'home')}`, `XDG_STATE_HOME=${join(s.dir, 'state')}`, process.execPath, BIN, '--plain', '--pillar', pillar, '--env', 'dev', '--ssh-config', sshd.sshConfig].join(' ');

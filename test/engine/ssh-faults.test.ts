@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
+import { isEncryptedKey, passphraseOpens } from '../../src/engine/ssh-keys.js';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SshTransport } from '../../src/engine/ssh-transport.js';
@@ -102,6 +104,28 @@ describe('the ssh2 transport against an in-process SSH server', () => {
     const err = (await new SshTransport({ ...target, identityFiles: [stranger] }).exec(['true'], { timeoutS: 5 }).catch((e) => e)) as TransportError;
     expect(err.message).toBe(`login refused by root@127.0.0.1:${server.port} (compute node cn1.example.net)`);
     expect(err.hint).toContain(stranger);
+  });
+
+  it('logs in with an encrypted key given its passphrase, and says to ssh-add it when none was given', async () => {
+    const k = keyPair();
+    const other = new TestSshServer(k.public, node);
+    await other.start();
+    try {
+      const keyFile = join(s.dir, 'enc');
+      execFileSync('sh', ['-c', `printf '%s' "$1" > "$2" && chmod 600 "$2" && ssh-keygen -q -p -P '' -N 'open sesame' -f "$2"`, 'sh', k.private, keyFile]);
+      const kh = await s.file('kh2', other.knownHostsLine());
+      const t2: SshTarget = { ...target, port: other.port, identityFiles: [keyFile], knownHostsFiles: [kh] };
+      expect(isEncryptedKey(await readFile(keyFile, 'utf8'))).toBe(true);
+      expect(isEncryptedKey(k.private)).toBe(false);
+      expect(await passphraseOpens(await readFile(keyFile), 'wrong')).toBe(false);
+      const ok = new SshTransport(t2, { passphrases: new Map([[keyFile, 'open sesame']]) });
+      expect((await ok.exec(['lxc-wait', '-n', 'x'], { timeoutS: 5 })).code).toBe(1);
+      await ok.close();
+      const err = (await new SshTransport(t2).exec(['true'], { timeoutS: 5 }).catch((e) => e)) as TransportError;
+      expect(err.hint).toContain(`skipped encrypted key(s) ${keyFile}: load them into ssh-agent (ssh-add)`);
+    } finally {
+      await other.stop();
+    }
   });
 
   it('keeps the ledger right through a dropped connection, and a re-run over SSH finishes the job', async () => {
