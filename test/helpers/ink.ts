@@ -12,7 +12,7 @@ export function renderApp(el: ReactElement): ReturnType<typeof render> {
   return r;
 }
 
-/** One key per act(): ink-select-input-style handlers re-subscribe between keys (ecosystem.md §3). */
+/** One key per act(): input handlers re-subscribe between keys (ecosystem.md §3). */
 export async function press(stdin: { write(s: string): void }, ...keys: string[]): Promise<void> {
   for (const k of keys) {
     await act(async () => {
