@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runBin } from '../helpers/cli.js';
 import { scratch } from '../helpers/pillar.js';
-import { BRIDGE, containerNames, destroyContainer, removeHostsBlocks, e2eMissing, ensureBridge, ensureOrigin, lxc, NET, ORIGIN, removeBridge, startSshd, type Sshd } from '../helpers/testbed.js';
+import { acquireTestbed, BRIDGE, containerNames, destroyContainer, removeHostsBlocks, e2eMissing, ensureBridge, ensureOrigin, lxc, NET, ORIGIN, removeBridge, startSshd, type Sshd } from '../helpers/testbed.js';
 
 const missing = e2eMissing();
 const required = process.env.CI === 'true';
@@ -41,6 +41,7 @@ describe('prerequisites', () => {
 
 describe.skipIf(missing !== undefined)('provisioning real LXC containers over real SSH', () => {
   let s: Awaited<ReturnType<typeof scratch>>;
+  let release: (() => Promise<void>) | undefined;
   let sshd: Sshd;
   let pillar: string;
   let args: string[];
@@ -48,6 +49,7 @@ describe.skipIf(missing !== undefined)('provisioning real LXC containers over re
   const settings = async (vm: string) => JSON.parse((await runBin(['settings', NODE, vm, '--pillar', pillar, '--env', 'dev', '--controller', 'ctl.e2e.test', '--json', '--show-secrets'], { env })).stdout).settings;
 
   beforeAll(async () => {
+    release = await acquireTestbed();
     s = await scratch();
     for (const vm of ALL) destroyContainer(vm);
     await removeHostsBlocks('e2e.test');
@@ -65,6 +67,7 @@ describe.skipIf(missing !== undefined)('provisioning real LXC containers over re
     sshd?.stop();
     removeBridge();
     await s?.cleanup();
+    await release?.();
   });
 
   it('provisions an overlayfs snapshot clone and a dir clone; the busybox VM fails at initial_setup, saying why', async () => {

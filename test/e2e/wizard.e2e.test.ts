@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
 import { scratch } from '../helpers/pillar.js';
-import { BRIDGE, destroyContainer, e2eMissing, ensureBridge, ensureOrigin, NET, ORIGIN, removeBridge, removeHostsBlocks, startSshd, type Sshd } from '../helpers/testbed.js';
+import { acquireTestbed, BRIDGE, destroyContainer, e2eMissing, ensureBridge, ensureOrigin, NET, ORIGIN, removeBridge, removeHostsBlocks, startSshd, type Sshd } from '../helpers/testbed.js';
 
 const missing = e2eMissing() ?? (existsSync('/usr/bin/tmux') ? undefined : '/usr/bin/tmux is missing (bash .ci/run installs it)');
 const required = process.env.CI === 'true';
@@ -13,6 +13,8 @@ if (missing && !required) console.warn(`wizard terminal test skipped: ${missing}
 
 const NODE = 'e2e-wiz-node';
 const VM = 'wiz.e2e-wizard.test';
+/** Every container these tests may create, cleaned before and after even when a test failed. */
+const ALL = [VM, 'plain.e2e-wizard.test'];
 const SESSION = `lxcw-e2e-${process.pid}`;
 const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
 const screen = () => tmux('capture-pane', '-p', '-t', SESSION);
@@ -41,12 +43,14 @@ describe('prerequisites', () => {
 
 describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) over real SSH and LXC', () => {
   let s: Awaited<ReturnType<typeof scratch>>;
+  let release: (() => Promise<void>) | undefined;
   let sshd: Sshd;
   let pillar: string;
 
   beforeAll(async () => {
+    release = await acquireTestbed();
     s = await scratch();
-    destroyContainer(VM);
+    for (const v of ALL) destroyContainer(v);
     await removeHostsBlocks('e2e-wizard.test');
     ensureBridge();
     ensureOrigin();
@@ -63,11 +67,12 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
     } catch {
       // already gone
     }
-    destroyContainer(VM);
+    for (const v of ALL) destroyContainer(v);
     await removeHostsBlocks('e2e-wizard.test');
     sshd?.stop();
     removeBridge();
     await s?.cleanup();
+    await release?.();
   });
 
   it('asks, writes the entry, provisions the container and shows the result', async () => {

@@ -24,6 +24,16 @@ const ok = (cmd: string, args: string[]) => {
   }
 };
 
+/**
+ * One test file at a time owns the bed (bridge, origin, /etc/hosts): vitest runs files in
+ * parallel, and one file's teardown would pull the bridge from under another.
+ */
+export async function acquireTestbed(): Promise<() => Promise<void>> {
+  const lockfile = (await import('proper-lockfile')).default;
+  const path = '/tmp/lxc-wizard-e2e-testbed';
+  return lockfile.lock(path, { realpath: false, stale: 30_000, update: 5_000, retries: { retries: 1800, factor: 1, minTimeout: 500, maxTimeout: 500 } });
+}
+
 /** Why the end-to-end suite cannot run here, or undefined. */
 export function e2eMissing(): string | undefined {
   if (process.getuid?.() !== 0) return 'not root (LXC and sshd need root)';
