@@ -23,11 +23,15 @@ const tmux = (...a) => execFileSync('tmux', a, { encoding: 'utf8' });
 const S = `lxcw-bench-${process.pid}`;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+// The wizard refuses to prompt when CI is set: measure it as an operator runs it.
+const termEnv = { ...process.env, TERM: 'xterm-256color', COLUMNS: '110', LINES: '40' };
+delete termEnv.CI;
+
 /** Launch `cmd` on a pseudo-terminal (util-linux script) and time the first output holding `text`. */
 function firstFrame(cmd, text) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn('script', ['-q', '-e', '-c', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'ignore'], env: { ...process.env, TERM: 'xterm-256color', COLUMNS: '110', LINES: '40' } });
+    const child = spawn('script', ['-q', '-e', '-c', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'ignore'], env: termEnv });
     let out = '';
     const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(`no "${text}" after 10 s`))), 10_000);
     child.stdout.on('data', (d) => {
@@ -71,7 +75,7 @@ try {
     bed.destroyContainer(vm);
     writeFileSync(pillar, [`makina-states.cloud.lxc.defaults.bridge: ${bed.BRIDGE}`, `makina-states.cloud.lxc.defaults.network: ${bed.NET.network}`, `makina-states.cloud.lxc.defaults.gateway: ${bed.NET.gateway}`, `makina-states.cloud.lxc.defaults.from_container: ${bed.ORIGIN}`, 'makina-states.services.cloud.lxc.targets.localhost: {}', ''].join('\n'));
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'k')]);
-    tmux('new-session', '-d', '-s', S, '-x', '110', '-y', '50', `env XDG_STATE_HOME=${dir}/state ${process.execPath} ${BIN} --pillar ${pillar} --env dev --ssh-pubkey ${dir}/k.pub --bootsalt-script ${root}test/fixtures/boot-salt-stand-in.sh; sleep 60`);
+    tmux("new-session", "-d", "-s", S, "-x", "110", "-y", "50", `env -u CI XDG_STATE_HOME=${dir}/state ${process.execPath} ${BIN} --pillar ${pillar} --env dev --ssh-pubkey ${dir}/k.pub --bootsalt-script ${root}test/fixtures/boot-salt-stand-in.sh; sleep 60`);
     const wait = (text) => {
       const t0 = Date.now();
       while (!tmux('capture-pane', '-p', '-t', S).includes(text)) if (Date.now() - t0 > 120_000) throw new Error(`no "${text}"`);

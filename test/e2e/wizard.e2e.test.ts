@@ -77,7 +77,7 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
 
   it('asks, writes the entry, provisions the container and shows the result', async () => {
     const cmd = [`HOME=${join(s.dir, 'home')}`, `XDG_STATE_HOME=${join(s.dir, 'state')}`, 'NO_COLOR=1', process.execPath, BIN, '--pillar', pillar, '--env', 'dev', '--controller', 'ctl.e2e.test', '--ssh-config', sshd.sshConfig, '--ssh-pubkey', sshd.clientPub, '--bootsalt-script', new URL('../fixtures/boot-salt-stand-in.sh', import.meta.url).pathname].join(' ');
-    tmux('new-session', '-d', '-s', SESSION, '-x', '110', '-y', '50', `env ${cmd}; echo EXIT=$?; sleep 600`);
+    tmux('new-session', '-d', '-s', SESSION, '-x', '110', '-y', '50', `env -u CI ${cmd}; echo EXIT=$?; sleep 600`);
     await waitFor('Compute node');
     expect(tmux("capture-pane", "-p", "-e", "-t", SESSION)).not.toContain("\u001b[3"); // NO_COLOR: no colours
     await keys('Enter');
@@ -115,7 +115,7 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
     execFileSync('sh', ['-c', 'cp "$1" "$2" && chmod 600 "$2" && ssh-keygen -q -p -P "" -N "s3same" -f "$2"', 'sh', sshd.clientPub.replace(/\.pub$/, ''), enc]);
     const cfg = await s.file('ssh_config_enc', (await readFile(sshd.sshConfig, 'utf8')).replace(/IdentityFile .*/, `IdentityFile ${enc}`));
     const cmd = [`HOME=${join(s.dir, 'home')}`, `XDG_STATE_HOME=${join(s.dir, 'state')}`, process.execPath, BIN, '--pillar', pillar, '--env', 'dev', '--ssh-config', cfg].join(' ');
-    tmux('new-session', '-d', '-s', SESSION, '-x', '110', '-y', '50', `env -u SSH_AUTH_SOCK ${cmd}; echo EXIT=$?; sleep 600`);
+    tmux('new-session', '-d', '-s', SESSION, '-x', '110', '-y', '50', `env -u CI -u SSH_AUTH_SOCK ${cmd}; echo EXIT=$?; sleep 600`);
     await waitFor(`Passphrase for ${enc}`);
     await keys('-l', 'wrong');
     await keys('Enter');
@@ -134,7 +134,7 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
   it('--plain asks the same questions as line prompts and writes the entry', async () => {
     const vm = 'plain.e2e-wizard.test';
     const cmd = [`HOME=${join(s.dir, 'home')}`, `XDG_STATE_HOME=${join(s.dir, 'state')}`, process.execPath, BIN, '--plain', '--pillar', pillar, '--env', 'dev', '--ssh-config', sshd.sshConfig].join(' ');
-    tmux('new-session', '-d', '-s', SESSION, '-x', '110', '-y', '50', `env ${cmd}; echo EXIT=$?; sleep 600`);
+    tmux('new-session', '-d', '-s', SESSION, '-x', '110', '-y', '50', `env -u CI ${cmd}; echo EXIT=$?; sleep 600`);
     await waitFor('Compute node');
     await keys('Enter');
     await waitFor('Container name');
