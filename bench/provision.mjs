@@ -40,15 +40,7 @@ function cleanup(vms) {
 }
 
 function pillarFor(node, vms) {
-  return [
-    `makina-states.cloud.lxc.defaults.bridge: ${bed.BRIDGE}`,
-    `makina-states.cloud.lxc.defaults.network: ${bed.NET.network}`,
-    `makina-states.cloud.lxc.defaults.gateway: ${bed.NET.gateway}`,
-    `makina-states.cloud.lxc.defaults.from_container: ${bed.ORIGIN}`,
-    `makina-states.cloud.lxc.defaults.dnsservers: [${bed.NET.gateway}]`,
-    `makina-states.cloud.lxc.vms.${node}:`,
-    ...vms.map((v) => `  ${v}: {profile_type: overlayfs}`),
-  ].join('\n') + '\n';
+  return bed.bedDefaults() + [`makina-states.cloud.lxc.vms.${node}:`, ...vms.map((v) => `  ${v}: {profile_type: overlayfs}`)].join('\n') + '\n';
 }
 
 /** lxc-wizard --yes over `vms`; returns wall ms and the JSON result. */

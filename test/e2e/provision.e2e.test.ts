@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runBin } from '../helpers/cli.js';
 import { scratch } from '../helpers/pillar.js';
-import { acquireTestbed, BRIDGE, containerNames, destroyContainer, removeHostsBlocks, e2eMissing, ensureBridge, ensureOrigin, lxc, NET, ORIGIN, removeBridge, startSshd, type Sshd } from '../helpers/testbed.js';
+import { bedDefaults, containerNames, e2eMissing, lxc, NET, openBed, ORIGIN, type Bed, type Sshd } from '../helpers/testbed.js';
 
 const missing = e2eMissing();
 const required = process.env.CI === 'true';
@@ -17,12 +17,7 @@ const VMS = ['ovl.e2e.test', 'dirc.e2e.test', 'bb.e2e.test'];
 const ALL = [...VMS, 'slow.e2e.test'];
 const STAND_IN = new URL('../fixtures/boot-salt-stand-in.sh', import.meta.url).pathname;
 const PILLAR = `# end-to-end fleet
-makina-states.cloud.lxc.defaults.bridge: ${BRIDGE}
-makina-states.cloud.lxc.defaults.network: ${NET.network}
-makina-states.cloud.lxc.defaults.gateway: ${NET.gateway}
-makina-states.cloud.lxc.defaults.from_container: ${ORIGIN}
-makina-states.cloud.lxc.defaults.dnsservers: [${NET.gateway}]
-makina-states.services.cloud.lxc.targets.${NODE}:
+${bedDefaults()}makina-states.services.cloud.lxc.targets.${NODE}:
   ovl.e2e.test:
     profile_type: overlayfs
   dirc.e2e.test:
@@ -40,8 +35,7 @@ describe('prerequisites', () => {
 });
 
 describe.skipIf(missing !== undefined)('provisioning real LXC containers over real SSH', () => {
-  let s: Awaited<ReturnType<typeof scratch>>;
-  let release: (() => Promise<void>) | undefined;
+  let s: Bed;
   let sshd: Sshd;
   let pillar: string;
   let args: string[];
@@ -49,25 +43,15 @@ describe.skipIf(missing !== undefined)('provisioning real LXC containers over re
   const settings = async (vm: string) => JSON.parse((await runBin(['settings', NODE, vm, '--pillar', pillar, '--env', 'dev', '--controller', 'ctl.e2e.test', '--json', '--show-secrets'], { env })).stdout).settings;
 
   beforeAll(async () => {
-    release = await acquireTestbed();
-    s = await scratch();
-    for (const vm of ALL) destroyContainer(vm);
-    await removeHostsBlocks('e2e.test');
-    ensureBridge();
-    ensureOrigin();
-    sshd = await startSshd(s.dir, NODE);
+    s = await openBed({ containers: ALL, hostsSuffix: 'e2e.test', alias: NODE, scratch });
+    sshd = s.sshd;
     pillar = await s.file('lxc.sls', PILLAR);
     env = { HOME: join(s.dir, 'home'), XDG_STATE_HOME: join(s.dir, 'state') };
     args = ['--yes', '--pillar', pillar, '--env', 'dev', '--controller', 'ctl.e2e.test', '--ssh-config', sshd.sshConfig, '--bootsalt-script', STAND_IN, '--ssh-pubkey', sshd.clientPub, '--json'];
   }, 900_000);
 
   afterAll(async () => {
-    for (const vm of ALL) destroyContainer(vm);
-    await removeHostsBlocks('e2e.test');
-    sshd?.stop();
-    removeBridge();
-    await s?.cleanup();
-    await release?.();
+    await s?.close();
   });
 
   it('provisions an overlayfs snapshot clone and a dir clone; the busybox VM fails at initial_setup, saying why', async () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
 import { scratch } from '../helpers/pillar.js';
-import { acquireTestbed, BRIDGE, destroyContainer, e2eMissing, ensureBridge, ensureOrigin, NET, ORIGIN, removeBridge, removeHostsBlocks, startSshd, type Sshd } from '../helpers/testbed.js';
+import { bedDefaults, e2eMissing, openBed, ORIGIN, type Bed, type Sshd } from '../helpers/testbed.js';
 
 const missing = e2eMissing() ?? (existsSync('/usr/bin/tmux') ? undefined : '/usr/bin/tmux is missing (bash .ci/run installs it)');
 const required = process.env.CI === 'true';
@@ -42,23 +42,15 @@ describe('prerequisites', () => {
 });
 
 describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) over real SSH and LXC', () => {
-  let s: Awaited<ReturnType<typeof scratch>>;
-  let release: (() => Promise<void>) | undefined;
+  let bed: Bed;
+  let s: Bed;
   let sshd: Sshd;
   let pillar: string;
 
   beforeAll(async () => {
-    release = await acquireTestbed();
-    s = await scratch();
-    for (const v of ALL) destroyContainer(v);
-    await removeHostsBlocks('e2e-wizard.test');
-    ensureBridge();
-    ensureOrigin();
-    sshd = await startSshd(s.dir, NODE);
-    pillar = await s.file(
-      'lxc.sls',
-      `# wizard session\nmakina-states.cloud.lxc.defaults.bridge: ${BRIDGE}\nmakina-states.cloud.lxc.defaults.network: ${NET.network}\nmakina-states.cloud.lxc.defaults.gateway: ${NET.gateway}\nmakina-states.cloud.lxc.defaults.from_container: ${ORIGIN}\nmakina-states.cloud.lxc.defaults.dnsservers: [${NET.gateway}]\nmakina-states.services.cloud.lxc.targets.${NODE}: {}\n`,
-    );
+    s = bed = await openBed({ containers: ALL, hostsSuffix: 'e2e-wizard.test', alias: NODE, scratch });
+    sshd = bed.sshd;
+    pillar = await s.file('lxc.sls', `# wizard session\n${bedDefaults()}makina-states.services.cloud.lxc.targets.${NODE}: {}\n`);
   }, 900_000);
 
   afterAll(async () => {
@@ -67,12 +59,7 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
     } catch {
       // already gone
     }
-    for (const v of ALL) destroyContainer(v);
-    await removeHostsBlocks('e2e-wizard.test');
-    sshd?.stop();
-    removeBridge();
-    await s?.cleanup();
-    await release?.();
+    await bed?.close();
   });
 
   it('asks, writes the entry, provisions the container and shows the result', async () => {

@@ -150,3 +150,51 @@ export async function startSshd(dir: string, alias: string): Promise<Sshd> {
     },
   };
 }
+
+/** The pillar defaults that put VMs on this bed: its bridge, network and origin. */
+export function bedDefaults(): string {
+  return [
+    `makina-states.cloud.lxc.defaults.bridge: ${BRIDGE}`,
+    `makina-states.cloud.lxc.defaults.network: ${NET.network}`,
+    `makina-states.cloud.lxc.defaults.gateway: ${NET.gateway}`,
+    `makina-states.cloud.lxc.defaults.from_container: ${ORIGIN}`,
+    `makina-states.cloud.lxc.defaults.dnsservers: [${NET.gateway}]`,
+  ].join('\n') + '\n';
+}
+
+export interface Bed {
+  dir: string;
+  sshd: Sshd;
+  file(name: string, text?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * Take the bed for one test file: the lock, a scratch directory, no leftovers of `containers` or of
+ * hosts blocks for `*.<hostsSuffix>`, the bridge, the origin and an sshd known as `alias`.
+ * close() undoes all of it, also after a failed test.
+ */
+export async function openBed(o: { containers: string[]; hostsSuffix: string; alias: string; scratch: () => Promise<{ dir: string; file: Bed['file']; cleanup: () => Promise<void> }> }): Promise<Bed> {
+  const release = await acquireTestbed();
+  const s = await o.scratch();
+  const clean = async () => {
+    for (const c of o.containers) destroyContainer(c);
+    await removeHostsBlocks(o.hostsSuffix);
+  };
+  await clean();
+  ensureBridge();
+  ensureOrigin();
+  const sshd = await startSshd(s.dir, o.alias);
+  return {
+    dir: s.dir,
+    sshd,
+    file: s.file,
+    close: async () => {
+      await clean();
+      sshd.stop();
+      removeBridge();
+      await s.cleanup();
+      await release();
+    },
+  };
+}
