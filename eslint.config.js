@@ -24,6 +24,30 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/engine/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/pillar-writer/**', '**/wizard/**', '**/ui/**', '**/commands/**', '**/cli.js'], message: 'the engine depends on core only (the ledger comes in as an interface)' },
+      ] }],
+    },
+  },
+  {
+    files: ['src/wizard/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/pillar-writer/**', '**/ui/**', '**/commands/**', '**/cli.js', 'ink', 'react'], message: 'the wizard is a state machine: no UI, no files (services come in as an interface)' },
+      ] }],
+    },
+  },
+  {
+    files: ['src/ui/**/*.ts', 'src/ui/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/pillar-writer/**', '**/commands/**', '**/cli.js'], message: 'the UI draws wizard state and calls services; it reads no files itself' },
+      ] }],
+    },
+  },
+  {
     files: ['src/pillar-writer/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
