@@ -1,9 +1,8 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { firstFreeIp, planNode, vmNet } from '../core/allocation.js';
+import { nextFreeIpOf } from '../core/allocation.js';
 import { resolveDefaults } from '../core/defaults.js';
 import { formatFinding } from '../core/findings.js';
-import { formatIPv4, parseIPv4 } from '../core/ipv4.js';
 import { findVm } from '../core/model.js';
 import { resolveNodeSettings } from '../core/node-settings.js';
 import { settingsValues, type VmSettings } from '../core/settings.js';
@@ -66,20 +65,7 @@ export async function wizardServices(input: CommandInput, ctx: PillarContext, pa
       if (!f.lxcVersion) return { state: 'error', error: 'LXC is not installed there', stopped: [], volumeGroups: [] };
       return { state: 'ok', lxcVersion: f.lxcVersion, freeKb: f.freeKb, volumeGroups: f.volumeGroups, stopped: [...f.containers.values()].filter((c) => c.state === 'STOPPED').map((c) => c.name).sort() };
     },
-    nextFreeIp: (node) => {
-      const m = loaded.file.model;
-      const n = vmNet(undefined, d);
-      if (!n) return undefined;
-      const taken = new Set<number>();
-      const state = loaded.store.get(node) ?? {};
-      for (const e of m.vms.filter((v) => v.node === node)) {
-        const ip = typeof e.keys.ip === 'string' ? parseIPv4(e.keys.ip) : state[e.name]?.ip ? parseIPv4(state[e.name]!.ip!) : undefined;
-        if (ip !== undefined) taken.add(ip);
-      }
-      for (const p of planNode(m, node, d, state).values()) if (p.ip) taken.add(parseIPv4(p.ip)!);
-      const ip = firstFreeIp(n, taken);
-      return ip === undefined ? undefined : formatIPv4(ip);
-    },
+    nextFreeIp: (node) => nextFreeIpOf(loaded.file.model, node, d, loaded.store.get(node) ?? {}),
     preview: (node, vm, entry) => {
       const file = loaded.file;
       reviewedSha = file.sha256;

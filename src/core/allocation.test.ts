@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { firstFreeIp, firstFreePort, generateMac, generatePassword, planNode, reconcileNodeState, allocateVm, ipPlacementProblem } from './allocation.js';
+import { firstFreeIp, firstFreePort, generateMac, generatePassword, planNode, reconcileNodeState, allocateVm, ipPlacementProblem, nextFreeIpOf } from './allocation.js';
 import { builtinDefaults } from './defaults.js';
 import { UserError } from './errors.js';
 import { formatIPv4, networkOf, parseIPv4 } from './ipv4.js';
@@ -75,6 +75,12 @@ describe('IP allocation', () => {
       }),
     );
   });
+  it('gives a new VM the address after those of the pending VMs', () => {
+    const m = model('cn', { 'a.example.com': {}, 'b.example.com': { ip: '10.5.0.3' } });
+    expect(nextFreeIpOf(m, 'cn', builtinDefaults('prod'), {})).toBe('10.5.0.4');
+    expect(nextFreeIpOf(m, 'cn', builtinDefaults('prod'), { 'a.example.com': { ip: '10.5.0.9' } })).toBe('10.5.0.2');
+  });
+
   it('keeps stored values and plans around them', () => {
     const m = model('cn', { 'a.example.com': {}, 'b.example.com': {} });
     const plan = planNode(m, 'cn', builtinDefaults('prod'), { 'b.example.com': { ip: '10.5.0.2', ssh_reverse_proxy_port: 40000 } });

@@ -84,16 +84,33 @@ function explicitIp(e: VmEntry, n: VmNet | undefined): number | undefined {
  * a stored one: explicit values are reserved first, then VMs are served in sorted name order, so a
  * batch gives the same result every time.
  */
+/** What the node's VMs already hold: explicit pillar values first, else stored ones. */
+export function reserved(model: PillarModel, node: string, d: Defaults, state: NodeState): { ips: Set<number>; ports: Set<number> } {
+  const ips = new Set<number>();
+  const ports = new Set<number>();
+  for (const e of model.vms) {
+    if (e.node !== node) continue;
+    const ip = explicitIp(e, vmNet(e, d)) ?? (typeof state[e.name]?.ip === 'string' ? parseIPv4(state[e.name]!.ip!) : undefined);
+    if (ip !== undefined) ips.add(ip);
+    const port = typeof e.keys.ssh_reverse_proxy_port === 'number' ? e.keys.ssh_reverse_proxy_port : state[e.name]?.ssh_reverse_proxy_port;
+    if (port !== undefined) ports.add(port);
+  }
+  return { ips, ports };
+}
+
+/** The address a VM added to the node now would get, after every pending VM has had its own. */
+export function nextFreeIpOf(model: PillarModel, node: string, d: Defaults, state: NodeState): string | undefined {
+  const n = vmNet(undefined, d);
+  if (!n) return undefined;
+  const { ips } = reserved(model, node, d, state);
+  for (const p of planNode(model, node, d, state).values()) if (p.ip) ips.add(parseIPv4(p.ip)!);
+  const ip = firstFreeIp(n, ips);
+  return ip === undefined ? undefined : formatIPv4(ip);
+}
+
 export function planNode(model: PillarModel, node: string, d: Defaults, state: NodeState): Map<string, PendingValues> {
   const entries = model.vms.filter((v) => v.node === node).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const takenIps = new Set<number>();
-  const takenPorts = new Set<number>();
-  for (const e of entries) {
-    const ip = explicitIp(e, vmNet(e, d)) ?? (typeof state[e.name]?.ip === 'string' ? parseIPv4(state[e.name]!.ip!) : undefined);
-    if (ip !== undefined) takenIps.add(ip);
-    const port = typeof e.keys.ssh_reverse_proxy_port === 'number' ? e.keys.ssh_reverse_proxy_port : state[e.name]?.ssh_reverse_proxy_port;
-    if (port !== undefined) takenPorts.add(port);
-  }
+  const { ips: takenIps, ports: takenPorts } = reserved(model, node, d, state);
   const plan = new Map<string, PendingValues>();
   let cursor: number | undefined;
   for (const e of entries) {
