@@ -11,8 +11,7 @@ export async function askPassphrases(files: string[], into: Map<string, string>)
   try {
     for (const file of files) {
       const key = readFileSync(file);
-      // One prompt per key, retried through validate: two enquirer prompts in a row left stdin in
-      // a state that ended the process once Ink took over.
+      // One prompt per key: a wrong passphrase is asked again in place, through validate.
       const answer = await prompt({
         type: 'password',
         name: 'v',

@@ -1,9 +1,9 @@
 import enquirer from 'enquirer';
-import { profileTypeFor } from '../core/profile-types.js';
+import { profileTypeFor, type Backing, type InstallMode } from '../core/profile-types.js';
 import type { RunEvent } from '../engine/events.js';
-import { advancedProblem, backingChoices, entryOf, installChoices, isLvm, modeChoices, nameProblem, nodeNameProblem, originChoices, preselect, sizeChoices } from '../wizard/machine.js';
+import { advance, advancedProblem, backingChoices, entryOf, initialState, installChoices, modeChoices, nameProblem, nodeNameProblem, originChoices, preselect, sizeChoices } from '../wizard/machine.js';
 import type { WizardServices } from '../wizard/services.js';
-import type { Answers, Choice } from '../wizard/types.js';
+import type { Answers, Choice, NodeProbe } from '../wizard/types.js';
 
 type Prompt = (q: Record<string, unknown>) => Promise<Record<string, unknown>>;
 
@@ -23,39 +23,71 @@ export async function runPlain(services: WizardServices, opts: { advancedOpen: b
   const text = async (message: string, check: (v: string) => string | undefined, initial?: string, password = false) =>
     (await prompt({ type: password ? 'password' : 'input', name: 'v', message, initial, validate: (v: string) => check(v) ?? true })).v as string;
   try {
-    const a: Answers = { mode: services.defaults.mode, advancedOpen: opts.advancedOpen, advanced: {} };
-    const nodes = services.nodes();
-    const picked = await ask('Compute node', [...nodes.map((n) => ({ value: n.name, label: `${n.name} (${n.vmCount} VMs)` })), { value: '\0other', label: 'another host…' }]);
-    a.node = picked === '\0other' ? await text('Compute node id', (v) => nodeNameProblem(v)) : picked;
-    const probe = await services.probe(a.node).catch((e: Error) => ({ state: 'error' as const, error: e.message, stopped: [], volumeGroups: [] }));
-    process.stderr.write(probe.state === 'ok' ? `node ${a.node}: LXC ${probe.lxcVersion}, stopped containers: ${probe.stopped.join(', ') || 'none'}\n` : `node ${a.node}: not reachable (${probe.error})\n`);
-    for (;;) {
-      a.name = await text('Container name (FQDN)', (v) => nameProblem(v));
-      const existing = services.existing(a.name);
-      if (!existing) break;
-      const act = await ask(`${a.name} already exists on ${existing.node}`, [
-        { value: 'other', label: 'pick another name' },
-        { value: 'rerun', label: 're-run its steps' },
-      ]);
-      if (act === 'rerun') return await runAndReport(services, existing.node, a.name);
+    // The screen order (and that size is asked for LVM only) is the state machine's, not ours.
+    let state = initialState({ mode: services.defaults.mode, advancedOpen: opts.advancedOpen });
+    let probe: NodeProbe | undefined;
+    while (state.screen !== 'review') {
+      const a = state.answers;
+      switch (state.screen) {
+        case 'node': {
+          const picked = await ask('Compute node', [...services.nodes().map((n) => ({ value: n.name, label: `${n.name} (${n.vmCount} VMs)` })), { value: '\0other', label: 'another host…' }]);
+          const node = picked === '\0other' ? await text('Compute node id', (v) => nodeNameProblem(v)) : picked;
+          probe = await services.probe(node).catch((e: Error) => ({ state: 'error' as const, error: e.message, stopped: [], volumeGroups: [] }));
+          process.stderr.write(probe.state === 'ok' ? `node ${node}: LXC ${probe.lxcVersion}, stopped containers: ${probe.stopped.join(', ') || 'none'}\n` : `node ${node}: not reachable (${probe.error})\n`);
+          state = advance(state, { node });
+          break;
+        }
+        case 'name': {
+          const name = await text('Container name (FQDN)', (v) => nameProblem(v));
+          const existing = services.existing(name);
+          if (!existing) {
+            state = advance(state, { name });
+            break;
+          }
+          const act = await ask(`${name} already exists on ${existing.node}`, [
+            { value: 'other', label: 'pick another name' },
+            { value: 'rerun', label: 're-run its steps' },
+          ]);
+          if (act === 'rerun') return await runAndReport(services, existing.node, name);
+          break;
+        }
+        case 'backing': {
+          const choices = backingChoices(probe);
+          state = advance(state, { backing: await ask('Backing store', choices, preselect(choices, services.env === 'prod' ? 'lvm' : 'overlayfs')) });
+          break;
+        }
+        case 'install': {
+          const choices = installChoices(probe, a.backing);
+          const install = await ask('Install mode', choices, preselect(choices, 'clone'));
+          if (install === 'clone') state = advance(state, { install, origin: await ask('Origin container', originChoices(probe, services.defaults.origin).map((o) => ({ value: o, label: o })), services.defaults.origin) });
+          else state = advance(state, { install, image: await text('Template image', (v) => (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(v) ? undefined : 'a template name such as ubuntu'), services.defaults.image) });
+          break;
+        }
+        case 'size':
+          state = advance(state, { size: await ask('Size', sizeChoices(), 'medium') });
+          break;
+        case 'mode':
+          state = advance(state, { mode: await ask('Salt mode', modeChoices(), a.mode) });
+          break;
+        case 'advanced': {
+          const open = (await prompt({ type: 'confirm', name: 'v', message: 'Advanced options (IP, MAC, password, branch, snapshot, autostart)?', initial: opts.advancedOpen })).v as boolean;
+          services.rememberAdvanced(open);
+          const advanced: Answers['advanced'] = {};
+          if (open) {
+            const next = services.nextFreeIp(a.node!);
+            advanced.ip = (await text(`IP (empty: ${next ?? 'allocated'})`, (v) => (v ? advancedProblem({ ip: v }) : undefined))) || undefined;
+            advanced.mac = (await text('MAC (empty: generated)', (v) => (v ? advancedProblem({ mac: v }) : undefined))) || undefined;
+            advanced.password = (await text('Password (empty: generated)', (v) => (v ? advancedProblem({ password: v }) : undefined), undefined, true)) || undefined;
+            advanced.branch = (await text(`Bootsalt branch (empty: ${services.defaults.branch})`, (v) => (v ? advancedProblem({ branch: v }) : undefined))) || undefined;
+          }
+          state = advance(state, { advancedOpen: open, advanced });
+          break;
+        }
+        default:
+          throw new Error(`the plain wizard has no question for screen ${state.screen}`);
+      }
     }
-    const backings = backingChoices(probe);
-    a.backing = await ask('Backing store', backings, preselect(backings, services.env === 'prod' ? 'lvm' : 'overlayfs'));
-    const installs = installChoices(probe, a.backing);
-    a.install = await ask('Install mode', installs, preselect(installs, 'clone'));
-    if (a.install === 'clone') a.origin = await ask('Origin container', originChoices(probe, services.defaults.origin).map((o) => ({ value: o, label: o })), services.defaults.origin);
-    else a.image = await text('Template image', (v) => (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(v) ? undefined : 'a template name such as ubuntu'), services.defaults.image);
-    if (isLvm(a)) a.size = await ask('Size', sizeChoices(), 'medium');
-    a.mode = await ask('Salt mode', modeChoices(), a.mode);
-    const open = (await prompt({ type: 'confirm', name: 'v', message: 'Advanced options (IP, MAC, password, branch, snapshot, autostart)?', initial: opts.advancedOpen })).v as boolean;
-    services.rememberAdvanced(open);
-    if (open) {
-      const next = services.nextFreeIp(a.node);
-      a.advanced.ip = (await text(`IP (empty: ${next ?? 'allocated'})`, (v) => (v ? advancedProblem({ ip: v }) : undefined))) || undefined;
-      a.advanced.mac = (await text('MAC (empty: generated)', (v) => (v ? advancedProblem({ mac: v }) : undefined))) || undefined;
-      a.advanced.password = (await text('Password (empty: generated)', (v) => (v ? advancedProblem({ password: v }) : undefined), undefined, true)) || undefined;
-      a.advanced.branch = (await text(`Bootsalt branch (empty: ${services.defaults.branch})`, (v) => (v ? advancedProblem({ branch: v }) : undefined))) || undefined;
-    }
+    const a = state.answers as Answers & { node: string; name: string; backing: Backing; install: InstallMode };
     const entry = entryOf(a, services.defaults);
     const preview = services.preview(a.node, a.name, entry);
     process.stderr.write(`\nprofile ${preview.profile}\n${Object.entries(preview.settings).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`).join('\n')}\n`);
