@@ -34,7 +34,10 @@ const root = new URL('..', import.meta.url).pathname;
 /** npm packages a run loads: files it resolves, and the inputs esbuild put in each loaded chunk. */
 function packages(args) {
   const r = spawnSync(process.execPath, ['--import', tracer, ...args], { encoding: 'utf8' });
-  const files = r.stderr.split('\n').filter((l) => l.startsWith('file:')).map((l) => l.slice(5));
+  const files = r.stderr
+    .split('\n')
+    .filter((l) => l.startsWith('file:'))
+    .map((l) => l.slice(5));
   const inputs = files.flatMap((f) => Object.keys(meta.outputs[f.slice(root.length)]?.inputs ?? {}).concat(f));
   const names = inputs.map((i) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(i)?.[1]).filter(Boolean);
   return [...new Set(names)].sort();
@@ -50,7 +53,9 @@ try {
     const ms = time(args);
     const pk = packages(args);
     const ui = pk.filter((p) => p === 'ink' || p === 'react' || p.startsWith('ink-'));
-    console.log(`lxc-wizard ${label}: median ${ms.toFixed(1)} ms, ${(ms / base).toFixed(2)}x node -e 0 (goal <= 2x) ${ms / base <= 2 ? 'OK' : 'MISSED'}; packages: ${pk.join(', ') || 'none'}${ui.length ? ` UI LOADED: ${ui.join(', ')}` : ' (no Ink/React)'}`);
+    console.log(
+      `lxc-wizard ${label}: median ${ms.toFixed(1)} ms, ${(ms / base).toFixed(2)}x node -e 0 (goal <= 2x) ${ms / base <= 2 ? 'OK' : 'MISSED'}; packages: ${pk.join(', ') || 'none'}${ui.length ? ` UI LOADED: ${ui.join(', ')}` : ' (no Ink/React)'}`,
+    );
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -22,7 +22,13 @@ function generate() {
       const name = `vm${v}.node${n}.example.com`;
       if (v % 3 === 0) out.push(`  # ${name}: owned by team ${v % 5}`);
       if (v % 2 === 0) out.push(`  ${name}: {}`);
-      else out.push(`  ${name}:`, `    profile_type: ${v % 4 === 1 ? 'dir' : 'lvm'}`, `    ip: 10.5.${Math.floor(v / 200)}.${(v % 200) + 10}`, `    mode: mastersalt   # default`);
+      else
+        out.push(
+          `  ${name}:`,
+          `    profile_type: ${v % 4 === 1 ? 'dir' : 'lvm'}`,
+          `    ip: 10.5.${Math.floor(v / 200)}.${(v % 200) + 10}`,
+          `    mode: mastersalt   # default`,
+        );
     }
   }
   return out.join('\n') + '\n';
@@ -83,11 +89,15 @@ try {
   const rssOurs = rss('--rss-ours');
   const rssBase = rss('--rss-baseline');
   const ratio = median(mine) / median(base);
-  console.log(`pillar: ${NODES * PER_NODE} VMs over ${NODES} nodes, ${(text.length / 1e6).toFixed(1)} MB, ${text.split('\n').length} lines`);
+  console.log(
+    `pillar: ${NODES * PER_NODE} VMs over ${NODES} nodes, ${(text.length / 1e6).toFixed(1)} MB, ${text.split('\n').length} lines`,
+  );
   console.log(`baseline parseDocument+toString: median ${median(base).toFixed(0)} ms over ${ROUNDS} rounds`);
   console.log(`lxc-wizard load+validate+add+write: median ${median(mine).toFixed(0)} ms over ${ROUNDS} rounds`);
   console.log(`ratio: ${ratio.toFixed(2)} (goal <= 2) ${ratio <= 2 ? 'OK' : 'MISSED'}`);
-  console.log(`peak RSS: lxc-wizard ${rssOurs.toFixed(0)} MB, baseline ${rssBase.toFixed(0)} MB (goal < 300 MB) ${rssOurs < 300 ? 'OK' : 'MISSED'}`);
+  console.log(
+    `peak RSS: lxc-wizard ${rssOurs.toFixed(0)} MB, baseline ${rssBase.toFixed(0)} MB (goal < 300 MB) ${rssOurs < 300 ? 'OK' : 'MISSED'}`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

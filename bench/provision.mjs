@@ -16,7 +16,14 @@ const root = new URL('..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'lxc-wizard-bench-'));
 const bedFile = join(dir, 'testbed.mjs');
 // The test bed the end-to-end tests use, compiled for this program rather than copied.
-await build({ entryPoints: [`${root}test/helpers/testbed.ts`], bundle: true, platform: 'node', format: 'esm', outfile: bedFile, logLevel: 'error' });
+await build({
+  entryPoints: [`${root}test/helpers/testbed.ts`],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  outfile: bedFile,
+  logLevel: 'error',
+});
 const bed = await import(bedFile);
 const missing = bed.e2eMissing();
 if (missing) {
@@ -35,12 +42,17 @@ const run = (cmd, args, opts = {}) => {
 const names = (n, tag) => Array.from({ length: n }, (_, i) => `b${i}-${tag}.bench.test`);
 function cleanup(vms) {
   for (const v of vms) bed.destroyContainer(v);
-  const hosts = readFileSync('/etc/hosts', 'utf8').replace(/#-- start virt dns [^\n]*bench\.test[^\n]*\n[\s\S]*?#-- end virt dns [^\n]*\n/g, '');
+  const hosts = readFileSync('/etc/hosts', 'utf8').replace(
+    /#-- start virt dns [^\n]*bench\.test[^\n]*\n[\s\S]*?#-- end virt dns [^\n]*\n/g,
+    '',
+  );
   writeFileSync('/etc/hosts', hosts);
 }
 
 function pillarFor(node, vms) {
-  return bed.bedDefaults() + [`makina-states.cloud.lxc.vms.${node}:`, ...vms.map((v) => `  ${v}: {profile_type: overlayfs}`)].join('\n') + '\n';
+  return (
+    bed.bedDefaults() + [`makina-states.cloud.lxc.vms.${node}:`, ...vms.map((v) => `  ${v}: {profile_type: overlayfs}`)].join('\n') + '\n'
+  );
 }
 
 /** lxc-wizard --yes over `vms`; returns wall ms and the JSON result. */
@@ -48,7 +60,26 @@ function wizard(node, vms, extra = []) {
   const d = mkdtempSync(join(dir, 'run-'));
   writeFileSync(join(d, 'p.sls'), pillarFor(node, vms));
   const t0 = performance.now();
-  const r = run(process.execPath, [BIN, '--yes', '--pillar', join(d, 'p.sls'), '--env', 'dev', '--controller', 'ctl.bench.test', '--bootsalt-script', STAND_IN, '--ssh-pubkey', join(dir, 'k.pub'), '--json', ...extra], { env: { ...process.env, XDG_STATE_HOME: join(d, 'state') } });
+  const r = run(
+    process.execPath,
+    [
+      BIN,
+      '--yes',
+      '--pillar',
+      join(d, 'p.sls'),
+      '--env',
+      'dev',
+      '--controller',
+      'ctl.bench.test',
+      '--bootsalt-script',
+      STAND_IN,
+      '--ssh-pubkey',
+      join(dir, 'k.pub'),
+      '--json',
+      ...extra,
+    ],
+    { env: { ...process.env, XDG_STATE_HOME: join(d, 'state') } },
+  );
   const ms = performance.now() - t0;
   const doc = JSON.parse(r.stdout);
   if (!doc.ok) throw new Error(`run failed: ${r.stdout}`);
@@ -97,7 +128,19 @@ try {
     const [v] = names(1, `s${i}`);
     cleanup([v]);
     const t0 = performance.now();
-    run('sh', ['-c', SCRIPT, 'sh', v, `10.77.9.${10 + i}`, `00:16:3e:09:00:${(16 + i).toString(16)}`, bed.ORIGIN, bed.BRIDGE, bed.NET.gateway, join(dir, 'k.pub'), STAND_IN]);
+    run('sh', [
+      '-c',
+      SCRIPT,
+      'sh',
+      v,
+      `10.77.9.${10 + i}`,
+      `00:16:3e:09:00:${(16 + i).toString(16)}`,
+      bed.ORIGIN,
+      bed.BRIDGE,
+      bed.NET.gateway,
+      join(dir, 'k.pub'),
+      STAND_IN,
+    ]);
     const ms = performance.now() - t0;
     cleanup([v]);
     const [w] = names(1, `w${i}`);
@@ -111,7 +154,9 @@ try {
     }
   }
   const ratio1 = median(ours) / median(script);
-  console.log(`one VM, six steps (overlayfs clone of a Debian origin, node localhost): shell script median ${median(script).toFixed(0)} ms, lxc-wizard median ${median(ours).toFixed(0)} ms over ${REPS} rounds`);
+  console.log(
+    `one VM, six steps (overlayfs clone of a Debian origin, node localhost): shell script median ${median(script).toFixed(0)} ms, lxc-wizard median ${median(ours).toFixed(0)} ms over ${REPS} rounds`,
+  );
   console.log(`  ratio ${ratio1.toFixed(2)} (goal <= 1.25) ${ratio1 <= 1.25 ? 'OK' : 'MISSED'}`);
 
   const eight = names(8, 'par');
@@ -121,7 +166,9 @@ try {
   const seq = wizard('localhost', eight, ['--concurrency', '1']);
   cleanup(eight);
   const ratio2 = par.ms / seq.ms;
-  console.log(`eight VMs: in parallel ${par.ms.toFixed(0)} ms, in a row ${seq.ms.toFixed(0)} ms, ratio ${ratio2.toFixed(2)} (goal <= 0.5) ${ratio2 <= 0.5 ? 'OK' : 'MISSED'}`);
+  console.log(
+    `eight VMs: in parallel ${par.ms.toFixed(0)} ms, in a row ${seq.ms.toFixed(0)} ms, ratio ${ratio2.toFixed(2)} (goal <= 0.5) ${ratio2 <= 0.5 ? 'OK' : 'MISSED'}`,
+  );
 
   sshd = await bed.startSshd(mkdtempSync(join(dir, 'sshd-')), 'bench-node');
   const three = names(3, 'ssh');
@@ -129,7 +176,9 @@ try {
   const overSsh = wizard('bench-node', three, ['--ssh-config', sshd.sshConfig]);
   cleanup(three);
   const conns = overSsh.doc.connections['bench-node'];
-  console.log(`three VMs over a real sshd: ${overSsh.ms.toFixed(0)} ms, SSH connections to the node: ${conns} (goal 1) ${conns === 1 ? 'OK' : 'MISSED'}`);
+  console.log(
+    `three VMs over a real sshd: ${overSsh.ms.toFixed(0)} ms, SSH connections to the node: ${conns} (goal 1) ${conns === 1 ? 'OK' : 'MISSED'}`,
+  );
 } finally {
   sshd?.stop();
   rmSync(dir, { recursive: true, force: true });

@@ -60,10 +60,19 @@ try {
     }
   }
   const m = median(ours);
-  console.log(`first frame: lxc-wizard ${m.toFixed(0)} ms (goal <= 400) ${m <= 400 ? 'OK' : 'MISSED'}; node -e printing the same line: ${median(base).toFixed(0)} ms (median of 10, on a pty)`);
+  console.log(
+    `first frame: lxc-wizard ${m.toFixed(0)} ms (goal <= 400) ${m <= 400 ? 'OK' : 'MISSED'}; node -e printing the same line: ${median(base).toFixed(0)} ms (median of 10, on a pty)`,
+  );
 
   const bedFile = join(dir, 'testbed.mjs');
-  await build({ entryPoints: [`${root}test/helpers/testbed.ts`], bundle: true, platform: 'node', format: 'esm', outfile: bedFile, logLevel: 'error' });
+  await build({
+    entryPoints: [`${root}test/helpers/testbed.ts`],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: bedFile,
+    logLevel: 'error',
+  });
   const bed = await import(bedFile);
   const missing = bed.e2eMissing();
   if (missing) {
@@ -73,9 +82,29 @@ try {
     bed.ensureOrigin();
     const vm = 'mem.bench.test';
     bed.destroyContainer(vm);
-    writeFileSync(pillar, [`makina-states.cloud.lxc.defaults.bridge: ${bed.BRIDGE}`, `makina-states.cloud.lxc.defaults.network: ${bed.NET.network}`, `makina-states.cloud.lxc.defaults.gateway: ${bed.NET.gateway}`, `makina-states.cloud.lxc.defaults.from_container: ${bed.ORIGIN}`, 'makina-states.services.cloud.lxc.targets.localhost: {}', ''].join('\n'));
+    writeFileSync(
+      pillar,
+      [
+        `makina-states.cloud.lxc.defaults.bridge: ${bed.BRIDGE}`,
+        `makina-states.cloud.lxc.defaults.network: ${bed.NET.network}`,
+        `makina-states.cloud.lxc.defaults.gateway: ${bed.NET.gateway}`,
+        `makina-states.cloud.lxc.defaults.from_container: ${bed.ORIGIN}`,
+        'makina-states.services.cloud.lxc.targets.localhost: {}',
+        '',
+      ].join('\n'),
+    );
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'k')]);
-    tmux("new-session", "-d", "-s", S, "-x", "110", "-y", "50", `env -u CI XDG_STATE_HOME=${dir}/state ${process.execPath} ${BIN} --pillar ${pillar} --env dev --ssh-pubkey ${dir}/k.pub --bootsalt-script ${root}test/fixtures/boot-salt-stand-in.sh; sleep 60`);
+    tmux(
+      'new-session',
+      '-d',
+      '-s',
+      S,
+      '-x',
+      '110',
+      '-y',
+      '50',
+      `env -u CI XDG_STATE_HOME=${dir}/state ${process.execPath} ${BIN} --pillar ${pillar} --env dev --ssh-pubkey ${dir}/k.pub --bootsalt-script ${root}test/fixtures/boot-salt-stand-in.sh; sleep 60`,
+    );
     const wait = (text) => {
       const t0 = Date.now();
       while (!tmux('capture-pane', '-p', '-t', S).includes(text)) if (Date.now() - t0 > 120_000) throw new Error(`no "${text}"`);
@@ -99,7 +128,9 @@ try {
     tmux('kill-session', '-t', S);
     bed.destroyContainer(vm);
     execFileSync('sh', ['-c', `sed -i '/mem.bench.test/d' /etc/hosts`]);
-    console.log(`whole session (overlayfs clone on localhost, run ${(runMs / 1000).toFixed(1)} s): peak memory ${hwm.toFixed(0)} MB (goal <= 150) ${hwm <= 150 ? 'OK' : 'MISSED'}`);
+    console.log(
+      `whole session (overlayfs clone on localhost, run ${(runMs / 1000).toFixed(1)} s): peak memory ${hwm.toFixed(0)} MB (goal <= 150) ${hwm <= 150 ? 'OK' : 'MISSED'}`,
+    );
   }
 } finally {
   try {

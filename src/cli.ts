@@ -56,7 +56,11 @@ async function dispatch(argv: string[], io: Io, out: Output): Promise<number> {
   if (!(name in COMMANDS)) {
     const { didYouMean } = await import('./core/naming.js');
     const guess = didYouMean(name, Object.keys(COMMANDS));
-    throw usage(`unknown command '${name}'`, undefined, guess ? `did you mean \`lxc-wizard ${guess}\`?` : 'run `lxc-wizard --help` for the commands');
+    throw usage(
+      `unknown command '${name}'`,
+      undefined,
+      guess ? `did you mean \`lxc-wizard ${guess}\`?` : 'run `lxc-wizard --help` for the commands',
+    );
   }
   const cmd = name as CommandName;
   const spec = COMMANDS[cmd];
@@ -69,10 +73,7 @@ async function dispatch(argv: string[], io: Io, out: Output): Promise<number> {
   }
   if (args.length !== spec.args.length) {
     const missing = spec.args.slice(args.length);
-    throw usage(
-      missing.length ? `missing ${missing.join(' and ')}` : `too many arguments: ${args.slice(spec.args.length).join(' ')}`,
-      cmd,
-    );
+    throw usage(missing.length ? `missing ${missing.join(' and ')}` : `too many arguments: ${args.slice(spec.args.length).join(' ')}`, cmd);
   }
   const mod = await spec.load();
   return mod.run({ args, values, io, out });

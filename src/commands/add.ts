@@ -44,7 +44,12 @@ async function entryFromFlags(input: CommandInput): Promise<Entry> {
     const raw = v[flag];
     if (typeof raw !== 'string') continue;
     const problem = fieldProblem(key, raw);
-    if (problem) throw bad(`--${flag}`, `--${flag} ${problem}`, flag === 'profile-type' ? 'lvm, lvm-scratch, dir, dir-scratch, overlayfs or overlayfs-scratch' : `see \`lxc-wizard add --help\``);
+    if (problem)
+      throw bad(
+        `--${flag}`,
+        `--${flag} ${problem}`,
+        flag === 'profile-type' ? 'lvm, lvm-scratch, dir, dir-scratch, overlayfs or overlayfs-scratch' : `see \`lxc-wizard add --help\``,
+      );
     entry[key] = key === 'profile_type' ? parseProfileType(raw).type : raw;
     if (key === 'profile_type' && parseProfileType(raw).aliasOf) input.out.warn(`--profile-type ${raw} is read as ${entry[key]}`);
   }
@@ -58,7 +63,11 @@ async function entryFromFlags(input: CommandInput): Promise<Entry> {
     try {
       text = await readFile(path, 'utf8');
     } catch (err) {
-      throw bad('--password-file', `cannot read ${path}: ${(err as Error).message}`, 'give a readable file holding the password on its first line');
+      throw bad(
+        '--password-file',
+        `cannot read ${path}: ${(err as Error).message}`,
+        'give a readable file holding the password on its first line',
+      );
     }
     const password = text.replace(/\r?\n$/, '');
     const problem = fieldProblem('password', password);
@@ -82,20 +91,36 @@ export interface WriteOptions {
  * Validate and write one VM entry, allocating its generated values: the one write path of `add`
  * and the wizard. Lock first, then read, so two writers queue instead of losing an entry.
  */
-export async function writeEntry(ctx: PillarContext, node: string, vm: string, given: Entry, o: WriteOptions): Promise<{ diff: string; allocated: StoredVm | undefined }> {
+export async function writeEntry(
+  ctx: PillarContext,
+  node: string,
+  vm: string,
+  given: Entry,
+  o: WriteOptions,
+): Promise<{ diff: string; allocated: StoredVm | undefined }> {
   return withLock(ctx.pillarPath, async () => {
     const file = await readPillar(ctx.pillarPath);
     if (o.reviewedSha256 && file.sha256 !== o.reviewedSha256) {
-      throw new UserError(`${file.path} changed since you reviewed the change; nothing was written`, { where: { file: file.path }, hint: 'go back and review again: the diff is made from the current file' });
+      throw new UserError(`${file.path} changed since you reviewed the change; nothing was written`, {
+        where: { file: file.path },
+        hint: 'go back and review again: the diff is made from the current file',
+      });
     }
     const existing = file.model.vms.find((e) => e.name === vm);
     if (existing && (existing.node !== node || !o.update)) {
       throw new UserError(`VM '${vm}' already exists on compute node '${existing.node}'`, {
         where: { file: file.path, line: existing.line },
-        hint: existing.node === node ? 'pass --update to change its keys, or pick another name' : 'names are unique across compute nodes: pick another name (moving a VM is destroy + add)',
+        hint:
+          existing.node === node
+            ? 'pass --update to change its keys, or pick another name'
+            : 'names are unique across compute nodes: pick another name (moving a VM is destroy + add)',
       });
     }
-    if (!existing && o.update) throw new UserError(`VM '${vm}' is not in ${file.path}, so there is nothing to update`, { where: { field: '--update' }, hint: 'drop --update to add it' });
+    if (!existing && o.update)
+      throw new UserError(`VM '${vm}' is not in ${file.path}, so there is nothing to update`, {
+        where: { field: '--update' },
+        hint: 'drop --update to add it',
+      });
     const entry = existing ? { ...existing.keys, ...given } : given;
     const newText = upsertVmText(file, node, vm, entry);
     const after = parsePillar(file.path, newText);
@@ -106,13 +131,17 @@ export async function writeEntry(ctx: PillarContext, node: string, vm: string, g
     const errors = mine.filter((f) => f.severity === 'error');
     for (const f of mine) if (f.severity === 'warning') o.onFinding?.(f);
     if (errors.length) {
-      throw new UserError(`the entry of ${vm} is not valid; nothing was written:\n${errors.map((f) => '  ' + formatFinding(f).replace(/\n/g, '\n  ')).join('\n')}`, {
-        where: { file: file.path },
-        hint: 'change the flags above and run again',
-      });
+      throw new UserError(
+        `the entry of ${vm} is not valid; nothing was written:\n${errors.map((f) => '  ' + formatFinding(f).replace(/\n/g, '\n  ')).join('\n')}`,
+        {
+          where: { file: file.path },
+          hint: 'change the flags above and run again',
+        },
+      );
     }
     const others = countBySeverity(findings.filter((f) => !mine.includes(f)));
-    if (others.errors) o.onWarn?.(`${file.path} has ${others.errors} other error(s) that this entry does not depend on; run lxc-wizard validate`);
+    if (others.errors)
+      o.onWarn?.(`${file.path} has ${others.errors} other error(s) that this entry does not depend on; run lxc-wizard validate`);
     const diff = unifiedDiff(file.path, file.text, newText);
     if (o.dryRun) return { diff, allocated: undefined };
     const state = await ctx.store.values.update(node, (current) => allocateVm(after.model, node, vm, rd.defaults, current, cryptoRandom));
@@ -124,23 +153,46 @@ export async function writeEntry(ctx: PillarContext, node: string, vm: string, g
 export async function run(input: CommandInput): Promise<number> {
   const [node, vm] = input.args as [string, string];
   const nodeProblem = hostnameProblem(node);
-  if (nodeProblem) throw new UserError(`compute node id '${node}' ${nodeProblem}`, { where: { field: 'CN' }, hint: 'the compute node id is its minion id, a lower-case host name', exitCode: ExitCode.USAGE });
+  if (nodeProblem)
+    throw new UserError(`compute node id '${node}' ${nodeProblem}`, {
+      where: { field: 'CN' },
+      hint: 'the compute node id is its minion id, a lower-case host name',
+      exitCode: ExitCode.USAGE,
+    });
   const vmProblem = fqdnProblem(vm);
-  if (vmProblem) throw new UserError(`VM name '${vm}' ${vmProblem}`, { where: { field: 'VM' }, hint: 'the VM name is its container name and minion id: a lower-case FQDN such as web01.example.com', exitCode: ExitCode.USAGE });
+  if (vmProblem)
+    throw new UserError(`VM name '${vm}' ${vmProblem}`, {
+      where: { field: 'VM' },
+      hint: 'the VM name is its container name and minion id: a lower-case FQDN such as web01.example.com',
+      exitCode: ExitCode.USAGE,
+    });
   const ctx = pillarContext(input);
   const given = await entryFromFlags(input);
   const dryRun = input.values['dry-run'] === true;
   const { out } = input;
 
-  const result = await writeEntry(ctx, node, vm, given, { update: input.values.update === true, dryRun, backup: input.values.backup === true, onFinding: (f) => out.finding(f), onWarn: (m) => out.warn(m) });
+  const result = await writeEntry(ctx, node, vm, given, {
+    update: input.values.update === true,
+    dryRun,
+    backup: input.values.backup === true,
+    onFinding: (f) => out.finding(f),
+    onWarn: (m) => out.warn(m),
+  });
 
   out.data(result.diff || '(no change)');
   if (dryRun) {
     out.info('dry run: nothing was written or allocated');
   } else {
     const a = result.allocated ?? {};
-    const gen = [a.ip && `ip ${a.ip}`, a.mac && `mac ${a.mac}`, a.ssh_reverse_proxy_port && `ssh port ${a.ssh_reverse_proxy_port}`, a.password && 'a password'].filter(Boolean);
-    out.info(`wrote ${vm} on ${node} to ${ctx.pillarPath}${gen.length ? `; kept in ${ctx.store.values.fileOf(node)}: ${gen.join(', ')}` : ''}`);
+    const gen = [
+      a.ip && `ip ${a.ip}`,
+      a.mac && `mac ${a.mac}`,
+      a.ssh_reverse_proxy_port && `ssh port ${a.ssh_reverse_proxy_port}`,
+      a.password && 'a password',
+    ].filter(Boolean);
+    out.info(
+      `wrote ${vm} on ${node} to ${ctx.pillarPath}${gen.length ? `; kept in ${ctx.store.values.fileOf(node)}: ${gen.join(', ')}` : ''}`,
+    );
     out.info(`see: lxc-wizard settings ${node} ${vm} --pillar ${ctx.pillarPath}`);
   }
   return ExitCode.OK;

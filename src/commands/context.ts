@@ -19,12 +19,20 @@ export interface PillarContext {
 export function pillarContext({ values, io }: CommandInput): PillarContext {
   const raw = (values.pillar as string | undefined) ?? io.env.LXC_WIZARD_PILLAR;
   if (!raw) {
-    throw new UserError('no pillar file given', { where: { field: '--pillar' }, hint: 'pass --pillar FILE or set LXC_WIZARD_PILLAR', exitCode: ExitCode.USAGE });
+    throw new UserError('no pillar file given', {
+      where: { field: '--pillar' },
+      hint: 'pass --pillar FILE or set LXC_WIZARD_PILLAR',
+      exitCode: ExitCode.USAGE,
+    });
   }
   const pillarPath = isAbsolute(raw) ? raw : resolve(io.cwd, raw);
   const envRaw = (values.env as string | undefined) ?? io.env.LXC_WIZARD_ENV ?? 'prod';
   if (envRaw !== 'prod' && envRaw !== 'dev') {
-    throw new UserError(`--env must be prod or dev, not '${envRaw}'`, { where: { field: values.env ? '--env' : 'LXC_WIZARD_ENV' }, hint: 'prod: lvm, branch stable; dev: overlayfs snapshots, branch master', exitCode: ExitCode.USAGE });
+    throw new UserError(`--env must be prod or dev, not '${envRaw}'`, {
+      where: { field: values.env ? '--env' : 'LXC_WIZARD_ENV' },
+      hint: 'prod: lvm, branch stable; dev: overlayfs snapshots, branch master',
+      exitCode: ExitCode.USAGE,
+    });
   }
   const stateDir = values['state-dir'] as string | undefined;
   return {

@@ -15,12 +15,18 @@ import { transportFactory } from './engine-setup.js';
 import type { CommandInput } from './spec.js';
 
 /** Where a salt master keeps minion keys, for both masters the controller may run. */
-const MINION_KEY_DIRS = ['/etc/mastersalt/pki/master', '/etc/salt/pki/master'].flatMap((p) => ['minions', 'minions_pre', 'minions_rejected', 'minions_denied'].map((d) => `${p}/${d}`));
+const MINION_KEY_DIRS = ['/etc/mastersalt/pki/master', '/etc/salt/pki/master'].flatMap((p) =>
+  ['minions', 'minions_pre', 'minions_rejected', 'minions_denied'].map((d) => `${p}/${d}`),
+);
 
 async function confirm(input: CommandInput, question: string): Promise<boolean> {
   if (input.values.yes === true) return true;
   if (!process.stdin.isTTY || input.io.env.CI) {
-    throw new UserError('destroy needs confirmation, and there is no terminal to ask on', { where: { field: '--yes' }, hint: 'pass --yes to destroy without asking', exitCode: ExitCode.USAGE });
+    throw new UserError('destroy needs confirmation, and there is no terminal to ask on', {
+      where: { field: '--yes' },
+      hint: 'pass --yes to destroy without asking',
+      exitCode: ExitCode.USAGE,
+    });
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
@@ -38,10 +44,24 @@ export async function run(input: CommandInput): Promise<number> {
   const { file } = await loadPillar(ctx);
   const entries = file.model.vms.filter((e) => e.name === vm && (!values.node || e.node === values.node));
   const node = (values.node as string | undefined) ?? entries[0]?.node;
-  if (!node) throw new UserError(`VM '${vm}' is not in ${file.path}`, { where: { field: 'VM' }, hint: 'pass --node CN to destroy a container the pillar does not list', exitCode: ExitCode.USAGE });
+  if (!node)
+    throw new UserError(`VM '${vm}' is not in ${file.path}`, {
+      where: { field: 'VM' },
+      hint: 'pass --node CN to destroy a container the pillar does not list',
+      exitCode: ExitCode.USAGE,
+    });
   const forget = values.forget === true;
-  if (forget && !entries.length) throw new UserError(`--forget: ${vm} has no entry on ${node} in ${file.path}`, { where: { field: '--forget' }, exitCode: ExitCode.USAGE });
-  if (!(await confirm(input, `Destroy container ${vm} on ${node} (its root filesystem is deleted)${forget ? ' and remove its pillar entry' : ''}?`))) {
+  if (forget && !entries.length)
+    throw new UserError(`--forget: ${vm} has no entry on ${node} in ${file.path}`, {
+      where: { field: '--forget' },
+      exitCode: ExitCode.USAGE,
+    });
+  if (
+    !(await confirm(
+      input,
+      `Destroy container ${vm} on ${node} (its root filesystem is deleted)${forget ? ' and remove its pillar entry' : ''}?`,
+    ))
+  ) {
     out.info('nothing was done');
     return ExitCode.OK;
   }
@@ -57,12 +77,16 @@ export async function run(input: CommandInput): Promise<number> {
         if (stop.code !== 0) throw new UserError(`lxc-stop failed for ${vm} on ${node}: ${lastLine(stop)}`);
       }
       const destroyed = await session.change(['lxc-destroy', '-n', vm], { timeoutS: 600 });
-      if (destroyed.code !== 0) throw new UserError(`lxc-destroy failed for ${vm} on ${node}: ${lastLine(destroyed)}`, { hint: 'a snapshot clone of this container must be destroyed first' });
+      if (destroyed.code !== 0)
+        throw new UserError(`lxc-destroy failed for ${vm} on ${node}: ${lastLine(destroyed)}`, {
+          hint: 'a snapshot clone of this container must be destroyed first',
+        });
       out.info(`destroyed container ${vm} on ${node}`);
     } else out.info(`no container ${vm} on ${node}`);
 
     const [start, end] = nodeHostsMarkers(vm);
-    if (await editNodeHosts({ session, signal: new AbortController().signal }, (text) => removeBlock(text, start, end))) out.info(`removed ${vm} from /etc/hosts on ${node}`);
+    if (await editNodeHosts({ session, signal: new AbortController().signal }, (text) => removeBlock(text, start, end)))
+      out.info(`removed ${vm} from /etc/hosts on ${node}`);
   } finally {
     await runCleanup();
     unregister();

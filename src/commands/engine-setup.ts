@@ -22,9 +22,14 @@ export function hostKeyPolicy(input: CommandInput): HostKeyPolicy | undefined {
   const raw = input.values['host-key-policy'];
   if (raw === undefined) return undefined;
   if (raw !== 'strict' && raw !== 'accept-new' && raw !== 'off') {
-    throw new UserError(`--host-key-policy must be strict, accept-new or off, not '${String(raw)}'`, { where: { field: '--host-key-policy' }, hint: 'strict (default) refuses unknown keys; accept-new trusts a key on first use', exitCode: ExitCode.USAGE });
+    throw new UserError(`--host-key-policy must be strict, accept-new or off, not '${String(raw)}'`, {
+      where: { field: '--host-key-policy' },
+      hint: 'strict (default) refuses unknown keys; accept-new trusts a key on first use',
+      exitCode: ExitCode.USAGE,
+    });
   }
-  if (raw === 'off') input.out.warn('--host-key-policy off: host keys are NOT verified; anyone on the path can impersonate the compute nodes');
+  if (raw === 'off')
+    input.out.warn('--host-key-policy off: host keys are NOT verified; anyone on the path can impersonate the compute nodes');
   return raw;
 }
 
@@ -76,11 +81,20 @@ export async function publicKeys(input: CommandInput): Promise<string[]> {
     try {
       text = await readFile(f, 'utf8');
     } catch (err) {
-      throw new UserError(`cannot read public key ${f}: ${(err as Error).message}`, { where: { field: '--ssh-pubkey' }, hint: 'give a readable .pub file', exitCode: ExitCode.USAGE });
+      throw new UserError(`cannot read public key ${f}: ${(err as Error).message}`, {
+        where: { field: '--ssh-pubkey' },
+        hint: 'give a readable .pub file',
+        exitCode: ExitCode.USAGE,
+      });
     }
     for (const line of text.split('\n').map((l) => l.trim())) {
       if (!line || line.startsWith('#')) continue;
-      if (!/^(ssh-|ecdsa-|sk-)[a-z0-9@.-]+ [A-Za-z0-9+/=]+( .*)?$/.test(line)) throw new UserError(`${f} does not hold an OpenSSH public key`, { where: { field: '--ssh-pubkey' }, hint: 'pass the .pub file, not the private key', exitCode: ExitCode.USAGE });
+      if (!/^(ssh-|ecdsa-|sk-)[a-z0-9@.-]+ [A-Za-z0-9+/=]+( .*)?$/.test(line))
+        throw new UserError(`${f} does not hold an OpenSSH public key`, {
+          where: { field: '--ssh-pubkey' },
+          hint: 'pass the .pub file, not the private key',
+          exitCode: ExitCode.USAGE,
+        });
       keys.push(line);
     }
   }

@@ -17,15 +17,13 @@ export async function run(input: CommandInput): Promise<number> {
   const nodes = [...file.model.nodes.values()].map((n) => ({
     name: n.name,
     saltify: n.saltify,
-    vms: resolveNodeSettings(file.model, n.name, rd, ctx.settings, store.get(n.name) ?? {}).map(
-      (s): Row => ({
-        name: s.name,
-        profile: String(s.fields.profile!.value),
-        profile_type: String(s.fields.profile_type!.value),
-        ip: (s.fields.ip!.value as string | null) ?? null,
-        ip_source: s.fields.ip!.source,
-      }),
-    ),
+    vms: resolveNodeSettings(file.model, n.name, rd, ctx.settings, store.get(n.name) ?? {}).map((s): Row => ({
+      name: s.name,
+      profile: String(s.fields.profile!.value),
+      profile_type: String(s.fields.profile_type!.value),
+      ip: (s.fields.ip!.value as string | null) ?? null,
+      ip_source: s.fields.ip!.source,
+    })),
   }));
   if (input.values.json) {
     input.out.data(JSON.stringify({ file: file.path, nodes }, null, 2));
@@ -34,7 +32,8 @@ export async function run(input: CommandInput): Promise<number> {
   const lines: string[][] = [['NODE', 'VM', 'PROFILE', 'IP']];
   for (const n of nodes) {
     if (n.vms.length === 0) lines.push([n.name, '-', '-', '-']);
-    for (const v of n.vms) lines.push([n.name, v.name, v.profile, v.ip === null ? '(pending)' : v.ip_source === 'pending' ? `${v.ip} (pending)` : v.ip]);
+    for (const v of n.vms)
+      lines.push([n.name, v.name, v.profile, v.ip === null ? '(pending)' : v.ip_source === 'pending' ? `${v.ip} (pending)` : v.ip]);
   }
   const widths = lines[0]!.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
   input.out.data(lines.map((l) => l.map((c, i) => (i === l.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n'));

@@ -15,7 +15,10 @@ const CODES = { red: [31, 39], yellow: [33, 39], bold: [1, 22], dim: [2, 22] } a
 /** Data goes to stdout; messages, warnings and errors to stderr (clig.dev, Shopify cli-kit). */
 export class Output {
   readonly color: boolean;
-  constructor(readonly io: Io, noColorFlag = false) {
+  constructor(
+    readonly io: Io,
+    noColorFlag = false,
+  ) {
     const env = io.env;
     this.color = io.stderrIsTTY && !noColorFlag && !(env.NO_COLOR ?? '') && env.TERM !== 'dumb' && env.FORCE_COLOR !== '0';
   }
@@ -54,7 +57,9 @@ export class Output {
     const e = err as Error;
     this.io.stderr(`${this.paint('red', 'internal error:')} ${e?.message ?? String(err)}\n`);
     if (e?.stack) this.io.stderr(this.paint('dim', e.stack.split('\n').slice(1).join('\n')) + '\n');
-    this.io.stderr('  hint: this is a bug in lxc-wizard; nothing was written after the failure point. Please report it with the lines above.\n');
+    this.io.stderr(
+      '  hint: this is a bug in lxc-wizard; nothing was written after the failure point. Please report it with the lines above.\n',
+    );
     return ExitCode.FAILURE;
   }
 }

@@ -23,9 +23,17 @@ const cryptoRandom: RandomSource = { bytes: (n) => randomBytes(n), int: (max) =>
 
 function parseSteps(raw: unknown, flag: string): StepName[] | undefined {
   if (raw === undefined) return undefined;
-  const names = String(raw).split(',').map((s) => s.trim()).filter(Boolean);
+  const names = String(raw)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const n of names) {
-    if (!STEP_NAMES.includes(n as StepName)) throw new UserError(`${flag}: unknown step '${n}'`, { where: { field: flag }, hint: `steps: ${SEED_STEPS.join(', ')}`, exitCode: ExitCode.USAGE });
+    if (!STEP_NAMES.includes(n as StepName))
+      throw new UserError(`${flag}: unknown step '${n}'`, {
+        where: { field: flag },
+        hint: `steps: ${SEED_STEPS.join(', ')}`,
+        exitCode: ExitCode.USAGE,
+      });
   }
   return names as StepName[];
 }
@@ -37,14 +45,22 @@ export function toValues(s: VmSettings): VmValues {
 export async function run(input: CommandInput): Promise<number> {
   const { values, out, io } = input;
   if (values.yes !== true) {
-    throw new UserError('provisioning changes compute nodes: confirm with --yes', { where: { field: '--yes' }, hint: 'lxc-wizard --yes --pillar FILE (add --dry-run to see the commands first)', exitCode: ExitCode.USAGE });
+    throw new UserError('provisioning changes compute nodes: confirm with --yes', {
+      where: { field: '--yes' },
+      hint: 'lxc-wizard --yes --pillar FILE (add --dry-run to see the commands first)',
+      exitCode: ExitCode.USAGE,
+    });
   }
   const ctx = pillarContext(input);
   const dryRun = values['dry-run'] === true;
   const only = parseSteps(values.only, '--only');
   const from = parseSteps(values.from, '--from')?.[0];
   const concurrency = values.concurrency === undefined ? 4 : Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UserError(`--concurrency must be a whole number from 1 to 64, not '${String(values.concurrency)}'`, { where: { field: '--concurrency' }, exitCode: ExitCode.USAGE });
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+    throw new UserError(`--concurrency must be a whole number from 1 to 64, not '${String(values.concurrency)}'`, {
+      where: { field: '--concurrency' },
+      exitCode: ExitCode.USAGE,
+    });
   const noSalt = values['no-salt'] === true;
   const bootsaltScript = values['bootsalt-script'] ? resolve(io.cwd, String(values['bootsalt-script'])) : undefined;
 
@@ -52,10 +68,22 @@ export async function run(input: CommandInput): Promise<number> {
   const { model } = loaded.file;
   const wantNode = values.node as string | undefined;
   const wantVms = (values.vm as string[] | undefined) ?? [];
-  if (wantNode && !model.nodes.has(wantNode)) throw new UserError(`compute node '${wantNode}' is not in ${model.file}`, { where: { field: '--node' }, hint: 'lxc-wizard list shows the nodes', exitCode: ExitCode.USAGE });
-  for (const vm of wantVms) if (!model.vms.some((e) => e.name === vm && (!wantNode || e.node === wantNode))) throw new UserError(`VM '${vm}' is not in ${model.file}${wantNode ? ` on ${wantNode}` : ''}`, { where: { field: '--vm' }, hint: 'lxc-wizard list shows the VMs', exitCode: ExitCode.USAGE });
+  if (wantNode && !model.nodes.has(wantNode))
+    throw new UserError(`compute node '${wantNode}' is not in ${model.file}`, {
+      where: { field: '--node' },
+      hint: 'lxc-wizard list shows the nodes',
+      exitCode: ExitCode.USAGE,
+    });
+  for (const vm of wantVms)
+    if (!model.vms.some((e) => e.name === vm && (!wantNode || e.node === wantNode)))
+      throw new UserError(`VM '${vm}' is not in ${model.file}${wantNode ? ` on ${wantNode}` : ''}`, {
+        where: { field: '--vm' },
+        hint: 'lxc-wizard list shows the VMs',
+        exitCode: ExitCode.USAGE,
+      });
   const selected = model.vms.filter((e) => (!wantNode || e.node === wantNode) && (!wantVms.length || wantVms.includes(e.name)));
-  if (!selected.length) throw new UserError(`no VM to provision in ${model.file}`, { hint: 'add one with lxc-wizard add CN VM', exitCode: ExitCode.USAGE });
+  if (!selected.length)
+    throw new UserError(`no VM to provision in ${model.file}`, { hint: 'add one with lxc-wizard add CN VM', exitCode: ExitCode.USAGE });
 
   const abort = new AbortController();
   let signals = 0;
@@ -91,7 +119,13 @@ export async function run(input: CommandInput): Promise<number> {
   const { results, logPath, connections, dry } = outcome;
   const failed = results.filter((r) => !r.ok);
   if (values.json) {
-    out.data(JSON.stringify({ ok: failed.length === 0, dryRun, logFile: logPath, connections, vms: results, ...(dryRun ? { commands: dry.byVm() } : {}) }, null, 2));
+    out.data(
+      JSON.stringify(
+        { ok: failed.length === 0, dryRun, logFile: logPath, connections, vms: results, ...(dryRun ? { commands: dry.byVm() } : {}) },
+        null,
+        2,
+      ),
+    );
   } else {
     out.data(dryRun ? dry.text() : summary(results));
     if (failed.length) out.info(`log: ${logPath}`);
@@ -99,7 +133,6 @@ export async function run(input: CommandInput): Promise<number> {
   if (abort.signal.aborted) return ExitCode.INTERRUPTED;
   return failed.length ? ExitCode.FAILURE : ExitCode.OK;
 }
-
 
 export interface ProvisionOptions {
   dryRun: boolean;
@@ -130,20 +163,34 @@ export interface ProvisionOutcome {
  * The provisioning run both `--yes` and the wizard use: validate the selected VMs, allocate what
  * is pending (in memory for a dry run), open one session per node, run the steps, log everything.
  */
-export async function provisionVms(ctx: PillarContext, loaded: Loaded, selected: VmEntry[], o: ProvisionOptions): Promise<ProvisionOutcome> {
+export async function provisionVms(
+  ctx: PillarContext,
+  loaded: Loaded,
+  selected: VmEntry[],
+  o: ProvisionOptions,
+): Promise<ProvisionOutcome> {
   const { model } = loaded.file;
   const dryRun = o.dryRun;
-  const findings = validatePillar(model, ctx.settings.env, loaded.store, loaded.rd).filter((f) => f.severity === 'error' && (!f.vm || selected.some((e) => e.name === f.vm)));
+  const findings = validatePillar(model, ctx.settings.env, loaded.store, loaded.rd).filter(
+    (f) => f.severity === 'error' && (!f.vm || selected.some((e) => e.name === f.vm)),
+  );
   if (findings.length) {
-    throw new UserError(`the pillar has ${findings.length} error(s) for the VMs to provision; nothing was run:\n${findings.map((f) => '  ' + formatFinding(f).replace(/\n/g, '\n  ')).join('\n')}`, { where: { file: model.file }, hint: 'fix them (lxc-wizard validate lists them all), or select other VMs with --vm/--node' });
+    throw new UserError(
+      `the pillar has ${findings.length} error(s) for the VMs to provision; nothing was run:\n${findings.map((f) => '  ' + formatFinding(f).replace(/\n/g, '\n  ')).join('\n')}`,
+      { where: { file: model.file }, hint: 'fix them (lxc-wizard validate lists them all), or select other VMs with --vm/--node' },
+    );
   }
 
   // Allocate what is still pending, sorted by name; a dry run allocates in memory only.
   const nodes = [...new Set(selected.map((e) => e.node))];
   const states = new Map<string, NodeState>();
   for (const node of nodes) {
-    const mine = selected.filter((e) => e.node === node).map((e) => e.name).sort();
-    const fold = (current: NodeState) => mine.reduce((st, vm) => allocateVm(model, node, vm, loaded.rd.defaults, st, cryptoRandom), reconcileNodeState(model, node, current));
+    const mine = selected
+      .filter((e) => e.node === node)
+      .map((e) => e.name)
+      .sort();
+    const fold = (current: NodeState) =>
+      mine.reduce((st, vm) => allocateVm(model, node, vm, loaded.rd.defaults, st, cryptoRandom), reconcileNodeState(model, node, current));
     states.set(node, dryRun ? fold(loaded.store.get(node) ?? {}) : await ctx.store.values.update(node, fold));
   }
   const runVms: RunVm[] = selected.map((e: VmEntry) => {
@@ -159,7 +206,23 @@ export async function provisionVms(ctx: PillarContext, loaded: Loaded, selected:
   const dry = new DryRunPrinter();
   const sessions = o.sessions ?? new Map<string, NodeSession>();
   const onCommand = (c: Parameters<NonNullable<NodeSession['opts']['onCommand']>>[0]) => {
-    const ev: RunEvent = { type: 'command', node: c.node, argv: c.argv, stdin: c.stdin, dryRun: c.dryRun, ...(c.result ? { code: c.result.code, signal: c.result.signal, durationMs: Math.round(c.result.durationMs), stdoutTail: tail(c.result.stdout), stderrTail: tail(c.result.stderr) } : {}), ...(c.error ? { error: c.error } : {}) };
+    const ev: RunEvent = {
+      type: 'command',
+      node: c.node,
+      argv: c.argv,
+      stdin: c.stdin,
+      dryRun: c.dryRun,
+      ...(c.result
+        ? {
+            code: c.result.code,
+            signal: c.result.signal,
+            durationMs: Math.round(c.result.durationMs),
+            stdoutTail: tail(c.result.stdout),
+            stderrTail: tail(c.result.stderr),
+          }
+        : {}),
+      ...(c.error ? { error: c.error } : {}),
+    };
     log.listener(ev);
     dry.listener(ev);
   };
@@ -209,7 +272,9 @@ function summary(results: VmResult[]): string {
     if (!bad) {
       const done = r.steps.filter((s) => s.state === 'done').map((s) => s.name);
       const skipped = r.steps.filter((s) => s.state === 'skipped').length;
-      lines.push(`${r.name} on ${r.node}: ok (${done.length ? `ran ${done.join(', ')}` : 'nothing to do'}${skipped ? `; ${skipped} already done` : ''})`);
+      lines.push(
+        `${r.name} on ${r.node}: ok (${done.length ? `ran ${done.join(', ')}` : 'nothing to do'}${skipped ? `; ${skipped} already done` : ''})`,
+      );
     } else {
       lines.push(`${r.name} on ${r.node}: ${bad.state.toUpperCase()} at ${bad.name}: ${bad.error}`);
       if (bad.hint) lines.push(`  hint: ${bad.hint}`);
@@ -231,7 +296,10 @@ export class DryRunPrinter {
     } else if (e.type === 'step' && e.state === 'skipped' && this.current?.vm === e.vm) {
       this.cmds.get(e.vm)?.steps.set(e.step, [`# skipped: ${e.reason}`]);
     } else if (e.type === 'command' && e.dryRun && this.current) {
-      this.cmds.get(this.current.vm)?.steps.get(this.current.step)?.push(shJoin(e.argv) + (e.stdin ? `   # stdin: ${e.stdin}` : ''));
+      this.cmds
+        .get(this.current.vm)
+        ?.steps.get(this.current.step)
+        ?.push(shJoin(e.argv) + (e.stdin ? `   # stdin: ${e.stdin}` : ''));
     }
   };
   byVm(): Record<string, Record<string, string[]>> {
@@ -241,7 +309,8 @@ export class DryRunPrinter {
     const out: string[] = [];
     for (const [vm, v] of this.cmds) {
       out.push(`# ${vm} on ${v.node}`);
-      for (const [step, cmds] of v.steps) out.push(`## ${step}`, ...(cmds.length ? cmds : [step === 'preflight' ? '# reads only' : '# nothing to change']));
+      for (const [step, cmds] of v.steps)
+        out.push(`## ${step}`, ...(cmds.length ? cmds : [step === 'preflight' ? '# reads only' : '# nothing to change']));
       out.push('');
     }
     return out.join('\n') + '(dry run: nothing was changed)';

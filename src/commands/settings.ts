@@ -16,7 +16,8 @@ export async function run(input: CommandInput): Promise<number> {
   const entry = findVm(model, node, vm);
   if (!entry) throw notFound(model, node, vm);
   const [s] = resolveNodeSettings(model, node, loaded.rd, ctx.settings, loaded.store.get(node) ?? {}, entry) as [VmSettings];
-  for (const f of validatePillar(model, ctx.settings.env, loaded.store, loaded.rd)) if (f.vm === vm && f.severity === 'error') input.out.finding(f);
+  for (const f of validatePillar(model, ctx.settings.env, loaded.store, loaded.rd))
+    if (f.vm === vm && f.severity === 'error') input.out.finding(f);
   const showSecrets = input.values['show-secrets'] === true;
   if (input.values.json) {
     input.out.data(JSON.stringify(settingsDocument(s, showSecrets), null, 2));
@@ -44,7 +45,8 @@ export function settingsText(s: VmSettings, showSecrets: boolean): string {
   const values = settingsValues(s, showSecrets);
   const rows = Object.entries(values).map(([k, v]) => {
     const f = s.fields[k]!;
-    const text = v === null ? '~' : stringify(v, { version: '1.1', lineWidth: 0, collectionStyle: 'flow', flowCollectionPadding: false }).trimEnd();
+    const text =
+      v === null ? '~' : stringify(v, { version: '1.1', lineWidth: 0, collectionStyle: 'flow', flowCollectionPadding: false }).trimEnd();
     const notes: string[] = [f.source];
     if (f.live) notes.push('live');
     if (f.source === 'pending') notes.push(v === null ? 'generated when the entry is written' : 'would be allocated');
@@ -58,13 +60,24 @@ export function settingsText(s: VmSettings, showSecrets: boolean): string {
 function notFound(model: PillarModel, node: string, vm: string): UserError {
   const elsewhere = model.vms.find((e) => e.name === vm);
   if (elsewhere) {
-    return new UserError(`VM '${vm}' is not on compute node '${node}'`, { where: { file: model.file, line: elsewhere.line, field: 'CN' }, hint: `it is on ${elsewhere.node}: lxc-wizard settings ${elsewhere.node} ${vm}` });
+    return new UserError(`VM '${vm}' is not on compute node '${node}'`, {
+      where: { file: model.file, line: elsewhere.line, field: 'CN' },
+      hint: `it is on ${elsewhere.node}: lxc-wizard settings ${elsewhere.node} ${vm}`,
+    });
   }
-  const guess = didYouMean(vm, model.vms.filter((e) => e.node === node).map((e) => e.name), 3);
+  const guess = didYouMean(
+    vm,
+    model.vms.filter((e) => e.node === node).map((e) => e.name),
+    3,
+  );
   const nodeKnown = model.nodes.has(node);
   return new UserError(`VM '${vm}' is not in ${model.file}${nodeKnown ? ` under '${node}'` : ''}`, {
     where: { field: nodeKnown ? 'VM' : 'CN' },
-    hint: guess ? `did you mean ${guess}?` : nodeKnown ? `add it with: lxc-wizard add ${node} ${vm}` : `compute node '${node}' is not in the file either; run lxc-wizard list`,
+    hint: guess
+      ? `did you mean ${guess}?`
+      : nodeKnown
+        ? `add it with: lxc-wizard add ${node} ${vm}`
+        : `compute node '${node}' is not in the file either; run lxc-wizard list`,
     exitCode: ExitCode.FAILURE,
   });
 }

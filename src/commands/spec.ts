@@ -201,7 +201,14 @@ ${ENGINE_HELP}${COMMON_HELP}`,
     usage: 'lxc-wizard destroy VM --pillar FILE [--node CN] [--forget] [--yes]',
     summary: "stop and destroy a VM's container, remove its hosts entry and minion key, release its values",
     args: ['VM'],
-    options: { ...PILLAR, ...ENGINE, yes: { type: 'boolean', short: 'y' }, node: { type: 'string' }, forget: { type: 'boolean' }, backup: { type: 'boolean' } },
+    options: {
+      ...PILLAR,
+      ...ENGINE,
+      yes: { type: 'boolean', short: 'y' },
+      node: { type: 'string' },
+      forget: { type: 'boolean' },
+      backup: { type: 'boolean' },
+    },
     help: `Usage: lxc-wizard destroy VM --pillar FILE [--node CN] [--forget] [--yes]
 
 The seed's salt-cloud -d: stops and destroys the container on its compute node, removes its
@@ -221,7 +228,14 @@ ${ENGINE_HELP}${COMMON_HELP}`,
     usage: 'lxc-wizard [--pillar FILE] [--plain]',
     summary: 'the interactive wizard (what lxc-wizard with no command runs on a terminal)',
     args: [],
-    options: { ...PILLAR, ...ENGINE, plain: { type: 'boolean' }, 'bootsalt-script': { type: 'string' }, 'no-salt': { type: 'boolean' }, 'ssh-pubkey': { type: 'string', multiple: true } },
+    options: {
+      ...PILLAR,
+      ...ENGINE,
+      plain: { type: 'boolean' },
+      'bootsalt-script': { type: 'string' },
+      'no-salt': { type: 'boolean' },
+      'ssh-pubkey': { type: 'string', multiple: true },
+    },
     help: `Usage: lxc-wizard [--pillar FILE] [--plain]
 
 On a terminal: pick a compute node, name the container, choose backing, install mode, size and

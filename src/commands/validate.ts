@@ -14,7 +14,9 @@ export async function run(input: CommandInput): Promise<number> {
     input.out.data(JSON.stringify({ file: file.path, ok: errors === 0, errors, warnings, findings }, null, 2));
   } else {
     for (const f of findings) input.out.finding(f, 'stdout');
-    input.out.info(`${file.path}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'} (${file.model.vms.length} VMs on ${file.model.nodes.size} compute nodes)`);
+    input.out.info(
+      `${file.path}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'} (${file.model.vms.length} VMs on ${file.model.nodes.size} compute nodes)`,
+    );
   }
   return errors ? ExitCode.FAILURE : ExitCode.OK;
 }

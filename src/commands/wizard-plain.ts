@@ -1,7 +1,20 @@
 import enquirer from 'enquirer';
 import { profileTypeFor, type Backing, type InstallMode } from '../core/profile-types.js';
 import type { RunEvent } from '../engine/events.js';
-import { advance, advancedProblem, backingChoices, entryOf, initialState, installChoices, modeChoices, nameProblem, nodeNameProblem, originChoices, preselect, sizeChoices } from '../wizard/machine.js';
+import {
+  advance,
+  advancedProblem,
+  backingChoices,
+  entryOf,
+  initialState,
+  installChoices,
+  modeChoices,
+  nameProblem,
+  nodeNameProblem,
+  originChoices,
+  preselect,
+  sizeChoices,
+} from '../wizard/machine.js';
 import type { WizardServices } from '../wizard/services.js';
 import type { Answers, Choice, NodeProbe } from '../wizard/types.js';
 
@@ -17,11 +30,15 @@ export async function runPlain(services: WizardServices, opts: { advancedOpen: b
   const prompt = (enquirer as unknown as { prompt: Prompt }).prompt;
   const ask = async <T extends string>(message: string, choices: Choice<T>[], initial?: T): Promise<T> => {
     const list = choices.map((c) => ({ name: c.value, message: c.label, ...(c.disabled ? { disabled: c.disabled } : {}) }));
-    const start = Math.max(0, list.findIndex((c) => c.name === initial));
+    const start = Math.max(
+      0,
+      list.findIndex((c) => c.name === initial),
+    );
     return (await prompt({ type: 'select', name: 'v', message, choices: list, initial: start })).v as T;
   };
   const text = async (message: string, check: (v: string) => string | undefined, initial?: string, password = false) =>
-    (await prompt({ type: password ? 'password' : 'input', name: 'v', message, initial, validate: (v: string) => check(v) ?? true })).v as string;
+    (await prompt({ type: password ? 'password' : 'input', name: 'v', message, initial, validate: (v: string) => check(v) ?? true }))
+      .v as string;
   try {
     // The screen order (and that size is asked for LVM only) is the state machine's, not ours.
     let state = initialState({ mode: services.defaults.mode, advancedOpen: opts.advancedOpen });
@@ -30,10 +47,19 @@ export async function runPlain(services: WizardServices, opts: { advancedOpen: b
       const a = state.answers;
       switch (state.screen) {
         case 'node': {
-          const picked = await ask('Compute node', [...services.nodes().map((n) => ({ value: n.name, label: `${n.name} (${n.vmCount} VMs)` })), { value: '\0other', label: 'another host…' }]);
+          const picked = await ask('Compute node', [
+            ...services.nodes().map((n) => ({ value: n.name, label: `${n.name} (${n.vmCount} VMs)` })),
+            { value: '\0other', label: 'another host…' },
+          ]);
           const node = picked === '\0other' ? await text('Compute node id', (v) => nodeNameProblem(v)) : picked;
-          probe = await services.probe(node).catch((e: Error) => ({ state: 'error' as const, error: e.message, stopped: [], volumeGroups: [] }));
-          process.stderr.write(probe.state === 'ok' ? `node ${node}: LXC ${probe.lxcVersion}, stopped containers: ${probe.stopped.join(', ') || 'none'}\n` : `node ${node}: not reachable (${probe.error})\n`);
+          probe = await services
+            .probe(node)
+            .catch((e: Error) => ({ state: 'error' as const, error: e.message, stopped: [], volumeGroups: [] }));
+          process.stderr.write(
+            probe.state === 'ok'
+              ? `node ${node}: LXC ${probe.lxcVersion}, stopped containers: ${probe.stopped.join(', ') || 'none'}\n`
+              : `node ${node}: not reachable (${probe.error})\n`,
+          );
           state = advance(state, { node });
           break;
         }
@@ -53,14 +79,32 @@ export async function runPlain(services: WizardServices, opts: { advancedOpen: b
         }
         case 'backing': {
           const choices = backingChoices(probe);
-          state = advance(state, { backing: await ask('Backing store', choices, preselect(choices, services.env === 'prod' ? 'lvm' : 'overlayfs')) });
+          state = advance(state, {
+            backing: await ask('Backing store', choices, preselect(choices, services.env === 'prod' ? 'lvm' : 'overlayfs')),
+          });
           break;
         }
         case 'install': {
           const choices = installChoices(probe, a.backing);
           const install = await ask('Install mode', choices, preselect(choices, 'clone'));
-          if (install === 'clone') state = advance(state, { install, origin: await ask('Origin container', originChoices(probe, services.defaults.origin).map((o) => ({ value: o, label: o })), services.defaults.origin) });
-          else state = advance(state, { install, image: await text('Template image', (v) => (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(v) ? undefined : 'a template name such as ubuntu'), services.defaults.image) });
+          if (install === 'clone')
+            state = advance(state, {
+              install,
+              origin: await ask(
+                'Origin container',
+                originChoices(probe, services.defaults.origin).map((o) => ({ value: o, label: o })),
+                services.defaults.origin,
+              ),
+            });
+          else
+            state = advance(state, {
+              install,
+              image: await text(
+                'Template image',
+                (v) => (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(v) ? undefined : 'a template name such as ubuntu'),
+                services.defaults.image,
+              ),
+            });
           break;
         }
         case 'size':
@@ -70,15 +114,28 @@ export async function runPlain(services: WizardServices, opts: { advancedOpen: b
           state = advance(state, { mode: await ask('Salt mode', modeChoices(), a.mode) });
           break;
         case 'advanced': {
-          const open = (await prompt({ type: 'confirm', name: 'v', message: 'Advanced options (IP, MAC, password, branch, snapshot, autostart)?', initial: opts.advancedOpen })).v as boolean;
+          const open = (
+            await prompt({
+              type: 'confirm',
+              name: 'v',
+              message: 'Advanced options (IP, MAC, password, branch, snapshot, autostart)?',
+              initial: opts.advancedOpen,
+            })
+          ).v as boolean;
           services.rememberAdvanced(open);
           const advanced: Answers['advanced'] = {};
           if (open) {
             const next = services.nextFreeIp(a.node!);
-            advanced.ip = (await text(`IP (empty: ${next ?? 'allocated'})`, (v) => (v ? advancedProblem({ ip: v }) : undefined))) || undefined;
+            advanced.ip =
+              (await text(`IP (empty: ${next ?? 'allocated'})`, (v) => (v ? advancedProblem({ ip: v }) : undefined))) || undefined;
             advanced.mac = (await text('MAC (empty: generated)', (v) => (v ? advancedProblem({ mac: v }) : undefined))) || undefined;
-            advanced.password = (await text('Password (empty: generated)', (v) => (v ? advancedProblem({ password: v }) : undefined), undefined, true)) || undefined;
-            advanced.branch = (await text(`Bootsalt branch (empty: ${services.defaults.branch})`, (v) => (v ? advancedProblem({ branch: v }) : undefined))) || undefined;
+            advanced.password =
+              (await text('Password (empty: generated)', (v) => (v ? advancedProblem({ password: v }) : undefined), undefined, true)) ||
+              undefined;
+            advanced.branch =
+              (await text(`Bootsalt branch (empty: ${services.defaults.branch})`, (v) =>
+                v ? advancedProblem({ branch: v }) : undefined,
+              )) || undefined;
           }
           state = advance(state, { advancedOpen: open, advanced });
           break;
@@ -90,7 +147,11 @@ export async function runPlain(services: WizardServices, opts: { advancedOpen: b
     const a = state.answers as Answers & { node: string; name: string; backing: Backing; install: InstallMode };
     const entry = entryOf(a, services.defaults);
     const preview = services.preview(a.node, a.name, entry);
-    process.stderr.write(`\nprofile ${preview.profile}\n${Object.entries(preview.settings).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`).join('\n')}\n`);
+    process.stderr.write(
+      `\nprofile ${preview.profile}\n${Object.entries(preview.settings)
+        .map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`)
+        .join('\n')}\n`,
+    );
     for (const w of preview.warnings) process.stderr.write(`warning: ${w}\n`);
     for (const e of preview.errors) process.stderr.write(`error: ${e}\n`);
     process.stderr.write(`\n${preview.diff}\n`);
@@ -120,7 +181,10 @@ async function runAndReport(services: WizardServices, node: string, vm: string):
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
   const print = (e: RunEvent) => {
-    if (e.type === 'step' && e.state !== 'running') process.stderr.write(`${e.state.padEnd(11)} ${e.step}${e.durationMs !== undefined ? ` (${(e.durationMs / 1000).toFixed(1)}s)` : ''}${e.error ? `: ${e.error}` : ''}${e.hint ? `\n  hint: ${e.hint}` : ''}\n`);
+    if (e.type === 'step' && e.state !== 'running')
+      process.stderr.write(
+        `${e.state.padEnd(11)} ${e.step}${e.durationMs !== undefined ? ` (${(e.durationMs / 1000).toFixed(1)}s)` : ''}${e.error ? `: ${e.error}` : ''}${e.hint ? `\n  hint: ${e.hint}` : ''}\n`,
+      );
   };
   try {
     const r = await services.run(node, vm, print, abort.signal, {});
@@ -129,7 +193,10 @@ async function runAndReport(services: WizardServices, node: string, vm: string):
       return abort.signal.aborted ? 130 : 1;
     }
     const s = services.settings(node, vm);
-    process.stdout.write(`${vm} is ready on ${node}: ip ${String(s.ip)}, mac ${String(s.mac)}, gateway ${String(s.gateway)}, ssh port ${String(s.ssh_reverse_proxy_port)}\n` + `password: lxc-wizard settings ${node} ${vm} --pillar ${services.pillarPath} --show-secrets\n`);
+    process.stdout.write(
+      `${vm} is ready on ${node}: ip ${String(s.ip)}, mac ${String(s.mac)}, gateway ${String(s.gateway)}, ssh port ${String(s.ssh_reverse_proxy_port)}\n` +
+        `password: lxc-wizard settings ${node} ${vm} --pillar ${services.pillarPath} --show-secrets\n`,
+    );
     return 0;
   } finally {
     process.off('SIGINT', onSigint);

@@ -31,7 +31,12 @@ export function readPrefs(env: NodeJS.ProcessEnv): { advancedOpen: boolean } {
 }
 
 /** The wizard's services over the same code as the commands: pillar-writer for files, the engine for nodes. */
-export async function wizardServices(input: CommandInput, ctx: PillarContext, passphrases?: Map<string, string>, beforeUi?: (nodes: string[]) => Promise<void>): Promise<WizardServices> {
+export async function wizardServices(
+  input: CommandInput,
+  ctx: PillarContext,
+  passphrases?: Map<string, string>,
+  beforeUi?: (nodes: string[]) => Promise<void>,
+): Promise<WizardServices> {
   let loaded: Loaded = await loadPillar(ctx);
   await beforeUi?.([...loaded.file.model.nodes.keys()]);
   const reload = async () => (loaded = await loadPillar(ctx));
@@ -39,7 +44,8 @@ export async function wizardServices(input: CommandInput, ctx: PillarContext, pa
   // The probe's connection is the run's connection; whatever ends the wizard closes it.
   registerCleanup(async () => void (await Promise.all([...sessions.values()].map((s) => s.transport.close()))));
   const makeTransport = transportFactory(input, passphrases);
-  const sessionOf = (node: string) => sessions.get(node) ?? sessions.set(node, new NodeSession(makeTransport(node), { dryRun: false })).get(node)!;
+  const sessionOf = (node: string) =>
+    sessions.get(node) ?? sessions.set(node, new NodeSession(makeTransport(node), { dryRun: false })).get(node)!;
   const d = loaded.rd.defaults;
   let reviewedSha = loaded.file.sha256;
   const settingsOf = (node: string, vm: string): VmSettings | undefined => {
@@ -63,7 +69,16 @@ export async function wizardServices(input: CommandInput, ctx: PillarContext, pa
     probe: async (node) => {
       const f = await sessionOf(node).facts();
       if (!f.lxcVersion) return { state: 'error', error: 'LXC is not installed there', stopped: [], volumeGroups: [] };
-      return { state: 'ok', lxcVersion: f.lxcVersion, freeKb: f.freeKb, volumeGroups: f.volumeGroups, stopped: [...f.containers.values()].filter((c) => c.state === 'STOPPED').map((c) => c.name).sort() };
+      return {
+        state: 'ok',
+        lxcVersion: f.lxcVersion,
+        freeKb: f.freeKb,
+        volumeGroups: f.volumeGroups,
+        stopped: [...f.containers.values()]
+          .filter((c) => c.state === 'STOPPED')
+          .map((c) => c.name)
+          .sort(),
+      };
     },
     nextFreeIp: (node) => nextFreeIpOf(loaded.file.model, node, d, loaded.store.get(node) ?? {}),
     preview: (node, vm, entry) => {

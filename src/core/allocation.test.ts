@@ -1,6 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { firstFreeIp, firstFreePort, generateMac, generatePassword, planNode, reconcileNodeState, allocateVm, ipPlacementProblem, nextFreeIpOf } from './allocation.js';
+import {
+  firstFreeIp,
+  firstFreePort,
+  generateMac,
+  generatePassword,
+  planNode,
+  reconcileNodeState,
+  allocateVm,
+  ipPlacementProblem,
+  nextFreeIpOf,
+} from './allocation.js';
 import { builtinDefaults } from './defaults.js';
 import { UserError } from './errors.js';
 import { formatIPv4, networkOf, parseIPv4 } from './ipv4.js';
@@ -30,7 +40,10 @@ describe('IP allocation', () => {
     const tiny = { net: networkOf(ip('10.7.0.0'), 30), gateway: ip('10.7.0.1') };
     expect(formatIPv4(firstFreeIp(tiny, new Set())!)).toBe('10.7.0.2');
     expect(firstFreeIp(tiny, new Set([ip('10.7.0.2')]))).toBeUndefined();
-    const m = model('cn.local', { 'a.example.com': { network: '10.7.0.0', netmask: 30, gateway: '10.7.0.1' }, 'b.example.com': { network: '10.7.0.0', netmask: 30, gateway: '10.7.0.1' } });
+    const m = model('cn.local', {
+      'a.example.com': { network: '10.7.0.0', netmask: 30, gateway: '10.7.0.1' },
+      'b.example.com': { network: '10.7.0.0', netmask: 30, gateway: '10.7.0.1' },
+    });
     expect(() => planNode(m, 'cn.local', builtinDefaults('prod'), {})).toThrow(UserError);
     expect(() => planNode(m, 'cn.local', builtinDefaults('prod'), {})).toThrow(/no free IP address left in 10.7.0.0\/30 for b.example.com/);
   });
@@ -50,7 +63,9 @@ describe('IP allocation', () => {
         vms.forEach((n, i) => (entries[n] = i < explicitOctets.length ? { ip: `10.5.0.${explicitOctets[i]}` } : {}));
         const m = model('cn.local', entries);
         const plan = planNode(m, 'cn.local', builtinDefaults('prod'), {});
-        const explicit = Object.values(entries).map((e) => e.ip).filter(Boolean) as string[];
+        const explicit = Object.values(entries)
+          .map((e) => e.ip)
+          .filter(Boolean) as string[];
         const allocated = [...plan.values()].map((p) => p.ip).filter(Boolean) as string[];
         expect(new Set(allocated).size).toBe(allocated.length);
         for (const a of allocated) {
@@ -66,13 +81,16 @@ describe('IP allocation', () => {
   });
   it('is deterministic: the same result whatever the order of entries in the file', () => {
     fc.assert(
-      fc.property(names.chain((n) => fc.tuple(fc.constant(n), fc.shuffledSubarray(n, { minLength: n.length, maxLength: n.length }))), ([a, b]) => {
-        const pa = planNode(model('cn', Object.fromEntries(a.map((n) => [n, {}]))), 'cn', builtinDefaults('prod'), {});
-        const pb = planNode(model('cn', Object.fromEntries(b.map((n) => [n, {}]))), 'cn', builtinDefaults('prod'), {});
-        expect(Object.fromEntries(pb)).toEqual(Object.fromEntries(pa));
-        const sorted = [...a].sort();
-        expect(pa.get(sorted[0]!)?.ip).toBe('10.5.0.2');
-      }),
+      fc.property(
+        names.chain((n) => fc.tuple(fc.constant(n), fc.shuffledSubarray(n, { minLength: n.length, maxLength: n.length }))),
+        ([a, b]) => {
+          const pa = planNode(model('cn', Object.fromEntries(a.map((n) => [n, {}]))), 'cn', builtinDefaults('prod'), {});
+          const pb = planNode(model('cn', Object.fromEntries(b.map((n) => [n, {}]))), 'cn', builtinDefaults('prod'), {});
+          expect(Object.fromEntries(pb)).toEqual(Object.fromEntries(pa));
+          const sorted = [...a].sort();
+          expect(pa.get(sorted[0]!)?.ip).toBe('10.5.0.2');
+        },
+      ),
     );
   });
   it('gives a new VM the address after those of the pending VMs', () => {
@@ -120,14 +138,25 @@ describe('stored values', () => {
       'b.example.com': { ip: '10.5.0.3' },
       'gone.example.com': { ip: '10.5.0.4', password: 'x' },
     };
-    expect(reconcileNodeState(m, 'cn', state)).toEqual({ 'a.example.com': { mac: '00:16:3e:00:00:01' }, 'b.example.com': { ip: '10.5.0.3' } });
+    expect(reconcileNodeState(m, 'cn', state)).toEqual({
+      'a.example.com': { mac: '00:16:3e:00:00:01' },
+      'b.example.com': { ip: '10.5.0.3' },
+    });
   });
   it('allocateVm fills exactly what is missing and keeps what is stored (sticky)', () => {
     const m = model('cn', { 'a.example.com': { password: 'given' }, 'b.example.com': {} });
     const random = { bytes: (n: number) => new Uint8Array(n).fill(7), int: () => 0 };
     const once = allocateVm(m, 'cn', 'b.example.com', builtinDefaults('prod'), {}, random);
-    expect(once['b.example.com']).toEqual({ ip: '10.5.0.3', ssh_reverse_proxy_port: 40001, mac: '00:16:3e:07:07:07', password: 'A'.repeat(32) });
-    const again = allocateVm(m, 'cn', 'b.example.com', builtinDefaults('prod'), once, { bytes: () => new Uint8Array([9, 9, 9]), int: () => 1 });
+    expect(once['b.example.com']).toEqual({
+      ip: '10.5.0.3',
+      ssh_reverse_proxy_port: 40001,
+      mac: '00:16:3e:07:07:07',
+      password: 'A'.repeat(32),
+    });
+    const again = allocateVm(m, 'cn', 'b.example.com', builtinDefaults('prod'), once, {
+      bytes: () => new Uint8Array([9, 9, 9]),
+      int: () => 1,
+    });
     expect(again).toEqual(once);
     const a = allocateVm(m, 'cn', 'a.example.com', builtinDefaults('prod'), once, { bytes: () => new Uint8Array([8, 8, 8]), int: () => 0 });
     expect(a['a.example.com']!.password).toBeUndefined();

@@ -56,7 +56,9 @@ export function generateMac(taken: ReadonlySet<string>, randomBytes: (n: number)
     const mac = ['00', '16', '3e', ...[...b].map((x) => x.toString(16).padStart(2, '0'))].join(':');
     if (!taken.has(mac)) return mac;
   }
-  throw new UserError('could not find a free MAC address after 1000 tries', { hint: 'the node holds an implausible number of containers; set mac: explicitly' });
+  throw new UserError('could not find a free MAC address after 1000 tries', {
+    hint: 'the node holds an implausible number of containers; set mac: explicitly',
+  });
 }
 
 const PASSWORD_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -161,7 +163,8 @@ export function reconcileNodeState(model: PillarModel, node: string, state: Node
     if (s.ip !== undefined && e.keys.ip === undefined) kept.ip = s.ip;
     if (s.mac !== undefined && e.keys.mac === undefined) kept.mac = s.mac;
     if (s.password !== undefined && e.keys.password === undefined) kept.password = s.password;
-    if (s.ssh_reverse_proxy_port !== undefined && e.keys.ssh_reverse_proxy_port === undefined) kept.ssh_reverse_proxy_port = s.ssh_reverse_proxy_port;
+    if (s.ssh_reverse_proxy_port !== undefined && e.keys.ssh_reverse_proxy_port === undefined)
+      kept.ssh_reverse_proxy_port = s.ssh_reverse_proxy_port;
     if (Object.keys(kept).length) out[e.name] = kept;
   }
   return out;

@@ -127,7 +127,13 @@ export function resolveDefaults(model: PillarModel, env: Env): ResolvedDefaults 
     }
     const problem = fieldProblem(rawKey, value);
     if (problem) {
-      findings.push({ severity: 'error', code: 'bad-default', message: `${rawKey} ${problem}`, where, hint: `fix or remove the key at ${formatWhere(where)}` });
+      findings.push({
+        severity: 'error',
+        code: 'bad-default',
+        message: `${rawKey} ${problem}`,
+        where,
+        hint: `fix or remove the key at ${formatWhere(where)}`,
+      });
       continue;
     }
     let v = value;

@@ -8,9 +8,28 @@ import { isSizeName, SIZE_NAMES } from './sizes.js';
  * the kind of each value, where it may appear, and its check.
  */
 export type Kind =
-  | 'bool' | 'string' | 'secret' | 'port' | 'ip' | 'ipList' | 'netmask' | 'mac' | 'mode' | 'profileType'
-  | 'profile' | 'size' | 'diskSize' | 'container' | 'ref' | 'host' | 'hostList' | 'userList' | 'lxcConf'
-  | 'stringList' | 'nullableSecret' | 'user';
+  | 'bool'
+  | 'string'
+  | 'secret'
+  | 'port'
+  | 'ip'
+  | 'ipList'
+  | 'netmask'
+  | 'mac'
+  | 'mode'
+  | 'profileType'
+  | 'profile'
+  | 'size'
+  | 'diskSize'
+  | 'container'
+  | 'ref'
+  | 'host'
+  | 'hostList'
+  | 'userList'
+  | 'lxcConf'
+  | 'stringList'
+  | 'nullableSecret'
+  | 'user';
 
 export interface FieldSpec {
   kind: Kind;
@@ -106,11 +125,19 @@ export function fieldProblem(key: string, value: unknown): string | undefined {
     case 'string':
       return str(value);
     case 'secret':
-      return str(value, (s) => (s.length === 0 ? 'is empty' : /[\n\r\0:]/.test(s) ? "must not contain ':' or line breaks (chpasswd reads user:password lines)" : undefined));
+      return str(value, (s) =>
+        s.length === 0
+          ? 'is empty'
+          : /[\n\r\0:]/.test(s)
+            ? "must not contain ':' or line breaks (chpasswd reads user:password lines)"
+            : undefined,
+      );
     case 'nullableSecret':
       return value === null ? undefined : str(value);
     case 'port':
-      return typeof value === 'number' && Number.isInteger(value) && value > 0 && value < 65536 ? undefined : `must be a port number (1-65535), not ${describe(value)}`;
+      return typeof value === 'number' && Number.isInteger(value) && value > 0 && value < 65536
+        ? undefined
+        : `must be a port number (1-65535), not ${describe(value)}`;
     case 'ip':
       return str(value, (s) => (parseIPv4(s) === undefined ? 'is not an IPv4 address' : undefined));
     case 'ipList':
@@ -127,7 +154,9 @@ export function fieldProblem(key: string, value: unknown): string | undefined {
       // A size name, or a full salt-cloud profile name used verbatim (as the original did).
       return str(value, (s) => (isSizeName(s) ? undefined : refNameProblem(s)));
     case 'size':
-      return str(value, (s) => (isSizeName(s) || DISK_SIZE.test(s) ? undefined : `must be one of ${SIZE_NAMES.join(', ')} or a size like 12g`));
+      return str(value, (s) =>
+        isSizeName(s) || DISK_SIZE.test(s) ? undefined : `must be one of ${SIZE_NAMES.join(', ')} or a size like 12g`,
+      );
     case 'diskSize':
       return str(value, (s) => (DISK_SIZE.test(s) ? undefined : 'must be a size like 12g'));
     case 'container':
@@ -150,7 +179,11 @@ export function fieldProblem(key: string, value: unknown): string | undefined {
         const ks = Object.keys(x);
         if (ks.length !== 1 || !/^lxc\.[A-Za-z0-9._]+$/.test(ks[0]!)) return 'must be a one-key mapping {lxc.key: value}';
         const val = (x as Record<string, unknown>)[ks[0]!];
-        return typeof val === 'string' || typeof val === 'number' || typeof val === 'boolean' ? (/[\n\r]/.test(String(val)) ? 'has a line break' : undefined) : 'has a value that is not a scalar';
+        return typeof val === 'string' || typeof val === 'number' || typeof val === 'boolean'
+          ? /[\n\r]/.test(String(val))
+            ? 'has a line break'
+            : undefined
+          : 'has a value that is not a scalar';
       });
   }
 }

@@ -4,12 +4,15 @@ import { broadcastOf, formatIPv4, inNetwork, macProblem, networkOf, parseIPv4, p
 
 describe('IPv4', () => {
   it('round-trips every address', () => {
-    fc.assert(fc.property(fc.ipV4(), (s) => {
-      expect(formatIPv4(parseIPv4(s)!)).toBe(s);
-    }));
+    fc.assert(
+      fc.property(fc.ipV4(), (s) => {
+        expect(formatIPv4(parseIPv4(s)!)).toBe(s);
+      }),
+    );
   });
   it('refuses leading zeros, out-of-range parts and junk', () => {
-    for (const s of ['010.5.0.1', '10.5.0.256', '10.5.0', '10.5.0.1.2', ' 10.5.0.1', '10.5.0.1;id', '1e1.0.0.1']) expect(parseIPv4(s)).toBeUndefined();
+    for (const s of ['010.5.0.1', '10.5.0.256', '10.5.0', '10.5.0.1.2', ' 10.5.0.1', '10.5.0.1;id', '1e1.0.0.1'])
+      expect(parseIPv4(s)).toBeUndefined();
   });
   it('computes the network and broadcast of 10.5/16', () => {
     const net = networkOf(parseIPv4('10.5.10.17')!, 16);

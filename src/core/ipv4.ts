@@ -37,7 +37,7 @@ export function broadcastOf(net: Network): number {
 }
 
 export function inNetwork(addr: number, net: Network): boolean {
-  return ((addr & prefixMask(net.prefix)) >>> 0) === net.base;
+  return (addr & prefixMask(net.prefix)) >>> 0 === net.base;
 }
 
 /** Accepts a prefix length (16) or a dotted mask (255.255.0.0). */

@@ -32,7 +32,8 @@ export function fqdnProblem(name: string, minLabels = 2): string | undefined {
     return `contains ${shown}: only a-z, 0-9, '-' and '.' are allowed`;
   }
   const labels = name.split('.');
-  if (labels.length < minLabels) return minLabels === 2 ? 'is a single label: a fully qualified name needs at least two (web01.example.com)' : 'is not a host name';
+  if (labels.length < minLabels)
+    return minLabels === 2 ? 'is a single label: a fully qualified name needs at least two (web01.example.com)' : 'is not a host name';
   for (const l of labels) {
     if (l.length === 0) return 'has an empty label (two dots in a row)';
     if (l.length > 63) return `has a label of ${l.length} characters (at most 63)`;
@@ -47,7 +48,29 @@ export function hostnameProblem(name: string): string | undefined {
   return fqdnProblem(name, 1);
 }
 
-const COMMON_TLDS = ['com', 'net', 'org', 'local', 'lan', 'io', 'fr', 'de', 'uk', 'eu', 'info', 'biz', 'test', 'example', 'localdomain', 'internal', 'corp', 'home', 'dev', 'app', 'cloud'];
+const COMMON_TLDS = [
+  'com',
+  'net',
+  'org',
+  'local',
+  'lan',
+  'io',
+  'fr',
+  'de',
+  'uk',
+  'eu',
+  'info',
+  'biz',
+  'test',
+  'example',
+  'localdomain',
+  'internal',
+  'corp',
+  'home',
+  'dev',
+  'app',
+  'cloud',
+];
 
 /** '.coma' is probably '.com': a near miss of a common TLD. */
 export function tldTypo(name: string): string | undefined {
@@ -58,13 +81,15 @@ export function tldTypo(name: string): string | undefined {
 
 /** LXC container names for origins: what lxc-copy accepts without surprises. */
 export function containerNameProblem(name: string): string | undefined {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(name)) return "must start with a letter or digit and hold only letters, digits, '.', '_' and '-'";
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(name))
+    return "must start with a letter or digit and hold only letters, digits, '.', '_' and '-'";
   return undefined;
 }
 
 /** A branch or template name: a conservative git-ref-like charset (reaches remote command lines). */
 export function refNameProblem(name: string): string | undefined {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$/.test(name) || name.includes('..')) return "must hold only letters, digits, '.', '_', '/' and '-'";
+  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$/.test(name) || name.includes('..'))
+    return "must hold only letters, digits, '.', '_', '/' and '-'";
   return undefined;
 }
 

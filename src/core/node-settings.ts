@@ -8,7 +8,14 @@ import { resolveSettings, type SettingsContext, type VmSettings } from './settin
  * Settings of VMs of one node, pending values included: the plan is computed once per node (the
  * same sorted-order plan `add` and a run would allocate from), never stored.
  */
-export function resolveNodeSettings(model: PillarModel, node: string, rd: ResolvedDefaults, ctx: SettingsContext, state: NodeState, only?: VmEntry): VmSettings[] {
+export function resolveNodeSettings(
+  model: PillarModel,
+  node: string,
+  rd: ResolvedDefaults,
+  ctx: SettingsContext,
+  state: NodeState,
+  only?: VmEntry,
+): VmSettings[] {
   let plan: Map<string, PendingValues>;
   try {
     plan = planNode(model, node, rd.defaults, state);

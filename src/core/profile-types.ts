@@ -21,9 +21,27 @@ export const PROFILE_TYPES = {
   lvm: { name: 'lvm', backing: 'lvm', install: 'clone', sized: true, summary: 'clone an existing container (LVM backing)' },
   'lvm-scratch': { name: 'lvm-scratch', backing: 'lvm', install: 'create', sized: true, summary: 'create from a template (LVM backing)' },
   dir: { name: 'dir', backing: 'dir', install: 'clone', sized: false, summary: 'clone an existing container (directory backing)' },
-  'dir-scratch': { name: 'dir-scratch', backing: 'dir', install: 'create', sized: false, summary: 'create from a template (directory backing)' },
-  overlayfs: { name: 'overlayfs', backing: 'overlayfs', install: 'clone', sized: false, summary: 'snapshot clone of an existing container (overlayfs backing)' },
-  'overlayfs-scratch': { name: 'overlayfs-scratch', backing: 'overlayfs', install: 'create', sized: false, summary: 'create from a template (overlayfs backing)' },
+  'dir-scratch': {
+    name: 'dir-scratch',
+    backing: 'dir',
+    install: 'create',
+    sized: false,
+    summary: 'create from a template (directory backing)',
+  },
+  overlayfs: {
+    name: 'overlayfs',
+    backing: 'overlayfs',
+    install: 'clone',
+    sized: false,
+    summary: 'snapshot clone of an existing container (overlayfs backing)',
+  },
+  'overlayfs-scratch': {
+    name: 'overlayfs-scratch',
+    backing: 'overlayfs',
+    install: 'create',
+    sized: false,
+    summary: 'create from a template (overlayfs backing)',
+  },
 } as const satisfies Record<ProfileTypeName, ProfileTypeInfo>;
 export const PROFILE_TYPE_NAMES = Object.keys(PROFILE_TYPES) as ProfileTypeName[];
 export const BACKINGS: readonly Backing[] = ['lvm', 'dir', 'overlayfs'];

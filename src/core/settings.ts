@@ -37,7 +37,13 @@ const LIVE = new Set(['gateway', 'ip', 'ssh_reverse_proxy_port']);
  * The seed's get_settings_for_vm: built-in defaults < pillar defaults < the entry; generated values
  * come from the store, else they are pending (shown, not allocated). Pure: reading never writes.
  */
-export function resolveSettings(entry: VmEntry, rd: ResolvedDefaults, ctx: SettingsContext, stored: StoredVm = {}, pending: PendingValues = {}): VmSettings {
+export function resolveSettings(
+  entry: VmEntry,
+  rd: ResolvedDefaults,
+  ctx: SettingsContext,
+  stored: StoredVm = {},
+  pending: PendingValues = {},
+): VmSettings {
   const d = rd.defaults as unknown as Record<string, unknown>;
   const k = entry.keys;
   const fields: Record<string, SettingField> = {};
@@ -111,7 +117,12 @@ export function resolveSettings(entry: VmEntry, rd: ResolvedDefaults, ctx: Setti
 
   if (valid('script_args')) set('script_args', withBranch(k.script_args as string, branch), 'entry');
   else if (rd.defaults.script_args !== undefined) set('script_args', withBranch(rd.defaults.script_args, branch), 'pillar-default');
-  else set('script_args', withBranch(mode === 'mastersalt' ? rd.defaults.bootsalt_mastersalt_args : rd.defaults.bootsalt_args, branch), 'derived');
+  else
+    set(
+      'script_args',
+      withBranch(mode === 'mastersalt' ? rd.defaults.bootsalt_mastersalt_args : rd.defaults.bootsalt_args, branch),
+      'derived',
+    );
 
   if (valid('ssh_gateway')) set('ssh_gateway', k.ssh_gateway, 'entry');
   else set('ssh_gateway', rd.defaults.ssh_gateway ?? entry.node, rd.defaults.ssh_gateway ? 'pillar-default' : 'derived');

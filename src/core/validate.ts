@@ -12,13 +12,26 @@ import { isSizeName, SIZE_NAMES } from './sizes.js';
  * Every rule the original left to documentation, each finding located at file:line with a hint.
  * Errors stop writes and runs; warnings are shown.
  */
-export function validatePillar(model: PillarModel, env: Env, store: StoreSnapshot = new Map(), rd: ResolvedDefaults = resolveDefaults(model, env)): Finding[] {
+export function validatePillar(
+  model: PillarModel,
+  env: Env,
+  store: StoreSnapshot = new Map(),
+  rd: ResolvedDefaults = resolveDefaults(model, env),
+): Finding[] {
   const findings: Finding[] = [...model.findings, ...rd.findings];
   const file = model.file;
 
   for (const node of model.nodes.values()) {
     const p = hostnameProblem(node.name);
-    if (p) findings.push({ severity: 'error', code: 'bad-node-name', message: `compute node id '${node.name}' ${p}`, where: { file, line: node.line }, node: node.name, hint: 'compute node ids are minion ids: lower-case host names' });
+    if (p)
+      findings.push({
+        severity: 'error',
+        code: 'bad-node-name',
+        message: `compute node id '${node.name}' ${p}`,
+        where: { file, line: node.line },
+        node: node.name,
+        hint: 'compute node ids are minion ids: lower-case host names',
+      });
   }
 
   const seen = new Map<string, VmEntry>();
@@ -30,21 +43,43 @@ export function validatePillar(model: PillarModel, env: Env, store: StoreSnapsho
     };
     const nameProblem = fqdnProblem(e.name);
     if (nameProblem) {
-      add({ severity: 'error', code: 'bad-name', message: `VM name '${printable(e.name)}' ${nameProblem}`, hint: 'the name is the container name and minion id: a lower-case FQDN such as web01.example.com' });
+      add({
+        severity: 'error',
+        code: 'bad-name',
+        message: `VM name '${printable(e.name)}' ${nameProblem}`,
+        hint: 'the name is the container name and minion id: a lower-case FQDN such as web01.example.com',
+      });
     } else {
       const typo = tldTypo(e.name);
-      if (typo) add({ severity: 'warning', code: 'tld-typo', message: `VM name '${e.name}' ends in an unusual top-level domain`, hint: `did you mean '.${typo}'?` });
+      if (typo)
+        add({
+          severity: 'warning',
+          code: 'tld-typo',
+          message: `VM name '${e.name}' ends in an unusual top-level domain`,
+          hint: `did you mean '.${typo}'?`,
+        });
     }
     const first = seen.get(e.name);
     if (first) {
-      add({ severity: 'error', code: 'duplicate-name', message: `VM '${e.name}' is already defined on ${first.node} at line ${first.line}`, hint: 'VM names are minion ids and must be unique across all compute nodes' });
+      add({
+        severity: 'error',
+        code: 'duplicate-name',
+        message: `VM '${e.name}' is already defined on ${first.node} at line ${first.line}`,
+        hint: 'VM names are minion ids and must be unique across all compute nodes',
+      });
     } else seen.set(e.name, e);
 
     for (const [key, value] of Object.entries(e.keys)) {
       const spec = FIELDS[key];
       if (!spec || !spec.entry) {
         const guess = didYouMean(key, ENTRY_KEYS);
-        add({ severity: 'warning', code: 'unknown-key', key, message: `unknown key '${key}' is kept but not used by lxc-wizard`, hint: guess ? `did you mean '${guess}'?` : 'check the spelling against the README' });
+        add({
+          severity: 'warning',
+          code: 'unknown-key',
+          key,
+          message: `unknown key '${key}' is kept but not used by lxc-wizard`,
+          hint: guess ? `did you mean '${guess}'?` : 'check the spelling against the README',
+        });
         continue;
       }
       const p = fieldProblem(key, value);
@@ -52,28 +87,74 @@ export function validatePillar(model: PillarModel, env: Env, store: StoreSnapsho
     }
 
     const pt = parseProfileType(e.keys.profile_type);
-    if (pt.aliasOf) add({ severity: 'warning', code: 'profile-type-alias', key: 'profile_type', message: `profile_type '${pt.aliasOf}' is read as '${pt.type}'`, hint: `write profile_type: ${pt.type}` });
+    if (pt.aliasOf)
+      add({
+        severity: 'warning',
+        code: 'profile-type-alias',
+        key: 'profile_type',
+        message: `profile_type '${pt.aliasOf}' is read as '${pt.type}'`,
+        hint: `write profile_type: ${pt.type}`,
+      });
     const type = PROFILE_TYPES[pt.type ?? rd.defaults.profile_type];
     const sizeGiven = isSizeName(e.keys.profile) ? 'profile' : e.keys.size !== undefined ? 'size' : undefined;
     if (sizeGiven && !type.sized) {
-      add({ severity: 'warning', code: 'size-ignored', key: sizeGiven, message: `${sizeGiven}: ${String(e.keys[sizeGiven])} is ignored: sizes apply to LVM types only and this VM is ${type.name}`, hint: 'remove it, or use profile_type lvm or lvm-scratch' });
+      add({
+        severity: 'warning',
+        code: 'size-ignored',
+        key: sizeGiven,
+        message: `${sizeGiven}: ${String(e.keys[sizeGiven])} is ignored: sizes apply to LVM types only and this VM is ${type.name}`,
+        hint: 'remove it, or use profile_type lvm or lvm-scratch',
+      });
     }
     if (typeof e.keys.profile === 'string' && !isSizeName(e.keys.profile)) {
       const guess = didYouMean(e.keys.profile, SIZE_NAMES, 2);
-      if (guess) add({ severity: 'warning', code: 'profile-verbatim', key: 'profile', message: `profile '${e.keys.profile}' is not a size name, so it is used verbatim as a salt-cloud profile name`, hint: `did you mean the size '${guess}'?` });
+      if (guess)
+        add({
+          severity: 'warning',
+          code: 'profile-verbatim',
+          key: 'profile',
+          message: `profile '${e.keys.profile}' is not a size name, so it is used verbatim as a salt-cloud profile name`,
+          hint: `did you mean the size '${guess}'?`,
+        });
     }
     if (e.keys.backing !== undefined && e.keys.backing !== type.backing) {
-      add({ severity: 'warning', code: 'backing-ignored', key: 'backing', message: `backing: ${String(e.keys.backing)} is ignored: profile_type ${type.name} uses ${type.backing}`, hint: `remove backing:, or choose a ${String(e.keys.backing)} profile_type` });
+      add({
+        severity: 'warning',
+        code: 'backing-ignored',
+        key: 'backing',
+        message: `backing: ${String(e.keys.backing)} is ignored: profile_type ${type.name} uses ${type.backing}`,
+        hint: `remove backing:, or choose a ${String(e.keys.backing)} profile_type`,
+      });
     }
     if (e.keys.from_container !== undefined && type.install === 'create') {
-      add({ severity: 'warning', code: 'from-container-ignored', key: 'from_container', message: `from_container is ignored: ${type.name} creates from the image template`, hint: `use profile_type ${type.backing} to clone ${String(e.keys.from_container)}` });
+      add({
+        severity: 'warning',
+        code: 'from-container-ignored',
+        key: 'from_container',
+        message: `from_container is ignored: ${type.name} creates from the image template`,
+        hint: `use profile_type ${type.backing} to clone ${String(e.keys.from_container)}`,
+      });
     }
-    const snapshot = e.keys.snapshot === true || (e.keys.snapshot === undefined && type.install === 'clone' && (rd.defaults.snapshot ?? type.backing === 'overlayfs'));
+    const snapshot =
+      e.keys.snapshot === true ||
+      (e.keys.snapshot === undefined && type.install === 'clone' && (rd.defaults.snapshot ?? type.backing === 'overlayfs'));
     if (snapshot && type.install === 'clone') {
       if (type.backing === 'dir') {
-        add({ severity: 'warning', code: 'snapshot-dir', key: 'snapshot', message: 'snapshot has no effect with dir backing (a dir clone is a full copy)', hint: 'remove snapshot:, or use overlayfs for copy-on-write clones' });
+        add({
+          severity: 'warning',
+          code: 'snapshot-dir',
+          key: 'snapshot',
+          message: 'snapshot has no effect with dir backing (a dir clone is a full copy)',
+          hint: 'remove snapshot:, or use overlayfs for copy-on-write clones',
+        });
       } else if (env === 'prod') {
-        add({ severity: 'warning', code: 'snapshot-prod', key: e.keys.snapshot === true ? 'snapshot' : 'profile_type', message: `do not use snapshot in production (${type.name} clones are snapshots of ${String(e.keys.from_container ?? rd.defaults.from_container)})`, hint: 'use lvm or dir in production, or --env dev on a development host' });
+        add({
+          severity: 'warning',
+          code: 'snapshot-prod',
+          key: e.keys.snapshot === true ? 'snapshot' : 'profile_type',
+          message: `do not use snapshot in production (${type.name} clones are snapshots of ${String(e.keys.from_container ?? rd.defaults.from_container)})`,
+          hint: 'use lvm or dir in production, or --env dev on a development host',
+        });
       }
     }
   }
@@ -106,14 +187,25 @@ function networkFindings(model: PillarModel, rd: ResolvedDefaults, store: StoreS
       if (ip !== undefined) {
         const p = n ? ipPlacementProblem(ip, n) : undefined;
         if (p) {
-          out.push({ severity: 'error', code: 'ip-placement', message: `ip ${ipText} ${p}`, where: { file, line: line('ip'), field: 'ip' }, node, vm: e.name, hint: `choose a free address in ${n ? `${formatIPv4(n.net.base)}/${n.net.prefix}` : 'the network'}, or remove ip: to have one allocated` });
+          out.push({
+            severity: 'error',
+            code: 'ip-placement',
+            message: `ip ${ipText} ${p}`,
+            where: { file, line: line('ip'), field: 'ip' },
+            node,
+            vm: e.name,
+            hint: `choose a free address in ${n ? `${formatIPv4(n.net.base)}/${n.net.prefix}` : 'the network'}, or remove ip: to have one allocated`,
+          });
         }
         const other = ips.get(ip);
         if (other) {
           out.push({
-            severity: 'error', code: 'duplicate-ip',
+            severity: 'error',
+            code: 'duplicate-ip',
             message: `ip ${ipText}${fromStore ? ' (stored)' : ''} of ${e.name} is already used by ${other.name} (line ${other.keyLines.ip ?? other.line}) on ${node}`,
-            where: { file, line: line('ip'), field: 'ip' }, node, vm: e.name,
+            where: { file, line: line('ip'), field: 'ip' },
+            node,
+            vm: e.name,
             hint: `give one of them another address, or remove ip: from ${e.name} to have a free one allocated`,
           });
         } else ips.set(ip, e);
@@ -121,7 +213,16 @@ function networkFindings(model: PillarModel, rd: ResolvedDefaults, store: StoreS
       const mac = typeof e.keys.mac === 'string' ? e.keys.mac : state[e.name]?.mac;
       if (mac !== undefined) {
         const other = macs.get(mac);
-        if (other) out.push({ severity: 'error', code: 'duplicate-mac', message: `mac ${mac} of ${e.name} is already used by ${other.name} on ${node}`, where: { file, line: line('mac'), field: 'mac' }, node, vm: e.name, hint: 'remove mac: from one of them to have a unique one generated' });
+        if (other)
+          out.push({
+            severity: 'error',
+            code: 'duplicate-mac',
+            message: `mac ${mac} of ${e.name} is already used by ${other.name} on ${node}`,
+            where: { file, line: line('mac'), field: 'mac' },
+            node,
+            vm: e.name,
+            hint: 'remove mac: from one of them to have a unique one generated',
+          });
         else macs.set(mac, e);
       }
     }
@@ -131,16 +232,27 @@ function networkFindings(model: PillarModel, rd: ResolvedDefaults, store: StoreS
 
 function hintFor(key: string): string {
   switch (key) {
-    case 'ip': return 'write a dotted IPv4 address such as 10.5.10.16, or remove ip: to have one allocated';
-    case 'mac': return 'remove mac: to have one generated';
-    case 'mode': return 'mastersalt (default) or salt';
-    case 'profile_type': return Object.keys(PROFILE_TYPES).join(', ');
-    case 'password': return 'remove password: to have one generated and stored';
-    default: return `see the pillar format in the README for ${key}`;
+    case 'ip':
+      return 'write a dotted IPv4 address such as 10.5.10.16, or remove ip: to have one allocated';
+    case 'mac':
+      return 'remove mac: to have one generated';
+    case 'mode':
+      return 'mastersalt (default) or salt';
+    case 'profile_type':
+      return Object.keys(PROFILE_TYPES).join(', ');
+    case 'password':
+      return 'remove password: to have one generated and stored';
+    default:
+      return `see the pillar format in the README for ${key}`;
   }
 }
 
 /** Names are echoed in messages: make control and look-alike characters visible. */
 function printable(s: string): string {
-  return [...s].map((c) => { const cp = c.codePointAt(0)!; return cp < 0x20 || cp > 0x7e ? `\\u{${cp.toString(16)}}` : c; }).join('');
+  return [...s]
+    .map((c) => {
+      const cp = c.codePointAt(0)!;
+      return cp < 0x20 || cp > 0x7e ? `\\u{${cp.toString(16)}}` : c;
+    })
+    .join('');
 }

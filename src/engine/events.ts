@@ -4,9 +4,31 @@ export type StepState = 'running' | 'done' | 'skipped' | 'failed' | 'interrupted
 
 /** What a run reports; the ledger, the log file, the renderers and --json all listen to these. */
 export type RunEvent =
-  | { type: 'step'; node: string; vm: string; step: StepName; state: StepState; reason?: string; error?: string; hint?: string; durationMs?: number }
+  | {
+      type: 'step';
+      node: string;
+      vm: string;
+      step: StepName;
+      state: StepState;
+      reason?: string;
+      error?: string;
+      hint?: string;
+      durationMs?: number;
+    }
   | { type: 'progress'; node: string; vm: string; step: StepName; line: string }
-  | { type: 'command'; node: string; argv: string[]; stdin?: string; code?: number | null; signal?: string | null; durationMs?: number; stdoutTail?: string; stderrTail?: string; error?: string; dryRun: boolean };
+  | {
+      type: 'command';
+      node: string;
+      argv: string[];
+      stdin?: string;
+      code?: number | null;
+      signal?: string | null;
+      durationMs?: number;
+      stdoutTail?: string;
+      stderrTail?: string;
+      error?: string;
+      dryRun: boolean;
+    };
 
 export type RunListener = (e: RunEvent) => void;
 
@@ -30,7 +52,13 @@ export interface VmResult {
 export class ResultCollector {
   private readonly vms = new Map<string, VmResult>();
   constructor(order: { node: string; vm: string; steps: StepName[] }[]) {
-    for (const o of order) this.vms.set(`${o.node}\0${o.vm}`, { node: o.node, name: o.vm, ok: true, steps: o.steps.map((name) => ({ name, state: 'not-run' })) });
+    for (const o of order)
+      this.vms.set(`${o.node}\0${o.vm}`, {
+        node: o.node,
+        name: o.vm,
+        ok: true,
+        steps: o.steps.map((name) => ({ name, state: 'not-run' })),
+      });
   }
   readonly listener: RunListener = (e) => {
     if (e.type !== 'step') return;

@@ -28,7 +28,15 @@ interface Entry {
 }
 
 function globMatch(pattern: string, s: string): boolean {
-  const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$', 'i');
+  const re = new RegExp(
+    '^' +
+      pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.') +
+      '$',
+    'i',
+  );
   return re.test(s);
 }
 
@@ -73,8 +81,7 @@ async function readEntries(file: string): Promise<Entry[]> {
 }
 
 export type HostKeyVerdict =
-  | { ok: true; how: 'known' | 'added' }
-  | { ok: false; reason: 'unknown' | 'changed' | 'revoked'; message: string; hint: string };
+  { ok: true; how: 'known' | 'added' } | { ok: false; reason: 'unknown' | 'changed' | 'revoked'; message: string; hint: string };
 
 export type HostKeyPolicy = 'strict' | 'accept-new' | 'off';
 
@@ -83,14 +90,26 @@ export type HostKeyPolicy = 'strict' | 'accept-new' | 'off';
  * first use and written to `writeTo` (accept-new); a changed key is always refused, with both
  * fingerprints, as OpenSSH does.
  */
-export async function verifyHostKey(opts: { host: string; port: number; blob: Buffer; files: string[]; policy: HostKeyPolicy; writeTo: string }): Promise<HostKeyVerdict> {
+export async function verifyHostKey(opts: {
+  host: string;
+  port: number;
+  blob: Buffer;
+  files: string[];
+  policy: HostKeyPolicy;
+  writeTo: string;
+}): Promise<HostKeyVerdict> {
   const { host, port, blob, policy } = opts;
   if (policy === 'off') return { ok: true, how: 'known' };
   const token = hostToken(host, port);
   const type = keyType(blob);
   const entries = (await Promise.all(opts.files.map(readEntries))).flat().filter((e) => matches(e.patterns, token));
   if (entries.some((e) => e.revoked && e.blob.equals(blob))) {
-    return { ok: false, reason: 'revoked', message: `the host key of ${token} (${fingerprint(blob)}) is marked @revoked`, hint: 'the compute node must get a new host key' };
+    return {
+      ok: false,
+      reason: 'revoked',
+      message: `the host key of ${token} (${fingerprint(blob)}) is marked @revoked`,
+      hint: 'the compute node must get a new host key',
+    };
   }
   const live = entries.filter((e) => !e.revoked);
   if (live.some((e) => e.blob.equals(blob))) return { ok: true, how: 'known' };

@@ -22,8 +22,24 @@ export interface NetKeys {
 }
 
 const KEYS: Record<Generation, NetKeys> = {
-  1: { type: 'lxc.network.type', link: 'lxc.network.link', flags: 'lxc.network.flags', hwaddr: 'lxc.network.hwaddr', ipv4: 'lxc.network.ipv4', gateway: 'lxc.network.ipv4.gateway', autostart: 'lxc.start.auto' },
-  2: { type: 'lxc.net.0.type', link: 'lxc.net.0.link', flags: 'lxc.net.0.flags', hwaddr: 'lxc.net.0.hwaddr', ipv4: 'lxc.net.0.ipv4.address', gateway: 'lxc.net.0.ipv4.gateway', autostart: 'lxc.start.auto' },
+  1: {
+    type: 'lxc.network.type',
+    link: 'lxc.network.link',
+    flags: 'lxc.network.flags',
+    hwaddr: 'lxc.network.hwaddr',
+    ipv4: 'lxc.network.ipv4',
+    gateway: 'lxc.network.ipv4.gateway',
+    autostart: 'lxc.start.auto',
+  },
+  2: {
+    type: 'lxc.net.0.type',
+    link: 'lxc.net.0.link',
+    flags: 'lxc.net.0.flags',
+    hwaddr: 'lxc.net.0.hwaddr',
+    ipv4: 'lxc.net.0.ipv4.address',
+    gateway: 'lxc.net.0.ipv4.gateway',
+    autostart: 'lxc.start.auto',
+  },
 };
 
 export function netKeys(g: Generation): NetKeys {
@@ -59,7 +75,8 @@ export function createCommand(s: CreateSpec): string[] {
 
 /** lxc-clone (1.x) or lxc-copy (>= 2). LVM clones take the volume group from the origin (-v on 1.x). */
 export function cloneCommand(g: Generation, s: CloneSpec): string[] {
-  const argv = g === 1 ? ['lxc-clone', '-o', s.origin, '-n', s.name, '-B', s.backing] : ['lxc-copy', '-n', s.origin, '-N', s.name, '-B', s.backing];
+  const argv =
+    g === 1 ? ['lxc-clone', '-o', s.origin, '-n', s.name, '-B', s.backing] : ['lxc-copy', '-n', s.origin, '-N', s.name, '-B', s.backing];
   if (s.snapshot && s.backing !== 'dir') argv.push('-s');
   if (s.backing === 'lvm') {
     if (g === 1 && s.vgname) argv.push('-v', s.vgname);
@@ -126,7 +143,10 @@ export function rewriteConfig(text: string, g: Generation, n: NetworkSettings): 
 }
 
 /** The values of the keys we manage, as a config file holds them (for checks and collisions). */
-export function readNetwork(text: string, g: Generation): { link?: string; mac?: string; ip?: string; gateway?: string; autostart?: string } {
+export function readNetwork(
+  text: string,
+  g: Generation,
+): { link?: string; mac?: string; ip?: string; gateway?: string; autostart?: string } {
   const k = netKeys(g);
   const get = (key: string) => {
     for (const l of text.split('\n')) {

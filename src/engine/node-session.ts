@@ -39,7 +39,15 @@ true
 `;
 
 export function parseFacts(stdout: string): NodeFacts {
-  const facts: NodeFacts = { lxcVersion: undefined, generation: 2, lxcPath: '/var/lib/lxc', bridges: [], volumeGroups: [], freeKb: undefined, containers: new Map() };
+  const facts: NodeFacts = {
+    lxcVersion: undefined,
+    generation: 2,
+    lxcPath: '/var/lib/lxc',
+    bridges: [],
+    volumeGroups: [],
+    freeKb: undefined,
+    containers: new Map(),
+  };
   let current: { c: ContainerFacts; config: string[] } | undefined;
   const flush = () => {
     if (!current) return;
@@ -127,16 +135,32 @@ export class NodeSession {
   }
 
   /** Read-only: runs in dry runs too, so a plan is made from the node's real state. */
-  async query(argv: string[], o: { stdin?: string; timeoutS?: number; signal?: AbortSignal; onLine?: (l: string) => void } = {}): Promise<ExecResult> {
+  async query(
+    argv: string[],
+    o: { stdin?: string; timeoutS?: number; signal?: AbortSignal; onLine?: (l: string) => void } = {},
+  ): Promise<ExecResult> {
     return this.run(argv, { ...o, change: false });
   }
 
   /** Changes something: only recorded in a dry run. */
-  async change(argv: string[], o: { stdin?: string | Buffer; stdinNote?: string; timeoutS?: number; signal?: AbortSignal; onLine?: (l: string) => void } = {}): Promise<ExecResult> {
+  async change(
+    argv: string[],
+    o: { stdin?: string | Buffer; stdinNote?: string; timeoutS?: number; signal?: AbortSignal; onLine?: (l: string) => void } = {},
+  ): Promise<ExecResult> {
     return this.run(argv, { ...o, change: true });
   }
 
-  private async run(argv: string[], o: { stdin?: string | Buffer; stdinNote?: string; timeoutS?: number; signal?: AbortSignal; onLine?: (l: string) => void; change: boolean }): Promise<ExecResult> {
+  private async run(
+    argv: string[],
+    o: {
+      stdin?: string | Buffer;
+      stdinNote?: string;
+      timeoutS?: number;
+      signal?: AbortSignal;
+      onLine?: (l: string) => void;
+      change: boolean;
+    },
+  ): Promise<ExecResult> {
     const stdinNote = o.stdinNote ?? (o.stdin !== undefined ? `${Buffer.byteLength(o.stdin)} bytes` : undefined);
     if (o.change && this.opts.dryRun) {
       this.planned.push({ argv, ...(stdinNote ? { stdin: stdinNote } : {}), change: true });
@@ -144,7 +168,12 @@ export class NodeSession {
       return { code: 0, signal: null, stdout: '', stderr: '', durationMs: 0, timedOut: false };
     }
     try {
-      const result = await this.transport.exec(argv, { stdin: o.stdin, timeoutS: o.timeoutS ?? this.opts.defaultTimeoutS ?? 300, signal: o.signal, onLine: o.onLine ? (l) => o.onLine!(l) : undefined });
+      const result = await this.transport.exec(argv, {
+        stdin: o.stdin,
+        timeoutS: o.timeoutS ?? this.opts.defaultTimeoutS ?? 300,
+        signal: o.signal,
+        onLine: o.onLine ? (l) => o.onLine!(l) : undefined,
+      });
       this.opts.onCommand?.({ node: this.node, argv, stdin: stdinNote, result, dryRun: false });
       return result;
     } catch (err) {
@@ -160,13 +189,25 @@ export class NodeSession {
   async exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.locks.get(key) ?? Promise.resolve();
     const next = prev.then(fn, fn);
-    this.locks.set(key, next.catch(() => undefined));
+    this.locks.set(
+      key,
+      next.catch(() => undefined),
+    );
     return next;
   }
 
   /** A command inside a container, on its node: no network needed. */
   static attach(vm: string, argv: string[]): string[] {
-    return ['lxc-attach', '-n', vm, '--clear-env', '--set-var', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', '--', ...argv];
+    return [
+      'lxc-attach',
+      '-n',
+      vm,
+      '--clear-env',
+      '--set-var',
+      'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      '--',
+      ...argv,
+    ];
   }
 
   /** The file's content, or undefined when it does not exist. */
@@ -204,10 +245,20 @@ export class NodeSession {
   }
 
   /** Write through a temp file and rename, content on stdin (never in argv). */
-  async writeFile(path: string, content: string, o: { vm?: string; mode?: string; dirMode?: string; secret?: boolean; signal?: AbortSignal } = {}): Promise<void> {
-    const script = 'set -e; umask 077; d=$(dirname -- "$1"); mkdir -p -- "$d"; [ -z "$3" ] || chmod "$3" "$d"; t="$1.lxcw-tmp.$$"; cat > "$t"; chmod "$2" "$t"; mv -f -- "$t" "$1" 2>/dev/null || { cat -- "$t" > "$1"; rm -f -- "$t"; }';
+  async writeFile(
+    path: string,
+    content: string,
+    o: { vm?: string; mode?: string; dirMode?: string; secret?: boolean; signal?: AbortSignal } = {},
+  ): Promise<void> {
+    const script =
+      'set -e; umask 077; d=$(dirname -- "$1"); mkdir -p -- "$d"; [ -z "$3" ] || chmod "$3" "$d"; t="$1.lxcw-tmp.$$"; cat > "$t"; chmod "$2" "$t"; mv -f -- "$t" "$1" 2>/dev/null || { cat -- "$t" > "$1"; rm -f -- "$t"; }';
     const argv = ['sh', '-c', script, 'sh', path, o.mode ?? '0644', o.dirMode ?? ''];
-    const r = await this.change(o.vm ? NodeSession.attach(o.vm, argv) : argv, { stdin: content, stdinNote: o.secret ? 'secret content' : `${Buffer.byteLength(content)} bytes for ${path}`, timeoutS: 60, signal: o.signal });
+    const r = await this.change(o.vm ? NodeSession.attach(o.vm, argv) : argv, {
+      stdin: content,
+      stdinNote: o.secret ? 'secret content' : `${Buffer.byteLength(content)} bytes for ${path}`,
+      timeoutS: 60,
+      signal: o.signal,
+    });
     if (r.code !== 0) throw new Error(`cannot write ${path}${o.vm ? ` in ${o.vm}` : ''} on ${this.node}: ${lastLine(r)}`);
     if (o.vm && !this.opts.dryRun) this.vmFiles.set(`${o.vm}\0${path}`, content);
   }

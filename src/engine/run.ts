@@ -66,7 +66,13 @@ export async function runStep(step: Step, ctx: StepContext, emit: (e: RunEvent) 
   } catch (err) {
     const interrupted = err instanceof AbortedError || ctx.signal.aborted;
     const hint = err instanceof HintedError ? err.hint : undefined;
-    emit({ ...base, state: interrupted ? 'interrupted' : 'failed', error: interrupted ? 'interrupted' : (err as Error).message, ...(hint ? { hint } : {}), durationMs: Date.now() - started });
+    emit({
+      ...base,
+      state: interrupted ? 'interrupted' : 'failed',
+      error: interrupted ? 'interrupted' : (err as Error).message,
+      ...(hint ? { hint } : {}),
+      durationMs: Date.now() - started,
+    });
     throw err;
   }
 }
@@ -108,7 +114,10 @@ export async function runProvision(cfg: RunConfig): Promise<void> {
               if (!cfg.opts.dryRun) await cfg.ledger.record(rv.node, rv.vm, step.name, r.state === 'skipped' ? 'done' : r.state);
               if (r.state === 'skipped') t.skip(`${step.title} [skipped: ${r.reason}]`);
             } catch (err) {
-              if (!cfg.opts.dryRun) await cfg.ledger.record(rv.node, rv.vm, step.name, err instanceof AbortedError || cfg.signal.aborted ? 'interrupted' : 'failed').catch(() => undefined);
+              if (!cfg.opts.dryRun)
+                await cfg.ledger
+                  .record(rv.node, rv.vm, step.name, err instanceof AbortedError || cfg.signal.aborted ? 'interrupted' : 'failed')
+                  .catch(() => undefined);
               throw new Error((err as Error).message);
             }
           },
@@ -123,7 +132,8 @@ export async function runProvision(cfg: RunConfig): Promise<void> {
   const list = new Listr(
     [...byNode].map(([node, vms]) => ({
       title: `compute node ${node}`,
-      task: (_c: unknown, t: { newListr: (tasks: ListrTask[], o: object) => unknown }) => t.newListr(vms.map(vmTask), { concurrent: cfg.concurrency, exitOnError: false }),
+      task: (_c: unknown, t: { newListr: (tasks: ListrTask[], o: object) => unknown }) =>
+        t.newListr(vms.map(vmTask), { concurrent: cfg.concurrency, exitOnError: false }),
     })) as ListrTask[],
     {
       concurrent: true,

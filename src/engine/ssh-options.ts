@@ -31,7 +31,8 @@ export function resolveSshTarget(node: string, d: SshDefaults): SshTarget {
   const home = d.home ?? homedir();
   const file = d.configFile ?? join(home, '.ssh', 'config');
   let computed: Record<string, string | string[]> = {};
-  if (existsSync(file)) computed = SSHConfig.parse(readFileSync(file, 'utf8')).compute(node, { ignoreCase: true, matchExec: false } as never);
+  if (existsSync(file))
+    computed = SSHConfig.parse(readFileSync(file, 'utf8')).compute(node, { ignoreCase: true, matchExec: false } as never);
   const one = (k: string) => {
     const v = computed[k];
     return Array.isArray(v) ? v[0] : v;
@@ -45,7 +46,8 @@ export function resolveSshTarget(node: string, d: SshDefaults): SshTarget {
   const known = many('userknownhostsfile').map((p) => expand(p, home));
   const strict = one('stricthostkeychecking')?.toLowerCase();
   // "no" would turn checking off silently: it is read as accept-new, which still refuses changed keys.
-  const fromConfig: HostKeyPolicy | undefined = strict === 'accept-new' || strict === 'no' || strict === 'off' ? 'accept-new' : strict ? 'strict' : undefined;
+  const fromConfig: HostKeyPolicy | undefined =
+    strict === 'accept-new' || strict === 'no' || strict === 'off' ? 'accept-new' : strict ? 'strict' : undefined;
   return {
     node,
     host: one('hostname') ?? node,

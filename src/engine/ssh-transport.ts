@@ -32,7 +32,13 @@ export class SshTransport implements Transport {
 
   constructor(
     private readonly target: SshTarget,
-    private readonly opts: { agent?: string; maxChannels?: number; readyTimeoutMs?: number; log?: (msg: string) => void; passphrases?: ReadonlyMap<string, string> } = {},
+    private readonly opts: {
+      agent?: string;
+      maxChannels?: number;
+      readyTimeoutMs?: number;
+      log?: (msg: string) => void;
+      passphrases?: ReadonlyMap<string, string>;
+    } = {},
   ) {
     this.node = target.node;
     this.channels = new Semaphore(opts.maxChannels ?? 8);
@@ -42,81 +48,118 @@ export class SshTransport implements Transport {
     if (this.client) return Promise.resolve(this.client);
     if (this.connecting) return this.connecting;
     const t = this.target;
-    this.connecting = loadSsh2().then((ssh2) => new Promise((resolve, reject) => {
-      const { Client, utils } = ssh2;
-      const c = new Client();
-      let verdict: HostKeyVerdict | undefined;
-      let settled = false;
-      const skipped: string[] = [];
-      const keys = t.identityFiles.flatMap((f) => {
-        try {
-          const key = readFileSync(f);
-          const passphrase = this.opts.passphrases?.get(f);
-          // An encrypted key needs its passphrase (asked before the UI starts); else it is skipped.
-          if (utils.parseKey(key, passphrase) instanceof Error) return (skipped.push(f), []);
-          return [{ file: f, key, passphrase }];
-        } catch {
-          return [];
-        }
-      });
-      const methods: ({ type: 'agent'; agent: string } | { type: 'publickey'; key: Buffer; passphrase?: string })[] = [];
-      if (this.opts.agent) methods.push({ type: 'agent', agent: this.opts.agent });
-      for (const k of keys) methods.push({ type: 'publickey', key: k.key, ...(k.passphrase ? { passphrase: k.passphrase } : {}) });
-      const tried = [...(this.opts.agent ? ['ssh-agent'] : []), ...keys.map((k) => k.file)];
-      const config: ConnectConfig = {
-        host: t.host,
-        port: t.port,
-        username: t.user,
-        readyTimeout: this.opts.readyTimeoutMs ?? 20_000,
-        keepaliveInterval: 10_000,
-        keepaliveCountMax: 3,
-        authHandler: (_methodsLeft, _partial, next) => {
-          const m = methods.shift();
-          if (!m) return next(false as never);
-          if (m.type === 'agent') return next({ type: 'agent', username: t.user, agent: m.agent } as never);
-          return next({ type: 'publickey', username: t.user, key: m.key, ...(m.passphrase ? { passphrase: m.passphrase } : {}) } as never);
-        },
-        hostVerifier: ((key: Buffer, verify: (ok: boolean) => void) => {
-          verifyHostKey({ host: t.host, port: t.port, blob: key, files: t.knownHostsFiles, policy: t.policy, writeTo: t.knownHostsFiles[t.knownHostsFiles.length - 1]! })
-            .then((v) => {
-              verdict = v;
-              if (v.ok && v.how === 'added') this.opts.log?.(`added the host key of ${t.host}:${t.port} to ${t.knownHostsFiles.at(-1)}`);
-              verify(v.ok);
-            })
-            .catch(() => verify(false));
-        }) as never,
-      };
-      const fail = (err: Error) => {
-        if (settled) return;
-        settled = true;
-        this.connecting = undefined;
-        if (verdict && !verdict.ok) return reject(new TransportError(verdict.message, verdict.hint));
-        const level = (err as { level?: string }).level;
-        const where = `${t.user}@${t.host}:${t.port} (compute node ${t.node})`;
-        if (level === 'client-authentication') {
-          const enc = skipped.length ? `; skipped encrypted key(s) ${skipped.join(', ')}: load them into ssh-agent (ssh-add) or use the wizard, which asks for the passphrase` : '';
-          return reject(new TransportError(`login refused by ${where}`, `tried ${tried.length ? tried.join(', ') : 'no key (no agent, no readable unencrypted IdentityFile)'}${enc}; authorize a key for ${t.user} on the node, or set IdentityFile in ~/.ssh/config`));
-        }
-        if (level === 'client-timeout') return reject(new TransportError(`no SSH handshake from ${where} within ${(this.opts.readyTimeoutMs ?? 20_000) / 1000} s`, 'check that sshd runs there and that nothing filters the port'));
-        reject(new TransportError(`cannot reach ${where}: ${err.message}`, 'check the host name, port and network (ssh -v shows the same path)'));
-      };
-      // ssh2 may emit 'error' twice ("Connection lost before handshake"): never .once here.
-      c.on('error', fail);
-      c.on('ready', () => {
-        settled = true;
-        this.connections++;
-        this.client = c;
-        this.connecting = undefined;
-        resolve(c);
-      });
-      c.on('close', () => {
-        if (this.client === c) this.client = undefined;
-        const err = new TransportError(`the SSH connection to compute node ${t.node} was lost`, 'run the same command again: finished steps are skipped');
-        for (const abortExec of [...this.live]) abortExec(err);
-        fail(err);
-      });
-      c.connect(config);
-    }));
+    this.connecting = loadSsh2().then(
+      (ssh2) =>
+        new Promise((resolve, reject) => {
+          const { Client, utils } = ssh2;
+          const c = new Client();
+          let verdict: HostKeyVerdict | undefined;
+          let settled = false;
+          const skipped: string[] = [];
+          const keys = t.identityFiles.flatMap((f) => {
+            try {
+              const key = readFileSync(f);
+              const passphrase = this.opts.passphrases?.get(f);
+              // An encrypted key needs its passphrase (asked before the UI starts); else it is skipped.
+              if (utils.parseKey(key, passphrase) instanceof Error) return (skipped.push(f), []);
+              return [{ file: f, key, passphrase }];
+            } catch {
+              return [];
+            }
+          });
+          const methods: ({ type: 'agent'; agent: string } | { type: 'publickey'; key: Buffer; passphrase?: string })[] = [];
+          if (this.opts.agent) methods.push({ type: 'agent', agent: this.opts.agent });
+          for (const k of keys) methods.push({ type: 'publickey', key: k.key, ...(k.passphrase ? { passphrase: k.passphrase } : {}) });
+          const tried = [...(this.opts.agent ? ['ssh-agent'] : []), ...keys.map((k) => k.file)];
+          const config: ConnectConfig = {
+            host: t.host,
+            port: t.port,
+            username: t.user,
+            readyTimeout: this.opts.readyTimeoutMs ?? 20_000,
+            keepaliveInterval: 10_000,
+            keepaliveCountMax: 3,
+            authHandler: (_methodsLeft, _partial, next) => {
+              const m = methods.shift();
+              if (!m) return next(false as never);
+              if (m.type === 'agent') return next({ type: 'agent', username: t.user, agent: m.agent } as never);
+              return next({
+                type: 'publickey',
+                username: t.user,
+                key: m.key,
+                ...(m.passphrase ? { passphrase: m.passphrase } : {}),
+              } as never);
+            },
+            hostVerifier: ((key: Buffer, verify: (ok: boolean) => void) => {
+              verifyHostKey({
+                host: t.host,
+                port: t.port,
+                blob: key,
+                files: t.knownHostsFiles,
+                policy: t.policy,
+                writeTo: t.knownHostsFiles[t.knownHostsFiles.length - 1]!,
+              })
+                .then((v) => {
+                  verdict = v;
+                  if (v.ok && v.how === 'added')
+                    this.opts.log?.(`added the host key of ${t.host}:${t.port} to ${t.knownHostsFiles.at(-1)}`);
+                  verify(v.ok);
+                })
+                .catch(() => verify(false));
+            }) as never,
+          };
+          const fail = (err: Error) => {
+            if (settled) return;
+            settled = true;
+            this.connecting = undefined;
+            if (verdict && !verdict.ok) return reject(new TransportError(verdict.message, verdict.hint));
+            const level = (err as { level?: string }).level;
+            const where = `${t.user}@${t.host}:${t.port} (compute node ${t.node})`;
+            if (level === 'client-authentication') {
+              const enc = skipped.length
+                ? `; skipped encrypted key(s) ${skipped.join(', ')}: load them into ssh-agent (ssh-add) or use the wizard, which asks for the passphrase`
+                : '';
+              return reject(
+                new TransportError(
+                  `login refused by ${where}`,
+                  `tried ${tried.length ? tried.join(', ') : 'no key (no agent, no readable unencrypted IdentityFile)'}${enc}; authorize a key for ${t.user} on the node, or set IdentityFile in ~/.ssh/config`,
+                ),
+              );
+            }
+            if (level === 'client-timeout')
+              return reject(
+                new TransportError(
+                  `no SSH handshake from ${where} within ${(this.opts.readyTimeoutMs ?? 20_000) / 1000} s`,
+                  'check that sshd runs there and that nothing filters the port',
+                ),
+              );
+            reject(
+              new TransportError(
+                `cannot reach ${where}: ${err.message}`,
+                'check the host name, port and network (ssh -v shows the same path)',
+              ),
+            );
+          };
+          // ssh2 may emit 'error' twice ("Connection lost before handshake"): never .once here.
+          c.on('error', fail);
+          c.on('ready', () => {
+            settled = true;
+            this.connections++;
+            this.client = c;
+            this.connecting = undefined;
+            resolve(c);
+          });
+          c.on('close', () => {
+            if (this.client === c) this.client = undefined;
+            const err = new TransportError(
+              `the SSH connection to compute node ${t.node} was lost`,
+              'run the same command again: finished steps are skipped',
+            );
+            for (const abortExec of [...this.live]) abortExec(err);
+            fail(err);
+          });
+          c.connect(config);
+        }),
+    );
     return this.connecting;
   }
 
@@ -194,14 +237,23 @@ export class SshTransport implements Transport {
         finish(new AbortedError());
       };
       // The remote `timeout` ends the command; this only guards against a silent peer.
-      const timer = setTimeout(() => {
-        channel?.close();
-        finish(undefined, { code: 124, signal: null, stdout, stderr, durationMs: performance.now() - started, timedOut: true });
-      }, (opts.timeoutS + 15) * 1000);
+      const timer = setTimeout(
+        () => {
+          channel?.close();
+          finish(undefined, { code: 124, signal: null, stdout, stderr, durationMs: performance.now() - started, timedOut: true });
+        },
+        (opts.timeoutS + 15) * 1000,
+      );
       this.live.add(onLost);
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       client.exec(line, (e, ch) => {
-        if (e) return finish(new TransportError(`cannot open a channel to ${this.node}: ${e.message}`, 'the node may limit sessions (MaxSessions); lower --concurrency'));
+        if (e)
+          return finish(
+            new TransportError(
+              `cannot open a channel to ${this.node}: ${e.message}`,
+              'the node may limit sessions (MaxSessions); lower --concurrency',
+            ),
+          );
         channel = ch;
         let code: number | null = null;
         let signal: string | null = null;
@@ -218,7 +270,14 @@ export class SshTransport implements Transport {
         ch.on('close', () => {
           out.end();
           err.end();
-          finish(undefined, { code, signal, stdout, stderr, durationMs: performance.now() - started, timedOut: code === 124 || code === 137 });
+          finish(undefined, {
+            code,
+            signal,
+            stdout,
+            stderr,
+            durationMs: performance.now() - started,
+            timedOut: code === 124 || code === 137,
+          });
         });
         ch.end(opts.stdin ?? '');
       });

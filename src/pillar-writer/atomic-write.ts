@@ -47,7 +47,8 @@ export async function writeFileAtomic(path: string, content: string, opts: Atomi
   }
   await fh.close();
   try {
-    if (owner && typeof process.getuid === 'function' && process.getuid() === 0) await chown(tmp, owner.uid, owner.gid).catch(() => undefined);
+    if (owner && typeof process.getuid === 'function' && process.getuid() === 0)
+      await chown(tmp, owner.uid, owner.gid).catch(() => undefined);
     if (opts.backup && owner) await copyFile(path, `${path}.bak`);
     await rename(tmp, path);
   } catch (err) {

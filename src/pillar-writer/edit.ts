@@ -54,7 +54,8 @@ export function formatScalar(v: unknown): string {
 }
 
 function formatValue(v: unknown): string {
-  if (v !== null && typeof v === 'object') return stringify(v, { version: '1.1', lineWidth: 0, collectionStyle: 'flow', flowCollectionPadding: false }).trimEnd();
+  if (v !== null && typeof v === 'object')
+    return stringify(v, { version: '1.1', lineWidth: 0, collectionStyle: 'flow', flowCollectionPadding: false }).trimEnd();
   return formatScalar(v);
 }
 
@@ -118,7 +119,8 @@ export function upsertVmText(file: PillarFile, node: string, vm: string, entry: 
         }
       }
       const added = Object.fromEntries(Object.entries(entry).filter(([k]) => !present.has(k)));
-      if (Object.keys(added).length) splices.push(insertAfterLine(text, pairEnd(text, items[items.length - 1]!) - 1, entryLines(added, col, eol), eol));
+      if (Object.keys(added).length)
+        splices.push(insertAfterLine(text, pairEnd(text, items[items.length - 1]!) - 1, entryLines(added, col, eol), eol));
     } else {
       if (isMap(v) && v.flow && hasComment(text, v)) refuseFlow(file, vmPair);
       splices.push({ start: afterColon(text, vmPair), end: pairEnd(text, vmPair), text: entryBody(entry, vmCol + unit, eol) });
@@ -139,13 +141,24 @@ export function upsertVmText(file: PillarFile, node: string, vm: string, entry: 
       } else {
         if (isMap(nv) && nv.items.length > 0) refuseFlow(file, np);
         const col = topCol + unit;
-        splices.push({ start: afterColon(text, np), end: pairEnd(text, np), text: `${eol}${' '.repeat(col)}${formatScalar(vm)}:${entryBody(entry, col + unit, eol)}` });
+        splices.push({
+          start: afterColon(text, np),
+          end: pairEnd(text, np),
+          text: `${eol}${' '.repeat(col)}${formatScalar(vm)}:${entryBody(entry, col + unit, eol)}`,
+        });
       }
     } else if (decl?.forms.includes('flat')) {
       splices.push(appendTopLevel(text, `${PILLAR_KEYS.vms}${node}.${vm}`, entryBody(entry, index.topCol + unit, eol), eol));
     } else {
       const col = index.topCol + unit;
-      splices.push(appendTopLevel(text, `${PILLAR_KEYS.targets}${node}`, `${eol}${' '.repeat(col)}${formatScalar(vm)}:${entryBody(entry, col + unit, eol)}`, eol));
+      splices.push(
+        appendTopLevel(
+          text,
+          `${PILLAR_KEYS.targets}${node}`,
+          `${eol}${' '.repeat(col)}${formatScalar(vm)}:${entryBody(entry, col + unit, eol)}`,
+          eol,
+        ),
+      );
     }
   }
   const out = applySplices(text, splices);
@@ -158,7 +171,11 @@ export function removeVmText(file: PillarFile, node: string, vm: string): string
   assertEditable(file);
   const { text, index } = file;
   const loc = index.vmPairs.get(vmKey(node, vm));
-  if (!loc) throw new UserError(`VM '${vm}' is not in ${file.path} under compute node '${node}'`, { where: { file: file.path, field: 'VM' }, hint: 'run `lxc-wizard list` to see the VMs and their nodes' });
+  if (!loc)
+    throw new UserError(`VM '${vm}' is not in ${file.path} under compute node '${node}'`, {
+      where: { file: file.path, field: 'VM' },
+      hint: 'run `lxc-wizard list` to see the VMs and their nodes',
+    });
   if (loc.form !== 'flat') {
     const parent = index.nodePairs.get(node)?.find((np) => isMap(np.pair.value) && (np.pair.value.items as Pair[]).includes(loc.pair));
     if (parent && isMap(parent.pair.value) && parent.pair.value.flow) refuseFlow(file, parent.pair);
@@ -182,10 +199,11 @@ function assertNoJinja(entry: Entry, vm: string): void {
       });
     }
     if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) {
-      walk(k, `${path} key`);
-      walk(x, `${path}.${k}`);
-    }
+    else if (v && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) {
+        walk(k, `${path} key`);
+        walk(x, `${path}.${k}`);
+      }
   };
   for (const [k, v] of Object.entries(entry)) {
     walk(k, `${vm} key`);
@@ -235,7 +253,8 @@ function verifyEdit(before: PillarFile, text: string, node: string, vm: string, 
   const found = after.model.vms.filter((e) => e.node === node && e.name === vm);
   if (entry === undefined) {
     if (found.length) fail('the entry is still there');
-  } else if (found.length !== 1 || !isDeepStrictEqual(normalise(found[0]!.keys), normalise(entry))) fail('the entry reads back differently');
+  } else if (found.length !== 1 || !isDeepStrictEqual(normalise(found[0]!.keys), normalise(entry)))
+    fail('the entry reads back differently');
   const diff = sameModelExcept(before.model, after.model, node, vm);
   if (diff) fail(diff);
 }

@@ -37,11 +37,17 @@ export async function readPillar(path: string): Promise<PillarFile> {
     text = await readFile(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? `pillar file ${path} does not exist` : `cannot read pillar file ${path}: ${(err as Error).message}`, {
-      where: { field: '--pillar' },
-      hint: code === 'ENOENT' ? 'check the path given with --pillar or LXC_WIZARD_PILLAR; `add` creates entries in an existing file (an empty one will do)' : 'check the file permissions',
-      exitCode: ExitCode.USAGE,
-    });
+    throw new UserError(
+      code === 'ENOENT' ? `pillar file ${path} does not exist` : `cannot read pillar file ${path}: ${(err as Error).message}`,
+      {
+        where: { field: '--pillar' },
+        hint:
+          code === 'ENOENT'
+            ? 'check the path given with --pillar or LXC_WIZARD_PILLAR; `add` creates entries in an existing file (an empty one will do)'
+            : 'check the file permissions',
+        exitCode: ExitCode.USAGE,
+      },
+    );
   }
   return parsePillar(path, text);
 }
@@ -62,7 +68,9 @@ export function parsePillar(path: string, text: string): PillarFile {
   if (jinjaAt >= 0) {
     const line = text.slice(0, jinjaAt).split('\n').length;
     const f: Finding = {
-      severity: 'error', code: 'jinja', where: { file: path, line },
+      severity: 'error',
+      code: 'jinja',
+      where: { file: path, line },
       message: 'this pillar file is a Jinja template; lxc-wizard reads and edits plain YAML only',
       hint: 'keep the LXC entries in a plain .sls file and include it from the templated one',
     };
@@ -75,20 +83,37 @@ export function parsePillar(path: string, text: string): PillarFile {
   let editBlocker: Finding | undefined;
   for (const e of doc.errors) {
     const f: Finding = {
-      severity: 'error', code: e.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'yaml', where: { file: path, line: lineOf(e.pos[0]) },
+      severity: 'error',
+      code: e.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'yaml',
+      where: { file: path, line: lineOf(e.pos[0]) },
       message: e.message.split('\n')[0]!,
-      hint: e.code === 'DUPLICATE_KEY' ? 'YAML keeps only one of two equal keys: merge them into one' : 'fix the YAML syntax; the file is left untouched until it parses',
+      hint:
+        e.code === 'DUPLICATE_KEY'
+          ? 'YAML keeps only one of two equal keys: merge them into one'
+          : 'fix the YAML syntax; the file is left untouched until it parses',
     };
     model.findings.push(f);
     editBlocker ??= f;
   }
-  for (const w of doc.warnings) model.findings.push({ severity: 'warning', code: 'yaml', where: { file: path, line: lineOf(w.pos[0]) }, message: w.message.split('\n')[0]! });
+  for (const w of doc.warnings)
+    model.findings.push({
+      severity: 'warning',
+      code: 'yaml',
+      where: { file: path, line: lineOf(w.pos[0]) },
+      message: w.message.split('\n')[0]!,
+    });
   if (editBlocker) return { ...base, doc, editBlocker };
 
   const root = doc.contents;
   if (root === null || (isScalar(root) && (root.value === null || root.value === undefined))) return { ...base, doc, editBlocker };
   if (!isMap(root)) {
-    const f: Finding = { severity: 'error', code: 'not-a-mapping', where: { file: path, line: lineOf(root.range?.[0] ?? 0) }, message: 'the pillar file must be a mapping of keys', hint: 'a pillar .sls file is a YAML mapping (key: value)' };
+    const f: Finding = {
+      severity: 'error',
+      code: 'not-a-mapping',
+      where: { file: path, line: lineOf(root.range?.[0] ?? 0) },
+      message: 'the pillar file must be a mapping of keys',
+      hint: 'a pillar .sls file is a YAML mapping (key: value)',
+    };
     model.findings.push(f);
     return { ...base, doc, editBlocker: f };
   }
@@ -113,7 +138,15 @@ function looksLikeSettings(v: unknown): boolean {
   });
 }
 
-function extract(root: YAMLMap, doc: Document.Parsed, text: string, file: string, model: PillarModel, index: PillarIndex, lineOf: (o: number) => number) {
+function extract(
+  root: YAMLMap,
+  doc: Document.Parsed,
+  text: string,
+  file: string,
+  model: PillarModel,
+  index: PillarIndex,
+  lineOf: (o: number) => number,
+) {
   const pairs = root.items as Pair[];
   const first = pairs[0];
   if (first && (first.key as Node | null)?.range) index.topCol = columnOf(text, (first.key as Node).range![0]);
@@ -151,15 +184,24 @@ function extract(root: YAMLMap, doc: Document.Parsed, text: string, file: string
     const v = pair.value;
     const line = lineOfPair(pair);
     if (!isNullish(v) && !isMap(v)) {
-      model.findings.push({ severity: 'error', code: 'bad-entry', where: { file, line }, node, vm: name, message: `the entry of VM '${name}' must be a mapping (or {}), not a ${isScalar(v) ? 'scalar' : 'list'}`, hint: `write '${name}: {}' to use every default` });
+      model.findings.push({
+        severity: 'error',
+        code: 'bad-entry',
+        where: { file, line },
+        node,
+        vm: name,
+        message: `the entry of VM '${name}' must be a mapping (or {}), not a ${isScalar(v) ? 'scalar' : 'list'}`,
+        hint: `write '${name}: {}' to use every default`,
+      });
       return;
     }
     const keys: Record<string, unknown> = isMap(v) ? ((v.toJS(doc) as Record<string, unknown> | null) ?? {}) : {};
     const keyLines: Record<string, number> = {};
-    if (isMap(v)) for (const it of v.items as Pair[]) {
-      const kt = keyText(it);
-      if (kt !== undefined) keyLines[kt] = lineOfPair(it);
-    }
+    if (isMap(v))
+      for (const it of v.items as Pair[]) {
+        const kt = keyText(it);
+        if (kt !== undefined) keyLines[kt] = lineOfPair(it);
+      }
     const entry: VmEntry = { node, name, form, keys, line, keyLines };
     model.vms.push(entry);
     if (!index.vmPairs.has(vmKey(node, name))) index.vmPairs.set(vmKey(node, name), { form, pair });
@@ -173,7 +215,14 @@ function extract(root: YAMLMap, doc: Document.Parsed, text: string, file: string
     const v = pair.value;
     if (isNullish(v)) return;
     if (!isMap(v)) {
-      model.findings.push({ severity: 'error', code: 'bad-node-entry', where: { file, line: lineOfPair(pair) }, node, message: `the VMs of compute node '${node}' must be a mapping of VM names`, hint: `write '${keyText(pair)}: {}' for a node without VMs` });
+      model.findings.push({
+        severity: 'error',
+        code: 'bad-node-entry',
+        where: { file, line: lineOfPair(pair) },
+        node,
+        message: `the VMs of compute node '${node}' must be a mapping of VM names`,
+        hint: `write '${keyText(pair)}: {}' for a node without VMs`,
+      });
       return;
     }
     if (isMap(v) && !v.flow) {
@@ -202,18 +251,24 @@ function extract(root: YAMLMap, doc: Document.Parsed, text: string, file: string
         addVm(node, rest.slice(node.length + 1), 'flat', p);
       } else if (looksLikeSettings(p.value)) {
         model.findings.push({
-          severity: 'error', code: 'ambiguous-key', where: { file, line: lineOfPair(p) },
+          severity: 'error',
+          code: 'ambiguous-key',
+          where: { file, line: lineOfPair(p) },
           message: `cannot tell the compute node from the VM in '${k}'`,
           hint: `declare the node with makina-states.cloud.saltify.targets.<node>, or write the VM under ${PILLAR_KEYS.vms}<node>`,
         });
       } else addNodeMap(rest, 'vms', p);
     } else if (k === PILLAR_KEYS.defaults) {
-      if (isMap(p.value)) for (const it of p.value.items as Pair[]) {
-        const dk = keyText(it);
-        if (dk !== undefined) model.defaults[dk] = { value: (it.value as Node | null)?.toJS?.(doc) ?? null, line: lineOfPair(it) };
-      }
+      if (isMap(p.value))
+        for (const it of p.value.items as Pair[]) {
+          const dk = keyText(it);
+          if (dk !== undefined) model.defaults[dk] = { value: (it.value as Node | null)?.toJS?.(doc) ?? null, line: lineOfPair(it) };
+        }
     } else if (k.startsWith(PILLAR_KEYS.defaults + '.')) {
-      model.defaults[k.slice(PILLAR_KEYS.defaults.length + 1)] = { value: (p.value as Node | null)?.toJS?.(doc) ?? null, line: lineOfPair(p) };
+      model.defaults[k.slice(PILLAR_KEYS.defaults.length + 1)] = {
+        value: (p.value as Node | null)?.toJS?.(doc) ?? null,
+        line: lineOfPair(p),
+      };
     }
   }
 }

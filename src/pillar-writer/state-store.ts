@@ -30,7 +30,10 @@ export class NodeDocuments<T extends object> {
     try {
       return ((JSON.parse(text) as { vms?: T }).vms ?? {}) as T;
     } catch {
-      throw new UserError(`state file ${file} is not valid JSON`, { where: { file }, hint: 'restore it from a backup, or delete it (generated values would be allocated again)' });
+      throw new UserError(`state file ${file} is not valid JSON`, {
+        where: { file },
+        hint: 'restore it from a backup, or delete it (generated values would be allocated again)',
+      });
     }
   }
 

@@ -40,7 +40,9 @@ describe('the wizard', () => {
     expect(services.written).toEqual([]);
     await press(stdin, KEY.enter); // write and run
     await settle(50);
-    expect(services.written).toEqual([{ node: 'devhost10.local', vm: 'web01.example.com', entry: { profile_type: 'lvm', profile: 'small', mode: 'salt' } }]);
+    expect(services.written).toEqual([
+      { node: 'devhost10.local', vm: 'web01.example.com', entry: { profile_type: 'lvm', profile: 'small', mode: 'salt' } },
+    ]);
     await expect(lastFrame()).toMatchFileSnapshot(snap('9-result'));
     expect(lastFrame()).not.toContain('S3cret');
     await press(stdin, 'p');

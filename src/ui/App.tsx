@@ -2,7 +2,20 @@ import { Box, Text, useInput } from 'ink';
 import { useMemo, useRef, useState, type ReactElement } from 'react';
 import { profileTypeFor } from '../core/profile-types.js';
 import { SEED_STEPS, STEP_NAMES } from '../engine/steps/context.js';
-import { advance, answersFromEntry, back, backingChoices, entryOf, initialState, installChoices, jump, modeChoices, originChoices, preselect, sizeChoices } from '../wizard/machine.js';
+import {
+  advance,
+  answersFromEntry,
+  back,
+  backingChoices,
+  entryOf,
+  initialState,
+  installChoices,
+  jump,
+  modeChoices,
+  originChoices,
+  preselect,
+  sizeChoices,
+} from '../wizard/machine.js';
 import type { Preview, WizardServices } from '../wizard/services.js';
 import type { NodeProbe, WizardState } from '../wizard/types.js';
 import { Footer } from './components/Footer.js';
@@ -34,7 +47,9 @@ export interface AppProps {
 
 /** The wizard: the state machine drawn one screen at a time. */
 export function App({ services, onExit, showTime, advancedOpen }: AppProps) {
-  const [state, setState] = useState<WizardState>(() => initialState({ mode: services.defaults.mode, advancedOpen: advancedOpen ?? false }));
+  const [state, setState] = useState<WizardState>(() =>
+    initialState({ mode: services.defaults.mode, advancedOpen: advancedOpen ?? false }),
+  );
   const [probes, setProbes] = useState<Record<string, NodeProbe>>({});
   const [installStep, setInstallStep] = useState<'mode' | 'origin' | 'image'>('mode');
   const [preview, setPreview] = useState<Preview>();
@@ -125,7 +140,14 @@ export function App({ services, onExit, showTime, advancedOpen }: AppProps) {
       break;
     case 'backing': {
       const choices = backingChoices(probe);
-      body = <ChoiceScreen title="Backing store" choices={choices} initial={preselect(choices, a.backing ?? (services.env === 'prod' ? 'lvm' : 'overlayfs'))} onSelect={(backing) => setState((s) => advance(s, { backing }))} />;
+      body = (
+        <ChoiceScreen
+          title="Backing store"
+          choices={choices}
+          initial={preselect(choices, a.backing ?? (services.env === 'prod' ? 'lvm' : 'overlayfs'))}
+          onSelect={(backing) => setState((s) => advance(s, { backing }))}
+        />
+      );
       break;
     }
     case 'install': {
@@ -156,15 +178,36 @@ export function App({ services, onExit, showTime, advancedOpen }: AppProps) {
         );
       } else {
         const choices = installChoices(probe, a.backing);
-        body = <ChoiceScreen title={`Install mode (${a.backing} backing)`} choices={choices} initial={preselect(choices, a.install ?? 'clone')} onSelect={(m) => setInstallStep(m === 'clone' ? 'origin' : 'image')} />;
+        body = (
+          <ChoiceScreen
+            title={`Install mode (${a.backing} backing)`}
+            choices={choices}
+            initial={preselect(choices, a.install ?? 'clone')}
+            onSelect={(m) => setInstallStep(m === 'clone' ? 'origin' : 'image')}
+          />
+        );
       }
       break;
     }
     case 'size':
-      body = <ChoiceScreen title="Size (LVM logical volume)" choices={sizeChoices()} initial={a.size ?? 'medium'} onSelect={(size) => setState((s) => advance(s, { size }))} />;
+      body = (
+        <ChoiceScreen
+          title="Size (LVM logical volume)"
+          choices={sizeChoices()}
+          initial={a.size ?? 'medium'}
+          onSelect={(size) => setState((s) => advance(s, { size }))}
+        />
+      );
       break;
     case 'mode':
-      body = <ChoiceScreen title="Salt mode" choices={modeChoices()} initial={a.mode} onSelect={(mode) => setState((s) => advance(s, { mode }))} />;
+      body = (
+        <ChoiceScreen
+          title="Salt mode"
+          choices={modeChoices()}
+          initial={a.mode}
+          onSelect={(mode) => setState((s) => advance(s, { mode }))}
+        />
+      );
       break;
     case 'advanced':
       body = (
@@ -191,7 +234,13 @@ export function App({ services, onExit, showTime, advancedOpen }: AppProps) {
             if (action === 'back') return setState((s) => back(s));
             if (action === 'cancel') return onExit(130);
             services.write(a.node!, a.name!, entryOf(a, services.defaults)).then(
-              () => (action === 'run' ? startRun(state) : (setMessage(`wrote ${a.name} to ${services.pillarPath}; provision it later with: lxc-wizard --yes --pillar ${services.pillarPath} --vm ${a.name}`), onExit(0))),
+              () =>
+                action === 'run'
+                  ? startRun(state)
+                  : (setMessage(
+                      `wrote ${a.name} to ${services.pillarPath}; provision it later with: lxc-wizard --yes --pillar ${services.pillarPath} --vm ${a.name}`,
+                    ),
+                    onExit(0)),
               (e: Error) => setMessage(e.message),
             );
           }}
@@ -218,8 +267,25 @@ export function App({ services, onExit, showTime, advancedOpen }: AppProps) {
       break;
     case 'result': {
       const type = a.backing && a.install ? profileTypeFor(a.backing, a.install) : undefined;
-      const add = ['lxc-wizard add', a.node, a.name, '--pillar', services.pillarPath, ...(type ? ['--profile-type', type] : []), ...(a.size && a.backing === 'lvm' ? ['--size', a.size] : []), ...(a.mode !== services.defaults.mode ? ['--mode', a.mode!] : [])].join(' ');
-      body = <ResultScreen node={a.node!} name={a.name!} settings={services.settings(a.node!, a.name!)} commands={[add, `lxc-wizard --yes --pillar ${services.pillarPath} --vm ${a.name}`]} onExit={() => onExit(0)} />;
+      const add = [
+        'lxc-wizard add',
+        a.node,
+        a.name,
+        '--pillar',
+        services.pillarPath,
+        ...(type ? ['--profile-type', type] : []),
+        ...(a.size && a.backing === 'lvm' ? ['--size', a.size] : []),
+        ...(a.mode !== services.defaults.mode ? ['--mode', a.mode!] : []),
+      ].join(' ');
+      body = (
+        <ResultScreen
+          node={a.node!}
+          name={a.name!}
+          settings={services.settings(a.node!, a.name!)}
+          commands={[add, `lxc-wizard --yes --pillar ${services.pillarPath} --vm ${a.name}`]}
+          onExit={() => onExit(0)}
+        />
+      );
       break;
     }
   }

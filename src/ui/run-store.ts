@@ -45,7 +45,15 @@ export class RunStore {
     const steps = this.snap.steps.map((s) => {
       if (s.name !== e.step) return s;
       if (e.type === 'progress') return { ...s, lastLine: e.line };
-      return { ...s, state: e.state, startedAt: e.state === 'running' ? Date.now() : s.startedAt, durationMs: e.durationMs, error: e.error, hint: e.hint, reason: e.reason };
+      return {
+        ...s,
+        state: e.state,
+        startedAt: e.state === 'running' ? Date.now() : s.startedAt,
+        durationMs: e.durationMs,
+        error: e.error,
+        hint: e.hint,
+        reason: e.reason,
+      };
     });
     this.set({ ...this.snap, steps });
   };

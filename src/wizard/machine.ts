@@ -57,7 +57,11 @@ export function nameProblem(name: string): string | undefined {
 export function backingChoices(probe: NodeProbe | undefined): Choice<Backing>[] {
   const vgs = probe?.state === 'ok' ? probe.volumeGroups : undefined;
   return [
-    { value: 'lvm', label: 'lvm        a logical volume each (prod default)', ...(vgs && vgs.length === 0 ? { disabled: 'no LVM volume group on this node' } : {}) },
+    {
+      value: 'lvm',
+      label: 'lvm        a logical volume each (prod default)',
+      ...(vgs && vgs.length === 0 ? { disabled: 'no LVM volume group on this node' } : {}),
+    },
     { value: 'dir', label: 'dir        a plain directory' },
     { value: 'overlayfs', label: 'overlayfs  copy-on-write over an origin (dev default)' },
   ];
@@ -106,7 +110,8 @@ export function advancedProblem(a: Advanced): string | undefined {
 export function entryOf(a: Answers, defaults: { mode: Mode; origin: string; image: string }): Record<string, unknown> {
   const e: Record<string, unknown> = {};
   if (a.backing && a.install) e.profile_type = profileTypeFor(a.backing, a.install);
-  if (a.backing && a.install && PROFILE_TYPES[profileTypeFor(a.backing, a.install)].sized && a.size && a.size !== DEFAULT_SIZE) e.profile = a.size;
+  if (a.backing && a.install && PROFILE_TYPES[profileTypeFor(a.backing, a.install)].sized && a.size && a.size !== DEFAULT_SIZE)
+    e.profile = a.size;
   if (a.mode && a.mode !== defaults.mode) e.mode = a.mode;
   if (a.install === 'clone' && a.origin && a.origin !== defaults.origin) e.from_container = a.origin;
   if (a.install === 'create' && a.image && a.image !== defaults.image) e.image = a.image;
@@ -122,7 +127,10 @@ export function entryOf(a: Answers, defaults: { mode: Mode; origin: string; imag
 
 /** The answers back from an existing entry ("edit that VM"). */
 export function answersFromEntry(node: string, name: string, keys: Record<string, unknown>, base: Answers): Answers {
-  const type = typeof keys.profile_type === 'string' && keys.profile_type in PROFILE_TYPES ? PROFILE_TYPES[keys.profile_type as keyof typeof PROFILE_TYPES] : undefined;
+  const type =
+    typeof keys.profile_type === 'string' && keys.profile_type in PROFILE_TYPES
+      ? PROFILE_TYPES[keys.profile_type as keyof typeof PROFILE_TYPES]
+      : undefined;
   return {
     ...base,
     node,

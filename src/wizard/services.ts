@@ -32,7 +32,13 @@ export interface WizardServices {
   /** write the entry (allocating generated values); throws a UserError on refusal */
   write(node: string, vm: string, entry: Record<string, unknown>): Promise<void>;
   /** run the steps for one VM; events feed the run view */
-  run(node: string, vm: string, onEvent: (e: RunEvent) => void, signal: AbortSignal, opts: { only?: string[] }): Promise<{ ok: boolean; logFile: string }>;
+  run(
+    node: string,
+    vm: string,
+    onEvent: (e: RunEvent) => void,
+    signal: AbortSignal,
+    opts: { only?: string[] },
+  ): Promise<{ ok: boolean; logFile: string }>;
   /** the resulting settings, secrets included (the result screen hides them until asked) */
   settings(node: string, vm: string): Record<string, unknown>;
   rememberAdvanced(open: boolean): void;

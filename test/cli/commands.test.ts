@@ -17,7 +17,9 @@ describe('validate', () => {
   it("reports the seed's one error with file:line and a hint, and exits 1", async () => {
     const r = await cli('validate', '--pillar', pillar);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain(`${pillar}:27: ip: error[duplicate-ip]: ip 10.5.10.17 of gfoobar2.test.coma is already used by gfoobar3.test.com (line 20) on devhost10.local`);
+    expect(r.stdout).toContain(
+      `${pillar}:27: ip: error[duplicate-ip]: ip 10.5.10.17 of gfoobar2.test.coma is already used by gfoobar3.test.com (line 20) on devhost10.local`,
+    );
     expect(r.stdout).toContain('  hint: ');
     expect(r.stderr).toContain('1 error, 1 warning');
   });
@@ -45,7 +47,13 @@ describe('list', () => {
     expect(r.stdout).toMatch(/gfoobar3\.test\.com\s+ms-devhost10-local-dir\s+10\.5\.10\.17\n/);
     const j = JSON.parse((await cli('list', '--pillar', pillar, '--json')).stdout);
     expect(j.nodes[0].vms).toHaveLength(5);
-    expect(j.nodes[0].vms[0]).toEqual({ name: 'mysupertest3.foo.com', profile: 'ms-devhost10-local-medium-lvm', profile_type: 'lvm', ip: '10.5.0.2', ip_source: 'pending' });
+    expect(j.nodes[0].vms[0]).toEqual({
+      name: 'mysupertest3.foo.com',
+      profile: 'ms-devhost10-local-medium-lvm',
+      profile_type: 'lvm',
+      ip: '10.5.0.2',
+      ip_source: 'pending',
+    });
   });
 });
 
@@ -61,7 +69,9 @@ describe('settings', () => {
     expect(j.settings.password).toBe('<hidden>');
     expect(j.live).toEqual(['gateway', 'ip', 'ssh_reverse_proxy_port']);
     expect(JSON.stringify(j)).not.toMatch(/\bfoobar\b/);
-    const shown = JSON.parse((await cli('settings', 'devhost10.local', 'gfoobar.test.com', '--pillar', pillar, '--json', '--show-secrets')).stdout);
+    const shown = JSON.parse(
+      (await cli('settings', 'devhost10.local', 'gfoobar.test.com', '--pillar', pillar, '--json', '--show-secrets')).stdout,
+    );
     expect(shown.settings.password).toBe('foobar');
   });
   it('shows pending values for an entry nobody allocated yet, and stores nothing', async () => {
@@ -146,12 +156,24 @@ describe('add', () => {
 describe('arguments', () => {
   it('gives usage errors exit 2 and names the flag', async () => {
     expect(await cli('list')).toMatchObject({ code: 2, stderr: expect.stringContaining('--pillar: no pillar file given') });
-    expect(await cli('list', '--pillar', pillar, '--bogus')).toMatchObject({ code: 2, stderr: expect.stringContaining("Unknown option '--bogus'") });
-    expect(await cli('list', '--pillar', pillar, '--dry-run')).toMatchObject({ code: 2, stderr: expect.stringContaining('--dry-run does not apply to `list`') });
+    expect(await cli('list', '--pillar', pillar, '--bogus')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("Unknown option '--bogus'"),
+    });
+    expect(await cli('list', '--pillar', pillar, '--dry-run')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--dry-run does not apply to `list`'),
+    });
     expect(await cli('settings', 'cn', '--pillar', pillar)).toMatchObject({ code: 2, stderr: expect.stringContaining('missing VM') });
     expect(await cli('lst')).toMatchObject({ code: 2, stderr: expect.stringContaining('did you mean `lxc-wizard list`?') });
-    expect(await cli('list', '--pillar', join(s.dir, 'nope.sls'))).toMatchObject({ code: 2, stderr: expect.stringContaining('does not exist') });
-    expect(await cli('list', '--pillar', pillar, '--env', 'staging')).toMatchObject({ code: 2, stderr: expect.stringContaining('--env must be prod or dev') });
+    expect(await cli('list', '--pillar', join(s.dir, 'nope.sls'))).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('does not exist'),
+    });
+    expect(await cli('list', '--pillar', pillar, '--env', 'staging')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--env must be prod or dev'),
+    });
   });
   it('takes --pillar from LXC_WIZARD_PILLAR', async () => {
     const r = await runCli(['list'], { env: { LXC_WIZARD_PILLAR: pillar }, cwd: s.dir });

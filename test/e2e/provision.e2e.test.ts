@@ -40,14 +40,37 @@ describe.skipIf(missing !== undefined)('provisioning real LXC containers over re
   let pillar: string;
   let args: string[];
   let env: NodeJS.ProcessEnv;
-  const settings = async (vm: string) => JSON.parse((await runBin(['settings', NODE, vm, '--pillar', pillar, '--env', 'dev', '--controller', 'ctl.e2e.test', '--json', '--show-secrets'], { env })).stdout).settings;
+  const settings = async (vm: string) =>
+    JSON.parse(
+      (
+        await runBin(
+          ['settings', NODE, vm, '--pillar', pillar, '--env', 'dev', '--controller', 'ctl.e2e.test', '--json', '--show-secrets'],
+          { env },
+        )
+      ).stdout,
+    ).settings;
 
   beforeAll(async () => {
     s = await openBed({ containers: ALL, hostsSuffix: 'e2e.test', alias: NODE, scratch });
     sshd = s.sshd;
     pillar = await s.file('lxc.sls', PILLAR);
     env = { HOME: join(s.dir, 'home'), XDG_STATE_HOME: join(s.dir, 'state') };
-    args = ['--yes', '--pillar', pillar, '--env', 'dev', '--controller', 'ctl.e2e.test', '--ssh-config', sshd.sshConfig, '--bootsalt-script', STAND_IN, '--ssh-pubkey', sshd.clientPub, '--json'];
+    args = [
+      '--yes',
+      '--pillar',
+      pillar,
+      '--env',
+      'dev',
+      '--controller',
+      'ctl.e2e.test',
+      '--ssh-config',
+      sshd.sshConfig,
+      '--bootsalt-script',
+      STAND_IN,
+      '--ssh-pubkey',
+      sshd.clientPub,
+      '--json',
+    ];
   }, 900_000);
 
   afterAll(async () => {
@@ -60,35 +83,59 @@ describe.skipIf(missing !== undefined)('provisioning real LXC containers over re
     const doc = JSON.parse(r.stdout);
     const vm = (n: string) => doc.vms.find((v: { name: string }) => v.name === n);
     const states = (n: string) => Object.fromEntries(vm(n).steps.map((x: { name: string; state: string }) => [x.name, x.state]));
-    const allDone = { preflight: 'done', spawn: 'done', hostsfile: 'done', sshkeys: 'done', grains: 'done', initial_setup: 'done', initial_highstate: 'done' };
+    const allDone = {
+      preflight: 'done',
+      spawn: 'done',
+      hostsfile: 'done',
+      sshkeys: 'done',
+      grains: 'done',
+      initial_setup: 'done',
+      initial_highstate: 'done',
+    };
     expect(states('ovl.e2e.test')).toEqual(allDone);
     expect(states('dirc.e2e.test')).toEqual(allDone);
     expect(states('bb.e2e.test')).toEqual({ ...allDone, initial_setup: 'failed', initial_highstate: 'not-run' });
-    expect(vm('bb.e2e.test').steps[5].error).toBe("chpasswd is not available in bb.e2e.test's root filesystem, so its passwords cannot be set");
+    expect(vm('bb.e2e.test').steps[5].error).toBe(
+      "chpasswd is not available in bb.e2e.test's root filesystem, so its passwords cannot be set",
+    );
     expect(doc.connections).toEqual({ [NODE]: 1 });
     expect(r.stderr).toContain('✔ spawn');
-    expect(await readFile(doc.logFile, 'utf8')).toContain('"argv":["lxc-copy","-n","lxcw-e2e-origin","-N","ovl.e2e.test","-B","overlayfs","-s"]');
+    expect(await readFile(doc.logFile, 'utf8')).toContain(
+      '"argv":["lxc-copy","-n","lxcw-e2e-origin","-N","ovl.e2e.test","-B","overlayfs","-s"]',
+    );
   }, 600_000);
 
   it('left each clone with the settings, checked from inside', async () => {
-    const originHash = (await readFile(`/var/lib/lxc/${ORIGIN}/rootfs/etc/shadow`, 'utf8')).split('\n').find((l) => l.startsWith('root:'))!.split(':')[1];
+    const originHash = (await readFile(`/var/lib/lxc/${ORIGIN}/rootfs/etc/shadow`, 'utf8'))
+      .split('\n')
+      .find((l) => l.startsWith('root:'))!
+      .split(':')[1];
     const hosts = await readFile('/etc/hosts', 'utf8');
     const key = (await readFile(sshd.clientPub, 'utf8')).trim();
-    for (const [name, prefix, args] of [['ovl.e2e.test', 'mastersalt', '-C --from-salt-cloud --mastersalt-minion -b master'], ['dirc.e2e.test', 'salt', '-C --from-salt-cloud -no-M -b master']] as const) {
+    for (const [name, prefix, args] of [
+      ['ovl.e2e.test', 'mastersalt', '-C --from-salt-cloud --mastersalt-minion -b master'],
+      ['dirc.e2e.test', 'salt', '-C --from-salt-cloud -no-M -b master'],
+    ] as const) {
       const v = await settings(name);
       expect(lxc(name, 'ip', '-4', '-o', 'addr', 'show', 'eth0')).toContain(`inet ${v.ip}/16`);
       expect(lxc(name, 'cat', '/sys/class/net/eth0/address').trim()).toBe(v.mac);
       expect(lxc(name, 'ip', 'route', 'show', 'default')).toContain(`default via ${v.gateway}`);
-      expect(lxc(name, 'cat', '/etc/hosts')).toContain(`#-- start lxc dns ${name}:: DO NOT EDIT --\n${NET.gateway} ${NODE} ${name}\n#-- end lxc dns ${name}:: DO NOT EDIT --`);
+      expect(lxc(name, 'cat', '/etc/hosts')).toContain(
+        `#-- start lxc dns ${name}:: DO NOT EDIT --\n${NET.gateway} ${NODE} ${name}\n#-- end lxc dns ${name}:: DO NOT EDIT --`,
+      );
       expect(hosts).toContain(`#-- start virt dns ${name}:: DO NOT EDIT --\n${v.ip} ${name}\n#-- end virt dns ${name}:: DO NOT EDIT --`);
       expect(lxc(name, 'cat', '/root/.ssh/authorized_keys')).toContain(key);
       expect(lxc(name, 'stat', '-c', '%a', '/root/.ssh', '/root/.ssh/authorized_keys')).toBe('700\n600\n');
-      expect(lxc(name, 'cat', `/etc/${prefix}/makina-states/cloud.yaml`)).toBe('makina-states.cloud.is.vm: true\nmakina-states.cloud.is.lxcvm: true\n');
+      expect(lxc(name, 'cat', `/etc/${prefix}/makina-states/cloud.yaml`)).toBe(
+        'makina-states.cloud.is.vm: true\nmakina-states.cloud.is.lxcvm: true\n',
+      );
       expect(lxc(name, 'cat', `/etc/${prefix}/makina-states/nodetypes.yaml`)).toBe('makina-states.nodetypes.lxccontainer: true\n');
       const hash = lxc(name, 'sh', '-c', 'grep "^root:" /etc/shadow | cut -d: -f2').trim();
       expect(hash).not.toBe(originHash);
       expect(lxc(name, 'perl', '-e', 'print crypt($ARGV[0], $ARGV[1]) eq $ARGV[1] ? "match" : "differ"', v.password, hash)).toBe('match');
-      expect(lxc(name, 'cat', '/var/log/boot-salt-stand-in.calls')).toBe(`called: ${args}\nminion: id: ${name}\nminion: master: ctl.e2e.test\nminion: master_port: ${prefix === 'salt' ? 4506 : 4606}\ncalled: --initial-highstate\nminion: id: ${name}\nminion: master: ctl.e2e.test\nminion: master_port: ${prefix === 'salt' ? 4506 : 4606}\n`);
+      expect(lxc(name, 'cat', '/var/log/boot-salt-stand-in.calls')).toBe(
+        `called: ${args}\nminion: id: ${name}\nminion: master: ctl.e2e.test\nminion: master_port: ${prefix === 'salt' ? 4506 : 4606}\ncalled: --initial-highstate\nminion: id: ${name}\nminion: master: ctl.e2e.test\nminion: master_port: ${prefix === 'salt' ? 4506 : 4606}\n`,
+      );
       expect(lxc(name, 'cat', '/etc/makina-states/initial_highstate')).toBe('1\n');
       expect(lxc(name, 'test', '-e', '/.initialspasses')).toBe('');
     }
@@ -100,7 +147,10 @@ describe.skipIf(missing !== undefined)('provisioning real LXC containers over re
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout);
     for (const v of doc.vms.filter((x: { name: string }) => x.name !== 'bb.e2e.test')) {
-      expect(v.steps.map((x: { state: string; reason?: string }) => `${x.state}${x.reason ? ':' + x.reason : ''}`)).toEqual(['done', ...Array(6).fill('skipped:already done')]);
+      expect(v.steps.map((x: { state: string; reason?: string }) => `${x.state}${x.reason ? ':' + x.reason : ''}`)).toEqual([
+        'done',
+        ...Array(6).fill('skipped:already done'),
+      ]);
     }
     const bb = doc.vms.find((x: { name: string }) => x.name === 'bb.e2e.test');
     expect(bb.steps.slice(1, 5).every((x: { state: string }) => x.state === 'skipped')).toBe(true);

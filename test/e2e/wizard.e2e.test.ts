@@ -63,10 +63,28 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
   });
 
   it('asks, writes the entry, provisions the container and shows the result', async () => {
-    const cmd = [`HOME=${join(s.dir, 'home')}`, `XDG_STATE_HOME=${join(s.dir, 'state')}`, 'NO_COLOR=1', process.execPath, BIN, '--pillar', pillar, '--env', 'dev', '--controller', 'ctl.e2e.test', '--ssh-config', sshd.sshConfig, '--ssh-pubkey', sshd.clientPub, '--bootsalt-script', new URL('../fixtures/boot-salt-stand-in.sh', import.meta.url).pathname].join(' ');
+    const cmd = [
+      `HOME=${join(s.dir, 'home')}`,
+      `XDG_STATE_HOME=${join(s.dir, 'state')}`,
+      'NO_COLOR=1',
+      process.execPath,
+      BIN,
+      '--pillar',
+      pillar,
+      '--env',
+      'dev',
+      '--controller',
+      'ctl.e2e.test',
+      '--ssh-config',
+      sshd.sshConfig,
+      '--ssh-pubkey',
+      sshd.clientPub,
+      '--bootsalt-script',
+      new URL('../fixtures/boot-salt-stand-in.sh', import.meta.url).pathname,
+    ].join(' ');
     tmux('new-session', '-d', '-s', SESSION, '-x', '110', '-y', '50', `env -u CI ${cmd}; echo EXIT=$?; sleep 600`);
     await waitFor('Compute node');
-    expect(tmux("capture-pane", "-p", "-e", "-t", SESSION)).not.toContain("\u001b[3"); // NO_COLOR: no colours
+    expect(tmux('capture-pane', '-p', '-e', '-t', SESSION)).not.toContain('\u001b[3'); // NO_COLOR: no colours
     await keys('Enter');
     await waitFor('Container name');
     await keys('-l', VM);
@@ -89,9 +107,13 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
     expect(result).toContain('password                ******** (p to reveal)');
     expect(result).toContain(`lxc-wizard --yes --pillar ${pillar} --vm ${VM}`);
     const ip = /ip\s+(10\.77\.\d+\.\d+)/.exec(result)![1]!;
-    expect(await readFile(pillar, 'utf8')).toContain(`makina-states.services.cloud.lxc.targets.${NODE}:\n  ${VM}:\n    profile_type: overlayfs\n`);
+    expect(await readFile(pillar, 'utf8')).toContain(
+      `makina-states.services.cloud.lxc.targets.${NODE}:\n  ${VM}:\n    profile_type: overlayfs\n`,
+    );
     expect(execFileSync('lxc-info', ['-s', '-H', '-n', VM], { encoding: 'utf8' }).trim()).toBe('RUNNING');
-    expect(execFileSync('lxc-attach', ['-n', VM, '--', 'ip', '-4', '-o', 'addr', 'show', 'eth0'], { encoding: 'utf8' })).toContain(`inet ${ip}/16`);
+    expect(execFileSync('lxc-attach', ['-n', VM, '--', 'ip', '-4', '-o', 'addr', 'show', 'eth0'], { encoding: 'utf8' })).toContain(
+      `inet ${ip}/16`,
+    );
     await keys('q');
     await waitFor('EXIT=0');
     tmux('kill-session', '-t', SESSION);
@@ -99,9 +121,26 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
 
   it('asks for the passphrase of an encrypted key before the UI starts, then reaches the node with it', async () => {
     const enc = join(s.dir, 'client-enc');
-    execFileSync('sh', ['-c', 'cp "$1" "$2" && chmod 600 "$2" && ssh-keygen -q -p -P "" -N "s3same" -f "$2"', 'sh', sshd.clientPub.replace(/\.pub$/, ''), enc]);
+    execFileSync('sh', [
+      '-c',
+      'cp "$1" "$2" && chmod 600 "$2" && ssh-keygen -q -p -P "" -N "s3same" -f "$2"',
+      'sh',
+      sshd.clientPub.replace(/\.pub$/, ''),
+      enc,
+    ]);
     const cfg = await s.file('ssh_config_enc', (await readFile(sshd.sshConfig, 'utf8')).replace(/IdentityFile .*/, `IdentityFile ${enc}`));
-    const cmd = [`HOME=${join(s.dir, 'home')}`, `XDG_STATE_HOME=${join(s.dir, 'state')}`, process.execPath, BIN, '--pillar', pillar, '--env', 'dev', '--ssh-config', cfg].join(' ');
+    const cmd = [
+      `HOME=${join(s.dir, 'home')}`,
+      `XDG_STATE_HOME=${join(s.dir, 'state')}`,
+      process.execPath,
+      BIN,
+      '--pillar',
+      pillar,
+      '--env',
+      'dev',
+      '--ssh-config',
+      cfg,
+    ].join(' ');
     tmux('new-session', '-d', '-s', SESSION, '-x', '110', '-y', '50', `env -u CI -u SSH_AUTH_SOCK ${cmd}; echo EXIT=$?; sleep 600`);
     await waitFor(`Passphrase for ${enc}`);
     await keys('-l', 'wrong');
@@ -120,7 +159,19 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
 
   it('--plain asks the same questions as line prompts and writes the entry', async () => {
     const vm = 'plain.e2e-wizard.test';
-    const cmd = [`HOME=${join(s.dir, 'home')}`, `XDG_STATE_HOME=${join(s.dir, 'state')}`, process.execPath, BIN, '--plain', '--pillar', pillar, '--env', 'dev', '--ssh-config', sshd.sshConfig].join(' ');
+    const cmd = [
+      `HOME=${join(s.dir, 'home')}`,
+      `XDG_STATE_HOME=${join(s.dir, 'state')}`,
+      process.execPath,
+      BIN,
+      '--plain',
+      '--pillar',
+      pillar,
+      '--env',
+      'dev',
+      '--ssh-config',
+      sshd.sshConfig,
+    ].join(' ');
     tmux('new-session', '-d', '-s', SESSION, '-x', '110', '-y', '50', `env -u CI ${cmd}; echo EXIT=$?; sleep 600`);
     await waitFor('Compute node');
     await keys('Enter');

@@ -26,7 +26,8 @@ export class FakeNode implements Transport {
     readonly node: string,
     readonly opts: { version?: string; bridges?: string[]; vgs?: string[]; origins?: string[] } = {},
   ) {
-    for (const o of opts.origins ?? ['makina-states-precise']) this.containers.set(o, { state: 'STOPPED', files: new Map(), users: ['root', 'ubuntu'], hasChpasswd: true });
+    for (const o of opts.origins ?? ['makina-states-precise'])
+      this.containers.set(o, { state: 'STOPPED', files: new Map(), users: ['root', 'ubuntu'], hasChpasswd: true });
   }
 
   private ok(stdout = '', code = 0): ExecResult {
@@ -95,7 +96,12 @@ export class FakeNode implements Transport {
         const target = a[0] === 'lxc-copy' ? a[a.indexOf('-N') + 1]! : a[0] === 'lxc-clone' ? a[a.indexOf('-n') + 1]! : name;
         if (this.containers.has(target)) return this.ok('', 1);
         const template = a[0] === 'lxc-create' ? a[a.indexOf('-t') + 1] : undefined;
-        this.containers.set(target, { state: 'STOPPED', files: new Map(), users: template === 'busybox' ? ['root'] : ['root', 'ubuntu'], hasChpasswd: template !== 'busybox' });
+        this.containers.set(target, {
+          state: 'STOPPED',
+          files: new Map(),
+          users: template === 'busybox' ? ['root'] : ['root', 'ubuntu'],
+          hasChpasswd: template !== 'busybox',
+        });
         this.files.set(`/var/lib/lxc/${target}/config`, `lxc.net.0.type = veth\nlxc.net.0.link = lxcbr0\nlxc.uts.name = ${target}\n`);
         return this.ok();
       }
@@ -123,7 +129,13 @@ export class FakeNode implements Transport {
     const f = this.fileOps(c.files, a, stdin);
     if (f) return f;
     if (a[0] === 'sh' && a[2]?.startsWith('for p in "$@"; do if [ -f "$p" ]')) {
-      return this.ok(a.slice(4).filter((p) => c.files.has(p)).map((p) => `${p}\u0001\u0001${c.files.get(p)}\u0002\u0002`).join(''));
+      return this.ok(
+        a
+          .slice(4)
+          .filter((p) => c.files.has(p))
+          .map((p) => `${p}\u0001\u0001${c.files.get(p)}\u0002\u0002`)
+          .join(''),
+      );
     }
     if (a[0] === 'sh' && a[2]?.startsWith('command -v chpasswd')) {
       if (!c.hasChpasswd) return this.ok('', 127);
@@ -153,7 +165,10 @@ export class FakeNode implements Transport {
     }
     if (a[0] === 'sh' && a[2]?.includes('mkdir -p /root/.ssh')) return this.ok();
     if (a[0]?.endsWith('boot-salt.sh')) {
-      c.files.set('/var/log/boot-salt-stand-in.calls', (c.files.get('/var/log/boot-salt-stand-in.calls') ?? '') + a.slice(1).join(' ') + '\n');
+      c.files.set(
+        '/var/log/boot-salt-stand-in.calls',
+        (c.files.get('/var/log/boot-salt-stand-in.calls') ?? '') + a.slice(1).join(' ') + '\n',
+      );
       return this.ok();
     }
     return this.ok('', 127);

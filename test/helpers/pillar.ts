@@ -14,7 +14,11 @@ export function model(text: string, file = 'pillar.sls') {
 }
 
 /** A scratch directory per test, removed afterwards by the returned cleanup. */
-export async function scratch(): Promise<{ dir: string; file: (name: string, text?: string) => Promise<string>; cleanup: () => Promise<void> }> {
+export async function scratch(): Promise<{
+  dir: string;
+  file: (name: string, text?: string) => Promise<string>;
+  cleanup: () => Promise<void>;
+}> {
   const dir = await mkdtemp(join(tmpdir(), 'lxc-wizard-test-'));
   return {
     dir,

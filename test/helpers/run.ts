@@ -19,9 +19,13 @@ export function vmsFrom(text: string, env: Env = 'prod', controller = 'ctl.examp
   const rd = resolveDefaults(m, env);
   const out: RunVm[] = [];
   for (const node of m.nodes.keys()) {
-    const names = m.vms.filter((e) => e.node === node).map((e) => e.name).sort();
+    const names = m.vms
+      .filter((e) => e.node === node)
+      .map((e) => e.name)
+      .sort();
     const state: NodeState = names.reduce((st, vm) => allocateVm(m, node, vm, rd.defaults, st, random), {} as NodeState);
-    for (const s of resolveNodeSettings(m, node, rd, { env, controller }, state)) out.push({ node, vm: s.name, values: settingsValues(s, true) as unknown as VmValues, type: s.type });
+    for (const s of resolveNodeSettings(m, node, rd, { env, controller }, state))
+      out.push({ node, vm: s.name, values: settingsValues(s, true) as unknown as VmValues, type: s.type });
   }
   return out;
 }
@@ -45,15 +49,35 @@ export interface RunOutcome {
   sessions: Map<string, NodeSession>;
 }
 
-export async function runWith(vms: RunVm[], transports: Record<string, Transport>, o: Partial<RunOptions> & { ledger?: Ledger; only?: StepName[]; from?: StepName; signal?: AbortSignal; concurrency?: number } = {}): Promise<RunOutcome> {
-  const opts: RunOptions = { dryRun: false, noSalt: false, bootsaltScript: new URL('../fixtures/boot-salt-stand-in.sh', import.meta.url).pathname, sshPublicKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTests test@ctl'], ...o };
+export async function runWith(
+  vms: RunVm[],
+  transports: Record<string, Transport>,
+  o: Partial<RunOptions> & { ledger?: Ledger; only?: StepName[]; from?: StepName; signal?: AbortSignal; concurrency?: number } = {},
+): Promise<RunOutcome> {
+  const opts: RunOptions = {
+    dryRun: false,
+    noSalt: false,
+    bootsaltScript: new URL('../fixtures/boot-salt-stand-in.sh', import.meta.url).pathname,
+    sshPublicKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTests test@ctl'],
+    ...o,
+  };
   const steps = selectedSteps(o.only, o.from).map((s) => s.name);
   const collector = new ResultCollector(vms.map((v) => ({ node: v.node, vm: v.vm, steps })));
   const events: RunEvent[] = [];
   const sessions = new Map<string, NodeSession>();
   await runProvision({
     vms,
-    session: (node) => sessions.get(node) ?? sessions.set(node, new NodeSession(transports[node]!, { dryRun: opts.dryRun, onCommand: (c) => events.push({ type: 'command', node: c.node, argv: c.argv, stdin: c.stdin, dryRun: c.dryRun }) })).get(node)!,
+    session: (node) =>
+      sessions.get(node) ??
+      sessions
+        .set(
+          node,
+          new NodeSession(transports[node]!, {
+            dryRun: opts.dryRun,
+            onCommand: (c) => events.push({ type: 'command', node: c.node, argv: c.argv, stdin: c.stdin, dryRun: c.dryRun }),
+          }),
+        )
+        .get(node)!,
     opts,
     only: o.only,
     from: o.from,

@@ -62,7 +62,10 @@ export class TestSshServer {
       client.on('error', () => undefined);
       client.on('authentication', (ctx) => {
         if (ctx.method !== 'publickey') return ctx.reject(['publickey']);
-        const ok = ctx.key.algo === allowed.type && ctx.key.data.length === allowed.getPublicSSH().length && timingSafeEqual(ctx.key.data, allowed.getPublicSSH());
+        const ok =
+          ctx.key.algo === allowed.type &&
+          ctx.key.data.length === allowed.getPublicSSH().length &&
+          timingSafeEqual(ctx.key.data, allowed.getPublicSSH());
         if (!ok) return ctx.reject(['publickey']);
         if (ctx.signature && !allowed.verify(ctx.blob!, ctx.signature, ctx.hashAlgo)) return ctx.reject(['publickey']);
         ctx.accept();
@@ -87,10 +90,13 @@ export class TestSshServer {
               return;
             }
             if (this.fault.stallOn?.(argv)) {
-              setTimeout(() => {
-                stream.exit(124);
-                stream.end();
-              }, Number(m[1]) * 1000);
+              setTimeout(
+                () => {
+                  stream.exit(124);
+                  stream.end();
+                },
+                Number(m[1]) * 1000,
+              );
               return;
             }
             const chunks: Buffer[] = [];

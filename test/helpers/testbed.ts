@@ -14,7 +14,8 @@ export const ORIGIN = 'lxcw-e2e-origin';
 const USER = 'lxcwe2e';
 const USER_HOME = '/var/lib/lxcw-e2e-home';
 
-const sh = (cmd: string, args: string[], opts: { timeout?: number } = {}) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: opts.timeout ?? 120_000 });
+const sh = (cmd: string, args: string[], opts: { timeout?: number } = {}) =>
+  execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: opts.timeout ?? 120_000 });
 const ok = (cmd: string, args: string[]) => {
   try {
     sh(cmd, args);
@@ -31,14 +32,21 @@ const ok = (cmd: string, args: string[]) => {
 export async function acquireTestbed(): Promise<() => Promise<void>> {
   const lockfile = (await import('proper-lockfile')).default;
   const path = '/tmp/lxc-wizard-e2e-testbed';
-  return lockfile.lock(path, { realpath: false, stale: 30_000, update: 5_000, retries: { retries: 1800, factor: 1, minTimeout: 500, maxTimeout: 500 } });
+  return lockfile.lock(path, {
+    realpath: false,
+    stale: 30_000,
+    update: 5_000,
+    retries: { retries: 1800, factor: 1, minTimeout: 500, maxTimeout: 500 },
+  });
 }
 
 /** Why the end-to-end suite cannot run here, or undefined. */
 export function e2eMissing(): string | undefined {
   if (process.getuid?.() !== 0) return 'not root (LXC and sshd need root)';
-  for (const bin of ['/usr/sbin/sshd', '/usr/bin/lxc-create', '/usr/sbin/debootstrap', '/usr/bin/ssh-keygen']) if (!existsSync(bin)) return `${bin} is missing (bash .ci/run installs it)`;
-  for (const t of ['debian', 'busybox']) if (!existsSync(`/usr/share/lxc/templates/lxc-${t}`)) return `the LXC ${t} template is missing (package lxc-templates)`;
+  for (const bin of ['/usr/sbin/sshd', '/usr/bin/lxc-create', '/usr/sbin/debootstrap', '/usr/bin/ssh-keygen'])
+    if (!existsSync(bin)) return `${bin} is missing (bash .ci/run installs it)`;
+  for (const t of ['debian', 'busybox'])
+    if (!existsSync(`/usr/share/lxc/templates/lxc-${t}`)) return `the LXC ${t} template is missing (package lxc-templates)`;
   if (!ok('ip', ['link', 'show'])) return 'ip (iproute2) does not work';
   return undefined;
 }
@@ -78,7 +86,10 @@ export function containerNames(): string[] {
 export async function removeHostsBlocks(suffix: string): Promise<void> {
   const text = await readFile('/etc/hosts', 'utf8');
   const esc = suffix.replace(/[.]/g, '\\.');
-  const cleaned = text.replace(new RegExp(`#-- start virt dns [^\\n]*${esc}:: DO NOT EDIT --\\n[\\s\\S]*?#-- end virt dns [^\\n]*\\n`, 'g'), '');
+  const cleaned = text.replace(
+    new RegExp(`#-- start virt dns [^\\n]*${esc}:: DO NOT EDIT --\\n[\\s\\S]*?#-- end virt dns [^\\n]*\\n`, 'g'),
+    '',
+  );
   if (cleaned !== text) await writeFile('/etc/hosts', cleaned);
 }
 
@@ -131,7 +142,20 @@ export async function startSshd(dir: string, alias: string): Promise<Sshd> {
   const cfg = join(dir, 'sshd_config');
   await writeFile(
     cfg,
-    [`Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${join(dir, 'hostkey')}`, `PidFile ${join(dir, 'sshd.pid')}`, `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`, 'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no', 'StrictModes no', 'PermitRootLogin prohibit-password', 'MaxSessions 20', `AllowUsers ${USER}`].join('\n') + '\n',
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${join(dir, 'hostkey')}`,
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'UsePAM no',
+      'StrictModes no',
+      'PermitRootLogin prohibit-password',
+      'MaxSessions 20',
+      `AllowUsers ${USER}`,
+    ].join('\n') + '\n',
   );
   await mkdir('/run/sshd', { recursive: true });
   sh('/usr/sbin/sshd', ['-t', '-f', cfg]);
@@ -140,7 +164,10 @@ export async function startSshd(dir: string, alias: string): Promise<Sshd> {
   const hostPub = (await readFile(join(dir, 'hostkey.pub'), 'utf8')).split(' ');
   await writeFile(join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${hostPub[0]} ${hostPub[1]}\n`);
   const sshConfig = join(dir, 'ssh_config');
-  await writeFile(sshConfig, `Host ${alias}\n  HostName 127.0.0.1\n  Port ${port}\n  User ${USER}\n  IdentityFile ${join(dir, 'client')}\n  UserKnownHostsFile ${join(dir, 'known_hosts')}\n`);
+  await writeFile(
+    sshConfig,
+    `Host ${alias}\n  HostName 127.0.0.1\n  Port ${port}\n  User ${USER}\n  IdentityFile ${join(dir, 'client')}\n  UserKnownHostsFile ${join(dir, 'known_hosts')}\n`,
+  );
   return {
     port,
     sshConfig,
@@ -153,13 +180,15 @@ export async function startSshd(dir: string, alias: string): Promise<Sshd> {
 
 /** The pillar defaults that put VMs on this bed: its bridge, network and origin. */
 export function bedDefaults(): string {
-  return [
-    `makina-states.cloud.lxc.defaults.bridge: ${BRIDGE}`,
-    `makina-states.cloud.lxc.defaults.network: ${NET.network}`,
-    `makina-states.cloud.lxc.defaults.gateway: ${NET.gateway}`,
-    `makina-states.cloud.lxc.defaults.from_container: ${ORIGIN}`,
-    `makina-states.cloud.lxc.defaults.dnsservers: [${NET.gateway}]`,
-  ].join('\n') + '\n';
+  return (
+    [
+      `makina-states.cloud.lxc.defaults.bridge: ${BRIDGE}`,
+      `makina-states.cloud.lxc.defaults.network: ${NET.network}`,
+      `makina-states.cloud.lxc.defaults.gateway: ${NET.gateway}`,
+      `makina-states.cloud.lxc.defaults.from_container: ${ORIGIN}`,
+      `makina-states.cloud.lxc.defaults.dnsservers: [${NET.gateway}]`,
+    ].join('\n') + '\n'
+  );
 }
 
 export interface Bed {
@@ -174,7 +203,12 @@ export interface Bed {
  * hosts blocks for `*.<hostsSuffix>`, the bridge, the origin and an sshd known as `alias`.
  * close() undoes all of it, also after a failed test.
  */
-export async function openBed(o: { containers: string[]; hostsSuffix: string; alias: string; scratch: () => Promise<{ dir: string; file: Bed['file']; cleanup: () => Promise<void> }> }): Promise<Bed> {
+export async function openBed(o: {
+  containers: string[];
+  hostsSuffix: string;
+  alias: string;
+  scratch: () => Promise<{ dir: string; file: Bed['file']; cleanup: () => Promise<void> }>;
+}): Promise<Bed> {
   const release = await acquireTestbed();
   const s = await o.scratch();
   const clean = async () => {

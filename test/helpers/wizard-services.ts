@@ -19,13 +19,26 @@ export function fakeServices(o: { probe?: Partial<NodeProbe>; failStep?: string;
       { name: 'devhost10.local', vmCount: 5 },
       { name: 'localhost', vmCount: 0 },
     ],
-    existing: (name) => (name === 'gfoobar.test.com' ? { node: 'devhost10.local', line: 6, keys: { profile_type: 'lvm', profile: 'small', ip: '10.5.10.16' } } : undefined),
-    probe: async () => ({ state: 'ok', lxcVersion: '5.0.2', freeKb: 50 * 1024 * 1024, stopped: ['makina-states-precise', 'base-bookworm'], volumeGroups: ['lxc'], ...o.probe }),
+    existing: (name) =>
+      name === 'gfoobar.test.com'
+        ? { node: 'devhost10.local', line: 6, keys: { profile_type: 'lvm', profile: 'small', ip: '10.5.10.16' } }
+        : undefined,
+    probe: async () => ({
+      state: 'ok',
+      lxcVersion: '5.0.2',
+      freeKb: 50 * 1024 * 1024,
+      stopped: ['makina-states-precise', 'base-bookworm'],
+      volumeGroups: ['lxc'],
+      ...o.probe,
+    }),
     nextFreeIp: () => '10.5.0.2',
     preview: (node, vm, entry): Preview => ({
       profile: `ms-${node.replaceAll('.', '-')}-${String(entry.profile_type ?? 'lvm')}`,
       settings: { profile_type: entry.profile_type, ip: '10.5.0.2', password: '<hidden>', mode: entry.mode ?? 'mastersalt' },
-      warnings: entry.profile_type === 'overlayfs' ? ['do not use snapshot in production (overlayfs clones are snapshots of makina-states-precise)'] : [],
+      warnings:
+        entry.profile_type === 'overlayfs'
+          ? ['do not use snapshot in production (overlayfs clones are snapshots of makina-states-precise)']
+          : [],
       errors: [],
       diff: `--- a/srv/pillar/lxc.sls\n+++ b/srv/pillar/lxc.sls\n@@ -1,1 +1,3 @@\n makina-states.services.cloud.lxc.targets.${node}:\n+  ${vm}:\n+    profile_type: ${String(entry.profile_type)}\n`,
     }),
@@ -43,14 +56,30 @@ export function fakeServices(o: { probe?: Partial<NodeProbe>; failStep?: string;
           return { ok: false, logFile: '/tmp/run.log' };
         }
         if (step === o.failStep && failsLeft-- > 0) {
-          onEvent({ type: 'step', node, vm, step: step as never, state: 'failed', error: 'chpasswd is not available', hint: 'use an image that has chpasswd', durationMs: 5 });
+          onEvent({
+            type: 'step',
+            node,
+            vm,
+            step: step as never,
+            state: 'failed',
+            error: 'chpasswd is not available',
+            hint: 'use an image that has chpasswd',
+            durationMs: 5,
+          });
           return { ok: false, logFile: '/tmp/run.log' };
         }
         onEvent({ type: 'step', node, vm, step: step as never, state: 'done', durationMs: 5 });
       }
       return { ok: true, logFile: '/tmp/run.log' };
     },
-    settings: () => ({ ip: '10.5.0.2', mac: '00:16:3e:12:34:56', gateway: '10.5.0.1', ssh_reverse_proxy_port: 40000, password: 'S3cretS3cretS3cret', ssh_gateway_user: 'root' }),
+    settings: () => ({
+      ip: '10.5.0.2',
+      mac: '00:16:3e:12:34:56',
+      gateway: '10.5.0.1',
+      ssh_reverse_proxy_port: 40000,
+      password: 'S3cretS3cretS3cret',
+      ssh_gateway_user: 'root',
+    }),
     rememberAdvanced: (open) => void services.remembered.push(open),
   };
   return services;

@@ -56,7 +56,15 @@ export interface StepContext {
 export class StepError extends HintedError {}
 
 export type StepName = 'preflight' | 'spawn' | 'hostsfile' | 'sshkeys' | 'grains' | 'initial_setup' | 'initial_highstate';
-export const STEP_NAMES: readonly StepName[] = ['preflight', 'spawn', 'hostsfile', 'sshkeys', 'grains', 'initial_setup', 'initial_highstate'];
+export const STEP_NAMES: readonly StepName[] = [
+  'preflight',
+  'spawn',
+  'hostsfile',
+  'sshkeys',
+  'grains',
+  'initial_setup',
+  'initial_highstate',
+];
 /** The seed's six; preflight runs before them and is never skipped. */
 export const SEED_STEPS: readonly StepName[] = STEP_NAMES.slice(1);
 
@@ -71,8 +79,18 @@ export interface Step {
 }
 
 /** Run inside the VM; a non-zero exit is a StepError with the command's last line. */
-export async function inVm(ctx: StepContext, argv: string[], o: { stdin?: string; stdinNote?: string; timeoutS?: number; what: string; hint?: string }): Promise<ExecResult> {
-  const r = await ctx.session.change(NodeSession.attach(ctx.vm, argv), { stdin: o.stdin, stdinNote: o.stdinNote, timeoutS: o.timeoutS, signal: ctx.signal, onLine: (l) => ctx.progress(l) });
+export async function inVm(
+  ctx: StepContext,
+  argv: string[],
+  o: { stdin?: string; stdinNote?: string; timeoutS?: number; what: string; hint?: string },
+): Promise<ExecResult> {
+  const r = await ctx.session.change(NodeSession.attach(ctx.vm, argv), {
+    stdin: o.stdin,
+    stdinNote: o.stdinNote,
+    timeoutS: o.timeoutS,
+    signal: ctx.signal,
+    onLine: (l) => ctx.progress(l),
+  });
   if (r.code !== 0) throw new StepError(`${o.what} failed in ${ctx.vm}: ${lastLine(r)}`, o.hint);
   return r;
 }

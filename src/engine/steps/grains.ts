@@ -19,7 +19,8 @@ function withKeys(text: string | undefined, path: string, keys: Record<string, b
       throw new StepError(`${path} in the VM is not valid YAML`, 'fix or remove it, then run again');
     }
   }
-  if (typeof current !== 'object' || Array.isArray(current)) throw new StepError(`${path} in the VM is not a YAML mapping`, 'fix or remove it');
+  if (typeof current !== 'object' || Array.isArray(current))
+    throw new StepError(`${path} in the VM is not a YAML mapping`, 'fix or remove it');
   const next = { ...(current as Record<string, unknown>), ...keys };
   return stringify(next, { version: '1.1', lineWidth: 0 });
 }

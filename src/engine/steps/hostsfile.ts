@@ -1,14 +1,21 @@
 import { readInVm, replaceBlock, type Step, type StepContext } from './context.js';
 
-export const vmHostsMarkers = (vm: string) => [`#-- start lxc dns ${vm}:: DO NOT EDIT --`, `#-- end lxc dns ${vm}:: DO NOT EDIT --`] as const;
-export const nodeHostsMarkers = (vm: string) => [`#-- start virt dns ${vm}:: DO NOT EDIT --`, `#-- end virt dns ${vm}:: DO NOT EDIT --`] as const;
+export const vmHostsMarkers = (vm: string) =>
+  [`#-- start lxc dns ${vm}:: DO NOT EDIT --`, `#-- end lxc dns ${vm}:: DO NOT EDIT --`] as const;
+export const nodeHostsMarkers = (vm: string) =>
+  [`#-- start virt dns ${vm}:: DO NOT EDIT --`, `#-- end virt dns ${vm}:: DO NOT EDIT --`] as const;
 
 function wanted(ctx: StepContext, vmText: string, nodeText: string) {
   const [vs, ve] = vmHostsMarkers(ctx.vm);
   const [ns, ne] = nodeHostsMarkers(ctx.vm);
   return {
     vm: replaceBlock(vmText, vs, ve, [`${ctx.v.gateway} ${ctx.node} ${ctx.vm}`]),
-    node: replaceBlock(nodeText, ns, ne, ctx.v.domains.map((d) => `${ctx.v.ip} ${d}`)),
+    node: replaceBlock(
+      nodeText,
+      ns,
+      ne,
+      ctx.v.domains.map((d) => `${ctx.v.ip} ${d}`),
+    ),
   };
 }
 

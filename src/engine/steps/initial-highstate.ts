@@ -14,6 +14,12 @@ export const initialHighstate: Step = {
   async apply(ctx) {
     ctx.progress('boot-salt.sh --initial-highstate');
     // The script is uploaded again: /tmp may have been emptied by a reboot since initial_setup.
-    await runBootstrap(ctx, ['--initial-highstate'], { path: HIGHSTATE_MARKER, content: '1' }, 'the initial highstate (boot-salt.sh --initial-highstate)', 5 * 3600);
+    await runBootstrap(
+      ctx,
+      ['--initial-highstate'],
+      { path: HIGHSTATE_MARKER, content: '1' },
+      'the initial highstate (boot-salt.sh --initial-highstate)',
+      5 * 3600,
+    );
   },
 };

@@ -25,9 +25,17 @@ export const initialSetup: Step = {
         'while IFS= read -r l; do u=${l%%:*}; grep -q "^$u:" /etc/passwd && printf "%s\\n" "$l"; done | chpasswd',
         ': > "$1"',
       ].join('\n');
-      const r = await ctx.session.change(NodeSession.attach(ctx.vm, ['sh', '-c', sh, 'sh', PASSWORD_MARKER]), { stdin: users.map((u) => `${u}:${v.password}`).join('\n') + '\n', stdinNote: `user:password lines for ${users.join(', ')} (secret)`, timeoutS: 60, signal: ctx.signal });
+      const r = await ctx.session.change(NodeSession.attach(ctx.vm, ['sh', '-c', sh, 'sh', PASSWORD_MARKER]), {
+        stdin: users.map((u) => `${u}:${v.password}`).join('\n') + '\n',
+        stdinNote: `user:password lines for ${users.join(', ')} (secret)`,
+        timeoutS: 60,
+        signal: ctx.signal,
+      });
       if (r.code === 127) {
-        throw new StepError(`chpasswd is not available in ${ctx.vm}'s root filesystem, so its passwords cannot be set`, 'use an image that has chpasswd (the passwd package), or set the passwords yourself and create /.initialspasses in the VM');
+        throw new StepError(
+          `chpasswd is not available in ${ctx.vm}'s root filesystem, so its passwords cannot be set`,
+          'use an image that has chpasswd (the passwd package), or set the passwords yourself and create /.initialspasses in the VM',
+        );
       }
       if (r.code !== 0) throw new StepError(`setting the passwords failed in ${ctx.vm}: ${lastLine(r)}`);
       ctx.session.noteFile(ctx.vm, PASSWORD_MARKER, '');
@@ -37,6 +45,12 @@ export const initialSetup: Step = {
       return;
     }
     ctx.progress(`boot-salt.sh ${v.script_args}`);
-    await runBootstrap(ctx, scriptArgs(v.script_args), { path: BOOTSTRAP_MARKER, content: v.script_args }, 'the salt bootstrap (boot-salt.sh)', 3600);
+    await runBootstrap(
+      ctx,
+      scriptArgs(v.script_args),
+      { path: BOOTSTRAP_MARKER, content: v.script_args },
+      'the salt bootstrap (boot-salt.sh)',
+      3600,
+    );
   },
 };

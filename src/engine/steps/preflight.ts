@@ -10,28 +10,58 @@ export const preflight: Step = {
   async apply(ctx) {
     const { v, node, vm, type } = ctx;
     const f = await ctx.session.facts();
-    if (!f.lxcVersion) throw new StepError(`LXC is not installed on ${node} (lxc-create --version failed)`, 'install the lxc package on the compute node');
+    if (!f.lxcVersion)
+      throw new StepError(`LXC is not installed on ${node} (lxc-create --version failed)`, 'install the lxc package on the compute node');
     ctx.progress(`LXC ${f.lxcVersion} (generation ${f.generation}), ${f.containers.size} containers`);
     if (!f.bridges.includes(v.bridge)) {
-      throw new StepError(`bridge ${v.bridge} does not exist on ${node}`, `create it (ip link add ${v.bridge} type bridge; ip addr add ${v.gateway}/${v.netmask} dev ${v.bridge}; ip link set ${v.bridge} up), or set bridge: in the pillar`);
+      throw new StepError(
+        `bridge ${v.bridge} does not exist on ${node}`,
+        `create it (ip link add ${v.bridge} type bridge; ip addr add ${v.gateway}/${v.netmask} dev ${v.bridge}; ip link set ${v.bridge} up), or set bridge: in the pillar`,
+      );
     }
     const mine = f.containers.get(vm);
     if (mine && mine.mac && mine.mac !== v.mac && !ctx.spawnedBefore) {
-      throw new StepError(`a container named ${vm} already exists on ${node} and is not this VM (its MAC ${mine.mac} is not ${v.mac})`, `destroy it (lxc-destroy -n ${vm}) or pick another name`);
+      throw new StepError(
+        `a container named ${vm} already exists on ${node} and is not this VM (its MAC ${mine.mac} is not ${v.mac})`,
+        `destroy it (lxc-destroy -n ${vm}) or pick another name`,
+      );
     }
     if (!mine && type.install === 'clone') {
       const origin = f.containers.get(v.from_container ?? '');
       const stopped = [...f.containers.values()].filter((c) => c.state === 'STOPPED').map((c) => c.name);
-      if (!origin) throw new StepError(`origin container ${v.from_container} does not exist on ${node}`, stopped.length ? `stopped containers there: ${stopped.join(', ')} (set from_container:)` : 'create it first, or use a scratch profile type');
-      if (origin.state !== 'STOPPED') throw new StepError(`origin container ${v.from_container} is ${origin.state.toLowerCase()} on ${node}; a clone needs it stopped`, `lxc-stop -n ${v.from_container} on ${node}`);
+      if (!origin)
+        throw new StepError(
+          `origin container ${v.from_container} does not exist on ${node}`,
+          stopped.length
+            ? `stopped containers there: ${stopped.join(', ')} (set from_container:)`
+            : 'create it first, or use a scratch profile type',
+        );
+      if (origin.state !== 'STOPPED')
+        throw new StepError(
+          `origin container ${v.from_container} is ${origin.state.toLowerCase()} on ${node}; a clone needs it stopped`,
+          `lxc-stop -n ${v.from_container} on ${node}`,
+        );
     }
     if (type.backing === 'lvm' && !f.volumeGroups.includes(v.vgname ?? '')) {
-      throw new StepError(`volume group ${v.vgname} does not exist on ${node}`, f.volumeGroups.length ? `volume groups there: ${f.volumeGroups.join(', ')} (set vgname:)` : 'create it (vgcreate), or use dir or overlayfs');
+      throw new StepError(
+        `volume group ${v.vgname} does not exist on ${node}`,
+        f.volumeGroups.length
+          ? `volume groups there: ${f.volumeGroups.join(', ')} (set vgname:)`
+          : 'create it (vgcreate), or use dir or overlayfs',
+      );
     }
     for (const c of f.containers.values()) {
       if (c.name === vm) continue;
-      if (c.ip && c.ip === v.ip) throw new StepError(`IP ${v.ip} is already used by container ${c.name} on ${node}`, `give ${vm} another ip:, or remove ip: to have a free one allocated`);
-      if (c.mac && c.mac === v.mac) throw new StepError(`MAC ${v.mac} is already used by container ${c.name} on ${node}`, `remove mac: from ${vm} to have another one generated`);
+      if (c.ip && c.ip === v.ip)
+        throw new StepError(
+          `IP ${v.ip} is already used by container ${c.name} on ${node}`,
+          `give ${vm} another ip:, or remove ip: to have a free one allocated`,
+        );
+      if (c.mac && c.mac === v.mac)
+        throw new StepError(
+          `MAC ${v.mac} is already used by container ${c.name} on ${node}`,
+          `remove mac: from ${vm} to have another one generated`,
+        );
     }
   },
 };

@@ -6,7 +6,10 @@ export const REMOTE_SCRIPT = '/tmp/.lxc-wizard/boot-salt.sh';
 async function readScript(ctx: StepContext): Promise<string> {
   const path = ctx.opts.bootsaltScript;
   if (!path) {
-    throw new StepError('the salt bootstrap needs a bootstrap script, and none was given', 'pass --bootsalt-script PATH (makina-states _scripts/boot-salt.sh), or --no-salt to provision without salt');
+    throw new StepError(
+      'the salt bootstrap needs a bootstrap script, and none was given',
+      'pass --bootsalt-script PATH (makina-states _scripts/boot-salt.sh), or --no-salt to provision without salt',
+    );
   }
   let script: string;
   try {
@@ -21,7 +24,13 @@ async function readScript(ctx: StepContext): Promise<string> {
  * In one round trip: upload the script (on stdin), write the minion settings it reads (salt-cloud's
  * /tmp/.saltcloud/minion: master and port), run it with `args`, and on success write `marker`.
  */
-export async function runBootstrap(ctx: StepContext, args: string[], marker: { path: string; content: string }, what: string, timeoutS: number): Promise<void> {
+export async function runBootstrap(
+  ctx: StepContext,
+  args: string[],
+  marker: { path: string; content: string },
+  what: string,
+  timeoutS: number,
+): Promise<void> {
   const script = await readScript(ctx);
   // Values, not file contents, travel as arguments; the files are composed inside the VM.
   const sh = [
@@ -34,13 +43,17 @@ export async function runBootstrap(ctx: StepContext, args: string[], marker: { p
     '"$s" "$@"',
     'printf "%s\\n" "$c" > "$m"',
   ].join('\n');
-  await inVm(ctx, ['sh', '-c', sh, 'sh', REMOTE_SCRIPT, ctx.vm, ctx.v.master, String(ctx.v.master_port), marker.path, marker.content, ...args], {
-    stdin: script,
-    stdinNote: `${Buffer.byteLength(script)} bytes of ${ctx.opts.bootsaltScript}`,
-    what,
-    timeoutS,
-    hint: 'the log file has the script output; fix the cause and run again',
-  });
+  await inVm(
+    ctx,
+    ['sh', '-c', sh, 'sh', REMOTE_SCRIPT, ctx.vm, ctx.v.master, String(ctx.v.master_port), marker.path, marker.content, ...args],
+    {
+      stdin: script,
+      stdinNote: `${Buffer.byteLength(script)} bytes of ${ctx.opts.bootsaltScript}`,
+      what,
+      timeoutS,
+      hint: 'the log file has the script output; fix the cause and run again',
+    },
+  );
   ctx.session.noteFile(ctx.vm, marker.path, marker.content + '\n');
 }
 

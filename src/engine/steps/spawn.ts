@@ -4,7 +4,16 @@ import { inVm, readInVm, StepError, type Step, type StepContext } from './contex
 
 function wantedNetwork(ctx: StepContext) {
   const { v } = ctx;
-  return { bridge: v.bridge, mac: v.mac, ip: v.ip, netmask: v.netmask, gateway: v.gateway, autostart: v.autostart, lxcConf: v.lxc_conf, lxcConfUnset: v.lxc_conf_unset };
+  return {
+    bridge: v.bridge,
+    mac: v.mac,
+    ip: v.ip,
+    netmask: v.netmask,
+    gateway: v.gateway,
+    autostart: v.autostart,
+    lxcConf: v.lxc_conf,
+    lxcConfUnset: v.lxc_conf_unset,
+  };
 }
 
 async function configPath(ctx: StepContext): Promise<string> {
@@ -50,11 +59,22 @@ export const spawn: Step = {
     if (!f.containers.has(vm)) {
       const argv =
         type.install === 'clone'
-          ? cloneCommand(f.generation, { origin: v.from_container!, name: vm, backing: type.backing, snapshot: v.snapshot, vgname: v.vgname, fssize: v.size })
+          ? cloneCommand(f.generation, {
+              origin: v.from_container!,
+              name: vm,
+              backing: type.backing,
+              snapshot: v.snapshot,
+              vgname: v.vgname,
+              fssize: v.size,
+            })
           : createCommand({ name: vm, template: v.image, backing: type.backing, vgname: v.vgname, fssize: v.size });
       ctx.progress(`${argv[0]} ${vm}`);
       const r = await session.change(argv, { timeoutS: 3600, signal: ctx.signal, onLine: (l) => ctx.progress(l) });
-      if (r.code !== 0) throw new StepError(`${argv[0]} failed for ${vm}: ${lastLine(r)}`, `run it by hand on ${ctx.node} to see the whole output: ${argv.join(' ')}`);
+      if (r.code !== 0)
+        throw new StepError(
+          `${argv[0]} failed for ${vm}: ${lastLine(r)}`,
+          `run it by hand on ${ctx.node} to see the whole output: ${argv.join(' ')}`,
+        );
       if (!ctx.opts.dryRun) await session.noteContainer(vm, { state: 'STOPPED' });
     }
     const path = await configPath(ctx);
@@ -63,7 +83,8 @@ export const spawn: Step = {
     let changed = false;
     if (after !== before) {
       changed = before !== '';
-      if (before) await session.change(['cp', '-p', path, `${path}.lxc-wizard-${new Date().toISOString().replace(/[:.]/g, '-')}`], { timeoutS: 30 });
+      if (before)
+        await session.change(['cp', '-p', path, `${path}.lxc-wizard-${new Date().toISOString().replace(/[:.]/g, '-')}`], { timeoutS: 30 });
       await session.writeFile(path, after, { mode: '0640', signal: ctx.signal });
       ctx.progress(`configured ${readNetwork(after, f.generation).ip} on ${v.bridge}`);
     }
@@ -75,14 +96,21 @@ export const spawn: Step = {
     }
     if (state !== 'RUNNING' || changed) {
       const start = await session.change(['lxc-start', '-n', vm, '-d'], { timeoutS: 120, signal: ctx.signal });
-      if (start.code !== 0) throw new StepError(`lxc-start failed for ${vm}: ${lastLine(start)}`, `lxc-start -n ${vm} -F on ${ctx.node} shows why`);
+      if (start.code !== 0)
+        throw new StepError(`lxc-start failed for ${vm}: ${lastLine(start)}`, `lxc-start -n ${vm} -F on ${ctx.node} shows why`);
       const wait = await session.change(['lxc-wait', '-n', vm, '-s', 'RUNNING', '-t', '60'], { timeoutS: 90, signal: ctx.signal });
       if (wait.code !== 0) throw new StepError(`${vm} did not reach RUNNING within 60 s`, `lxc-info -n ${vm} on ${ctx.node}`);
       if (!ctx.opts.dryRun) await session.noteContainer(vm, { state: 'RUNNING' });
     }
     ctx.progress('waiting for the boot (basic.target), then writing the DNS servers');
     const dns = resolvConf(v.dnsservers);
-    await inVm(ctx, ['sh', '-c', SETTLE], { stdin: dns, stdinNote: `${Buffer.byteLength(dns)} bytes for /etc/resolv.conf`, what: 'waiting for the boot and writing /etc/resolv.conf', timeoutS: 150, hint: `systemctl list-jobs inside ${vm} shows what the boot waits for` });
+    await inVm(ctx, ['sh', '-c', SETTLE], {
+      stdin: dns,
+      stdinNote: `${Buffer.byteLength(dns)} bytes for /etc/resolv.conf`,
+      what: 'waiting for the boot and writing /etc/resolv.conf',
+      timeoutS: 150,
+      hint: `systemctl list-jobs inside ${vm} shows what the boot waits for`,
+    });
     session.noteFile(vm, '/etc/resolv.conf', dns);
   },
   async verify(ctx) {

@@ -1,7 +1,12 @@
 import { readInVm, StepError, type Step, type StepContext } from './context.js';
 
 function merged(current: string, keys: string[]): string {
-  const have = new Set(current.split('\n').map((l) => l.trim()).filter(Boolean));
+  const have = new Set(
+    current
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean),
+  );
   const add = keys.filter((k) => !have.has(k.trim()));
   if (!add.length) return current;
   return (current && !current.endsWith('\n') ? current + '\n' : current) + add.join('\n') + '\n';
@@ -17,8 +22,14 @@ export const sshkeys: Step = {
     return merged(current, ctx.opts.sshPublicKeys) === current;
   },
   async apply(ctx) {
-    if (!ctx.opts.sshPublicKeys.length) throw new StepError('no public keys to install', 'pass --ssh-pubkey FILE or put a key in ~/.ssh/*.pub');
+    if (!ctx.opts.sshPublicKeys.length)
+      throw new StepError('no public keys to install', 'pass --ssh-pubkey FILE or put a key in ~/.ssh/*.pub');
     const current = (await readInVm(ctx, '/root/.ssh/authorized_keys')) ?? '';
-    await ctx.session.writeFile('/root/.ssh/authorized_keys', merged(current, ctx.opts.sshPublicKeys), { vm: ctx.vm, mode: '0600', dirMode: '0700', signal: ctx.signal });
+    await ctx.session.writeFile('/root/.ssh/authorized_keys', merged(current, ctx.opts.sshPublicKeys), {
+      vm: ctx.vm,
+      mode: '0600',
+      dirMode: '0700',
+      signal: ctx.signal,
+    });
   },
 };

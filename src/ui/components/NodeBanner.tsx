@@ -6,7 +6,12 @@ export function NodeBanner(props: { node?: string; probe?: NodeProbe }) {
   const { node, probe } = props;
   if (!node) return null;
   if (!probe || probe.state === 'probing') return <Text dimColor>node {node}: reaching it…</Text>;
-  if (probe.state === 'error') return <Text color="yellow">node {node}: not reachable ({probe.error})</Text>;
+  if (probe.state === 'error')
+    return (
+      <Text color="yellow">
+        node {node}: not reachable ({probe.error})
+      </Text>
+    );
   const free = probe.freeKb !== undefined ? `, ${(probe.freeKb / 1024 / 1024).toFixed(1)} GiB free` : '';
   return (
     <Text dimColor>

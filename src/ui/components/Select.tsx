@@ -4,7 +4,10 @@ import type { Choice } from '../../wizard/types.js';
 
 /** Arrow keys and Enter; disabled choices are shown with their reason and skipped. */
 export function Select<T extends string>(props: { choices: Choice<T>[]; initial?: T; onSelect: (v: T) => void; isActive?: boolean }) {
-  const start = Math.max(0, props.choices.findIndex((c) => c.value === props.initial && !c.disabled));
+  const start = Math.max(
+    0,
+    props.choices.findIndex((c) => c.value === props.initial && !c.disabled),
+  );
   const [index, setIndex] = useState(start >= 0 ? start : props.choices.findIndex((c) => !c.disabled));
   const move = (d: number) => {
     const n = props.choices.length;

@@ -3,7 +3,16 @@ import TextInput from 'ink-text-input';
 import { useState } from 'react';
 
 /** One line of input, checked as typed; Enter submits only a value without a problem. */
-export function TextField(props: { label: string; initial?: string; placeholder?: string; mask?: string; check?: (v: string) => string | undefined; onSubmit: (v: string) => void; isActive?: boolean; hint?: string }) {
+export function TextField(props: {
+  label: string;
+  initial?: string;
+  placeholder?: string;
+  mask?: string;
+  check?: (v: string) => string | undefined;
+  onSubmit: (v: string) => void;
+  isActive?: boolean;
+  hint?: string;
+}) {
   const [value, setValue] = useState(props.initial ?? '');
   const [tried, setTried] = useState(false);
   const problem = props.check?.(value);
@@ -23,7 +32,11 @@ export function TextField(props: { label: string; initial?: string; placeholder?
           }}
         />
       </Box>
-      {problem && (tried || value.length > 0) ? <Text color="red">✗ {problem}</Text> : props.hint ? <Text dimColor>{props.hint}</Text> : null}
+      {problem && (tried || value.length > 0) ? (
+        <Text color="red">✗ {problem}</Text>
+      ) : props.hint ? (
+        <Text dimColor>{props.hint}</Text>
+      ) : null}
     </Box>
   );
 }

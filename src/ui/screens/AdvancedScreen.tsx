@@ -11,7 +11,14 @@ const FIELDS: Field[] = ['ip', 'mac', 'password', 'branch', 'snapshot', 'autosta
  * Advanced options behind a toggle (remembered between sessions). Closed: Enter goes on with the
  * defaults. Open: one field at a time; Enter moves on; empty keeps the default.
  */
-export function AdvancedScreen(props: { open: boolean; values: Advanced; nextIp?: string; defaultBranch: string; onToggle: (open: boolean) => void; onDone: (a: Advanced) => void }) {
+export function AdvancedScreen(props: {
+  open: boolean;
+  values: Advanced;
+  nextIp?: string;
+  defaultBranch: string;
+  onToggle: (open: boolean) => void;
+  onDone: (a: Advanced) => void;
+}) {
   const [values, setValues] = useState<Advanced>(props.values);
   const [field, setField] = useState(0);
   const [error, setError] = useState<string>();
@@ -41,13 +48,22 @@ export function AdvancedScreen(props: { open: boolean; values: Advanced; nextIp?
     return (
       <Box flexDirection="column">
         <Text bold>Advanced options</Text>
-        <Text>IP, MAC, password, bootsalt branch, snapshot, autostart: defaults (IP {props.nextIp ?? 'allocated'}, MAC and password generated).</Text>
+        <Text>
+          IP, MAC, password, bootsalt branch, snapshot, autostart: defaults (IP {props.nextIp ?? 'allocated'}, MAC and password generated).
+        </Text>
         <Text dimColor>a: show the advanced options · Enter: keep the defaults</Text>
       </Box>
     );
   }
   const text = (label: string, key: 'ip' | 'mac' | 'password' | 'branch', placeholder: string, mask?: string) => (
-    <TextField key={key} label={label} initial={values[key] ?? ''} placeholder={placeholder} mask={mask} onSubmit={(v) => next({ [key]: v || undefined })} />
+    <TextField
+      key={key}
+      label={label}
+      initial={values[key] ?? ''}
+      placeholder={placeholder}
+      mask={mask}
+      onSubmit={(v) => next({ [key]: v || undefined })}
+    />
   );
   return (
     <Box flexDirection="column">

@@ -8,7 +8,12 @@ import { TextField } from '../components/TextField.js';
 export type ExistingAction = 'edit' | 'rerun' | 'other';
 
 /** The container name, checked as typed; an existing one offers edit, re-run or another name. */
-export function NameScreen(props: { initial?: string; existing: (name: string) => ExistingVm | undefined; onName: (name: string) => void; onExisting: (name: string, vm: ExistingVm, action: Exclude<ExistingAction, 'other'>) => void }) {
+export function NameScreen(props: {
+  initial?: string;
+  existing: (name: string) => ExistingVm | undefined;
+  onName: (name: string) => void;
+  onExisting: (name: string, vm: ExistingVm, action: Exclude<ExistingAction, 'other'>) => void;
+}) {
   const [found, setFound] = useState<{ name: string; vm: ExistingVm } | undefined>();
   const [attempt, setAttempt] = useState(0);
   if (found) {

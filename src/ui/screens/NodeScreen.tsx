@@ -9,8 +9,14 @@ const OTHER = '\u0000other';
 
 export function NodeScreen(props: { nodes: NodeChoice[]; initial?: string; onPick: (node: string) => void }) {
   const [typing, setTyping] = useState(false);
-  if (typing) return <TextField label="Compute node (minion id):" check={(v) => (v ? nodeNameProblem(v) : 'type the node id')} onSubmit={props.onPick} />;
-  const choices = [...props.nodes.map((n) => ({ value: n.name, label: `${n.name}  (${n.vmCount} VM${n.vmCount === 1 ? '' : 's'})` })), { value: OTHER, label: 'another host…' }];
+  if (typing)
+    return (
+      <TextField label="Compute node (minion id):" check={(v) => (v ? nodeNameProblem(v) : 'type the node id')} onSubmit={props.onPick} />
+    );
+  const choices = [
+    ...props.nodes.map((n) => ({ value: n.name, label: `${n.name}  (${n.vmCount} VM${n.vmCount === 1 ? '' : 's'})` })),
+    { value: OTHER, label: 'another host…' },
+  ];
   return (
     <Box flexDirection="column">
       <Text bold>Compute node</Text>

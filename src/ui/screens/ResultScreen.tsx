@@ -2,7 +2,13 @@ import { Box, Text, useInput } from 'ink';
 import { useState } from 'react';
 
 /** The settings card, how to reach the VM, and the equivalent non-interactive command. */
-export function ResultScreen(props: { node: string; name: string; settings: Record<string, unknown>; commands: string[]; onExit: () => void }) {
+export function ResultScreen(props: {
+  node: string;
+  name: string;
+  settings: Record<string, unknown>;
+  commands: string[];
+  onExit: () => void;
+}) {
   const [reveal, setReveal] = useState(false);
   useInput((input, key) => {
     if (input === 'p') setReveal((r) => !r);
@@ -31,7 +37,10 @@ export function ResultScreen(props: { node: string; name: string; settings: Reco
         ))}
       </Box>
       <Text bold>Reach it</Text>
-      <Text> ssh -J {gwUser}@{props.node} root@{String(s.ip)}</Text>
+      <Text>
+        {' '}
+        ssh -J {gwUser}@{props.node} root@{String(s.ip)}
+      </Text>
       <Text bold>~/.ssh/config</Text>
       <Text>{`  Host ${props.name}\n    HostName ${String(s.ip)}\n    User root\n    ProxyJump ${gwUser}@${props.node}`}</Text>
       <Text bold>The same, without the wizard</Text>

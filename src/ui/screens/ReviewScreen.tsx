@@ -4,7 +4,25 @@ import { Select } from '../components/Select.js';
 
 export type ReviewAction = 'run' | 'write' | 'back' | 'cancel';
 
-const SHOWN = ['profile_type', 'backing', 'from_container', 'image', 'size', 'mode', 'master', 'master_port', 'ip', 'mac', 'password', 'gateway', 'bridge', 'bootsalt_branch', 'snapshot', 'autostart', 'ssh_reverse_proxy_port'];
+const SHOWN = [
+  'profile_type',
+  'backing',
+  'from_container',
+  'image',
+  'size',
+  'mode',
+  'master',
+  'master_port',
+  'ip',
+  'mac',
+  'password',
+  'gateway',
+  'bridge',
+  'bootsalt_branch',
+  'snapshot',
+  'autostart',
+  'ssh_reverse_proxy_port',
+];
 
 function show(v: unknown): string {
   if (v === null || v === undefined) return '(pending)';
@@ -46,7 +64,10 @@ export function ReviewScreen(props: { name: string; node: string; preview: Previ
           .split('\n')
           .filter(Boolean)
           .map((l, i) => (
-            <Text key={i} color={l.startsWith('+') && !l.startsWith('+++') ? 'green' : l.startsWith('-') && !l.startsWith('---') ? 'red' : undefined}>
+            <Text
+              key={i}
+              color={l.startsWith('+') && !l.startsWith('+++') ? 'green' : l.startsWith('-') && !l.startsWith('---') ? 'red' : undefined}
+            >
               {l}
             </Text>
           ))}

@@ -8,7 +8,8 @@ export type FailureAction = 'retry' | 'skip' | 'abort';
 const ICON: Record<string, string> = { done: '✔', skipped: '↓', failed: '✖', interrupted: '■', running: '⠋', 'not-run': '·' };
 
 function line(s: StepView, now: number, showTime: boolean): string {
-  const secs = s.durationMs !== undefined ? s.durationMs / 1000 : s.state === 'running' && s.startedAt ? (now - s.startedAt) / 1000 : undefined;
+  const secs =
+    s.durationMs !== undefined ? s.durationMs / 1000 : s.state === 'running' && s.startedAt ? (now - s.startedAt) / 1000 : undefined;
   const time = showTime && secs !== undefined ? ` (${secs.toFixed(1)}s)` : '';
   const reason = s.state === 'skipped' && s.reason ? ` [skipped: ${s.reason}]` : '';
   return `${ICON[s.state] ?? '?'} ${s.name}${time}${reason}`;
@@ -30,8 +31,15 @@ export function RunScreen(props: { store: RunStore; confirmAbort: boolean; showT
       <Text bold>Provisioning</Text>
       {snap.steps.map((s) => (
         <Box key={s.name} flexDirection="column">
-          <Text color={s.state === 'failed' ? 'red' : s.state === 'done' ? 'green' : undefined}>{line(s, now, props.showTime !== false)}</Text>
-          {s.state === 'running' && s.lastLine ? <Text dimColor>  › {s.lastLine.slice(0, 100)}</Text> : null}
+          <Text color={s.state === 'failed' ? 'red' : s.state === 'done' ? 'green' : undefined}>
+            {line(s, now, props.showTime !== false)}
+          </Text>
+          {s.state === 'running' && s.lastLine ? (
+            <Text dimColor>
+              {'  › '}
+              {s.lastLine.slice(0, 100)}
+            </Text>
+          ) : null}
         </Box>
       ))}
       {props.confirmAbort ? <Text color="yellow">Abort the running step? Press Ctrl-C again to abort, any other key to go on.</Text> : null}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parsePillar } from '../../src/pillar-writer/read.js';
-import { seedText } from '../helpers/pillar.js';
+import { parsePillar } from './read.js';
+import { seedText } from '../../test/helpers/pillar.js';
 
 describe('reading pillar files', () => {
   it("reads the seed's example: one node, five VMs, with lines", async () => {
@@ -50,19 +50,25 @@ describe('reading pillar files', () => {
   });
 
   it('parses as YAML 1.1, as Salt does', () => {
-    const { model } = parsePillar('p.sls', 'makina-states.cloud.lxc.vms.cn:\n  a.example.com:\n    autostart: yes\n    snapshot: off\n    mode_bits: 0755\n');
+    const { model } = parsePillar(
+      'p.sls',
+      'makina-states.cloud.lxc.vms.cn:\n  a.example.com:\n    autostart: yes\n    snapshot: off\n    mode_bits: 0755\n',
+    );
     expect(model.vms[0]!.keys).toEqual({ autostart: true, snapshot: false, mode_bits: 0o755 });
   });
 
   it('refuses Jinja with its line and a hint', () => {
-    const f = parsePillar('p.sls', "a: 1\n{% set x = 1 %}\nb: {{ x }}\n");
+    const f = parsePillar('p.sls', 'a: 1\n{% set x = 1 %}\nb: {{ x }}\n');
     expect(f.editBlocker).toMatchObject({ code: 'jinja', where: { line: 2 } });
     expect(f.editBlocker!.hint).toContain('plain .sls file');
   });
 
   it('refuses YAML errors and duplicate keys with their line', () => {
     expect(parsePillar('p.sls', 'a: 1\nb: [1, 2\n').editBlocker?.code).toBe('yaml');
-    const dup = parsePillar('p.sls', 'makina-states.cloud.lxc.vms.cn:\n  a.example.com: {}\nmakina-states.cloud.lxc.vms.cn:\n  b.example.com: {}\n');
+    const dup = parsePillar(
+      'p.sls',
+      'makina-states.cloud.lxc.vms.cn:\n  a.example.com: {}\nmakina-states.cloud.lxc.vms.cn:\n  b.example.com: {}\n',
+    );
     expect(dup.editBlocker).toMatchObject({ code: 'duplicate-key', where: { line: 3 } });
   });
 

@@ -1,19 +1,51 @@
 import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { shJoin, shQuote, withRemoteTimeout } from '../../src/engine/quote.js';
+import { shJoin, shQuote, withRemoteTimeout } from './quote.js';
 
 /** What a real /bin/sh (dash here) receives as argv after reading our quoted text. */
 function throughSh(args: string[]): string[] {
-  const out = execFileSync('/bin/sh', ['-c', `for a in ${args.map(shQuote).join(' ')}; do printf '%s\\0' "$a"; done`], { encoding: 'utf8' });
+  const out = execFileSync('/bin/sh', ['-c', `for a in ${args.map(shQuote).join(' ')}; do printf '%s\\0' "$a"; done`], {
+    encoding: 'utf8',
+  });
   return out.split('\0').slice(0, -1);
 }
 
-const hostile = fc.oneof(
-  fc.constantFrom('$(reboot)', '`id`', '; rm -rf /', "it's", '"', "'", '\\', '$HOME', '${x}', '*', '?', '~', '!', '&&', '|', '>x', '<x', '#', ' ', '\t', '\n', '-n', '--', '', 'ü', '\u202e', '\u00a0'),
-  fc.string({ maxLength: 20 }),
-  fc.string({ unit: 'grapheme', maxLength: 10 }),
-).filter((s) => !s.includes('\0'));
+const hostile = fc
+  .oneof(
+    fc.constantFrom(
+      '$(reboot)',
+      '`id`',
+      '; rm -rf /',
+      "it's",
+      '"',
+      "'",
+      '\\',
+      '$HOME',
+      '${x}',
+      '*',
+      '?',
+      '~',
+      '!',
+      '&&',
+      '|',
+      '>x',
+      '<x',
+      '#',
+      ' ',
+      '\t',
+      '\n',
+      '-n',
+      '--',
+      '',
+      'ü',
+      '\u202e',
+      '\u00a0',
+    ),
+    fc.string({ maxLength: 20 }),
+    fc.string({ unit: 'grapheme', maxLength: 10 }),
+  )
+  .filter((s) => !s.includes('\0'));
 
 describe('shell quoting', () => {
   it('delivers any string to a real sh unchanged, hostile ones included', () => {

@@ -2,16 +2,17 @@ import { spawn } from 'node:child_process';
 import { readdir, readFile, stat, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeFileAtomic } from '../../src/pillar-writer/atomic-write.js';
-import { sha256 } from '../../src/pillar-writer/read.js';
-import { scratch } from '../helpers/pillar.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { sha256 } from './read.js';
+import { scratch } from '../../test/helpers/pillar.js';
 
 const ATOMIC = new URL('../../dist/pillar-writer/atomic-write.js', import.meta.url).href;
 
 /** A pillar of `vms` entries, each tagged so old and new contents differ everywhere. */
 function bigPillar(tag: string, vms = 40_000): string {
   const lines = ['makina-states.cloud.lxc.vms.cn.example.net:'];
-  for (let i = 0; i < vms; i++) lines.push(`  # vm ${i} (${tag})`, `  vm${i}.example.com: {ip: 10.5.${i >> 8 & 255}.${(i & 255) || 1}, tag: ${tag}}`);
+  for (let i = 0; i < vms; i++)
+    lines.push(`  # vm ${i} (${tag})`, `  vm${i}.example.com: {ip: 10.5.${(i >> 8) & 255}.${i & 255 || 1}, tag: ${tag}}`);
   return lines.join('\n') + '\n';
 }
 

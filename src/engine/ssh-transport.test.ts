@@ -1,15 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
-import { isEncryptedKey, passphraseOpens } from '../../src/engine/ssh-keys.js';
+import { isEncryptedKey, passphraseOpens } from './ssh-keys.js';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SshTransport } from '../../src/engine/ssh-transport.js';
-import type { SshTarget } from '../../src/engine/ssh-options.js';
-import { AbortedError, TransportError } from '../../src/engine/transport.js';
-import { FakeNode } from '../helpers/fake-node.js';
-import { scratch } from '../helpers/pillar.js';
-import { memoryLedger, runWith, states, vmsFrom } from '../helpers/run.js';
-import { keyPair, TestSshServer } from '../helpers/ssh-server.js';
+import { SshTransport } from './ssh-transport.js';
+import type { SshTarget } from './ssh-options.js';
+import { AbortedError, TransportError } from './transport.js';
+import { FakeNode } from '../../test/helpers/fake-node.js';
+import { scratch } from '../../test/helpers/pillar.js';
+import { memoryLedger, runWith, states, vmsFrom } from '../../test/helpers/run.js';
+import { keyPair, TestSshServer } from '../../test/helpers/ssh-server.js';
 
 let s: Awaited<ReturnType<typeof scratch>>;
 let server: TestSshServer;
@@ -24,7 +24,15 @@ beforeEach(async () => {
   await server.start();
   const key = await s.file('id_ed25519', client.private);
   const kh = await s.file('known_hosts', server.knownHostsLine());
-  target = { node: 'cn1.example.net', host: '127.0.0.1', port: server.port, user: 'root', identityFiles: [key], knownHostsFiles: [kh, join(s.dir, 'ours')], policy: 'strict' };
+  target = {
+    node: 'cn1.example.net',
+    host: '127.0.0.1',
+    port: server.port,
+    user: 'root',
+    identityFiles: [key],
+    knownHostsFiles: [kh, join(s.dir, 'ours')],
+    policy: 'strict',
+  };
 });
 afterEach(async () => {
   await server.stop();
@@ -35,7 +43,11 @@ describe('the ssh2 transport against an in-process SSH server', () => {
   it('runs commands with stdin, split output and exit codes, all on one connection', async () => {
     const t = new SshTransport(target);
     node.files.set('/etc/motd', 'hello\n');
-    const results = await Promise.all(Array.from({ length: 12 }, () => t.exec(['sh', '-c', 'if [ -e "$1" ]; then cat -- "$1"; else exit 3; fi', 'sh', '/etc/motd'], { timeoutS: 10 })));
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        t.exec(['sh', '-c', 'if [ -e "$1" ]; then cat -- "$1"; else exit 3; fi', 'sh', '/etc/motd'], { timeoutS: 10 }),
+      ),
+    );
     expect(results.every((r) => r.code === 0 && r.stdout === 'hello\n' && r.stderr === '')).toBe(true);
     const w = await t.exec(['sh', '-c', 'set -e; umask 077; x', 'sh', '/etc/x', '0644'], { timeoutS: 10, stdin: 'secret-content' });
     expect(w.code).toBe(0);
@@ -49,7 +61,9 @@ describe('the ssh2 transport against an in-process SSH server', () => {
   it('reports a connection dropped in the middle of a command, then reconnects for the next one', async () => {
     const t = new SshTransport(target);
     server.fault.dropOn = (a) => a[0] === 'lxc-start';
-    await expect(t.exec(['lxc-start', '-n', 'x', '-d'], { timeoutS: 10 })).rejects.toThrow('the SSH connection to compute node cn1.example.net was lost');
+    await expect(t.exec(['lxc-start', '-n', 'x', '-d'], { timeoutS: 10 })).rejects.toThrow(
+      'the SSH connection to compute node cn1.example.net was lost',
+    );
     server.fault = {};
     const r = await t.exec(['lxc-wait', '-n', 'x', '-s', 'RUNNING', '-t', '1'], { timeoutS: 10 });
     expect(r.code).toBe(1);
@@ -83,7 +97,9 @@ describe('the ssh2 transport against an in-process SSH server', () => {
     const strict = new SshTransport(target);
     const err = await strict.exec(['true'], { timeoutS: 5 }).catch((e: TransportError) => e);
     expect(err).toBeInstanceOf(TransportError);
-    expect((err as TransportError).message).toMatch(/^the host key of \[127\.0\.0\.1\]:\d+ \(ssh-ed25519 SHA256:[A-Za-z0-9+/]+\) is not in /);
+    expect((err as TransportError).message).toMatch(
+      /^the host key of \[127\.0\.0\.1\]:\d+ \(ssh-ed25519 SHA256:[A-Za-z0-9+/]+\) is not in /,
+    );
     expect((err as TransportError).hint).toContain('--host-key-policy accept-new');
     const tofu = new SshTransport({ ...target, policy: 'accept-new' });
     expect((await tofu.exec(['lxc-wait', '-n', 'x'], { timeoutS: 5 })).code).toBe(1);
@@ -93,15 +109,22 @@ describe('the ssh2 transport against an in-process SSH server', () => {
 
   it('refuses a changed host key with both fingerprints', async () => {
     const other = new TestSshServer(client.public, node);
-    await writeFile(target.knownHostsFiles[0]!, server.knownHostsLine().replace(/ \S+\n$/, ' ' + (other.knownHostsLine().split(' ')[2] ?? '')));
-    const err = (await new SshTransport({ ...target, policy: 'accept-new' }).exec(['true'], { timeoutS: 5 }).catch((e) => e)) as TransportError;
+    await writeFile(
+      target.knownHostsFiles[0]!,
+      server.knownHostsLine().replace(/ \S+\n$/, ' ' + (other.knownHostsLine().split(' ')[2] ?? '')),
+    );
+    const err = (await new SshTransport({ ...target, policy: 'accept-new' })
+      .exec(['true'], { timeoutS: 5 })
+      .catch((e) => e)) as TransportError;
     expect(err.message).toMatch(/has CHANGED: known SHA256:\S+ \(.*known_hosts:1\), offered SHA256:\S+/);
     expect(err.hint).toContain('ssh-keygen -R');
   });
 
   it('reports a refused login with what was tried', async () => {
     const stranger = await s.file('stranger', keyPair().private);
-    const err = (await new SshTransport({ ...target, identityFiles: [stranger] }).exec(['true'], { timeoutS: 5 }).catch((e) => e)) as TransportError;
+    const err = (await new SshTransport({ ...target, identityFiles: [stranger] })
+      .exec(['true'], { timeoutS: 5 })
+      .catch((e) => e)) as TransportError;
     expect(err.message).toBe(`login refused by root@127.0.0.1:${server.port} (compute node cn1.example.net)`);
     expect(err.hint).toContain(stranger);
   });
@@ -112,7 +135,13 @@ describe('the ssh2 transport against an in-process SSH server', () => {
     await other.start();
     try {
       const keyFile = join(s.dir, 'enc');
-      execFileSync('sh', ['-c', `printf '%s' "$1" > "$2" && chmod 600 "$2" && ssh-keygen -q -p -P '' -N 'open sesame' -f "$2"`, 'sh', k.private, keyFile]);
+      execFileSync('sh', [
+        '-c',
+        `printf '%s' "$1" > "$2" && chmod 600 "$2" && ssh-keygen -q -p -P '' -N 'open sesame' -f "$2"`,
+        'sh',
+        k.private,
+        keyFile,
+      ]);
       const kh = await s.file('kh2', other.knownHostsLine());
       const t2: SshTarget = { ...target, port: other.port, identityFiles: [keyFile], knownHostsFiles: [kh] };
       expect(isEncryptedKey(await readFile(keyFile, 'utf8'))).toBe(true);
@@ -133,12 +162,27 @@ describe('the ssh2 transport against an in-process SSH server', () => {
     const ledger = memoryLedger();
     server.fault.dropOn = (a) => a[0] === 'lxc-attach' && a.some((x) => x.startsWith('command -v chpasswd'));
     const first = await runWith(vms, { 'cn1.example.net': new SshTransport(target) }, { ledger });
-    expect(states(first.results[0]!)).toMatchObject({ spawn: 'done', grains: 'done', initial_setup: 'failed', initial_highstate: 'not-run' });
-    expect(first.results[0]!.steps.find((x) => x.name === 'initial_setup')!.error).toBe('the SSH connection to compute node cn1.example.net was lost');
+    expect(states(first.results[0]!)).toMatchObject({
+      spawn: 'done',
+      grains: 'done',
+      initial_setup: 'failed',
+      initial_highstate: 'not-run',
+    });
+    expect(first.results[0]!.steps.find((x) => x.name === 'initial_setup')!.error).toBe(
+      'the SSH connection to compute node cn1.example.net was lost',
+    );
     expect(ledger.data['web.example.com@cn1.example.net']).toMatchObject({ grains: 'done', initial_setup: 'failed' });
     server.fault = {};
     const second = await runWith(vms, { 'cn1.example.net': new SshTransport(target) }, { ledger });
-    expect(states(second.results[0]!)).toEqual({ preflight: 'done', spawn: 'skipped', hostsfile: 'skipped', sshkeys: 'skipped', grains: 'skipped', initial_setup: 'done', initial_highstate: 'done' });
+    expect(states(second.results[0]!)).toEqual({
+      preflight: 'done',
+      spawn: 'skipped',
+      hostsfile: 'skipped',
+      sshkeys: 'skipped',
+      grains: 'skipped',
+      initial_setup: 'done',
+      initial_highstate: 'done',
+    });
     for (const sess of [...first.sessions.values(), ...second.sessions.values()]) await sess.transport.close();
   });
 });

@@ -1,14 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { FACTS_SCRIPT, NodeSession } from '../../src/engine/node-session.js';
-import { FakeNode } from '../helpers/fake-node.js';
-import { memoryLedger, runWith, states, vmsFrom } from '../helpers/run.js';
+import { FACTS_SCRIPT, NodeSession } from './node-session.js';
+import { FakeNode } from '../../test/helpers/fake-node.js';
+import { memoryLedger, runWith, states, vmsFrom } from '../../test/helpers/run.js';
 
 const PILLAR = `makina-states.cloud.lxc.vms.cn1.example.net:
   web.example.com: {profile_type: overlayfs}
   db.example.com: {profile_type: dir}
   bb.example.com: {profile_type: dir-scratch, image: busybox}
 `;
-const ALL_DONE = { preflight: 'done', spawn: 'done', hostsfile: 'done', sshkeys: 'done', grains: 'done', initial_setup: 'done', initial_highstate: 'done' };
+const ALL_DONE = {
+  preflight: 'done',
+  spawn: 'done',
+  hostsfile: 'done',
+  sshkeys: 'done',
+  grains: 'done',
+  initial_setup: 'done',
+  initial_highstate: 'done',
+};
 
 describe('a provisioning run against a (fake) compute node', () => {
   it('runs the six steps, fails only the busybox VM at initial_setup, and a second run skips what is done', async () => {
@@ -24,9 +32,16 @@ describe('a provisioning run against a (fake) compute node', () => {
     const web = node.containers.get('web.example.com')!;
     expect(web.state).toBe('RUNNING');
     expect(web.files.get('/etc/makina-states/initial_highstate')).toBe('1\n');
-    expect(web.passwords).toEqual(['root:' + vms.find((v) => v.vm === 'web.example.com')!.values.password, 'ubuntu:' + vms.find((v) => v.vm === 'web.example.com')!.values.password]);
-    expect(web.files.get('/var/log/boot-salt-stand-in.calls')).toBe('-C --from-salt-cloud --mastersalt-minion -b master\n--initial-highstate\n');
-    expect(node.files.get('/var/lib/lxc/web.example.com/config')).toContain(`lxc.net.0.ipv4.address = ${vms.find((v) => v.vm === 'web.example.com')!.values.ip}/16`);
+    expect(web.passwords).toEqual([
+      'root:' + vms.find((v) => v.vm === 'web.example.com')!.values.password,
+      'ubuntu:' + vms.find((v) => v.vm === 'web.example.com')!.values.password,
+    ]);
+    expect(web.files.get('/var/log/boot-salt-stand-in.calls')).toBe(
+      '-C --from-salt-cloud --mastersalt-minion -b master\n--initial-highstate\n',
+    );
+    expect(node.files.get('/var/lib/lxc/web.example.com/config')).toContain(
+      `lxc.net.0.ipv4.address = ${vms.find((v) => v.vm === 'web.example.com')!.values.ip}/16`,
+    );
     expect(ledger.data['bb.example.com@cn1.example.net']).toMatchObject({ spawn: 'done', initial_setup: 'failed' });
 
     const commands = node.log.length;
@@ -35,21 +50,28 @@ describe('a provisioning run against a (fake) compute node', () => {
       expect(states(r)).toEqual({ ...Object.fromEntries(Object.keys(ALL_DONE).map((k) => [k, 'skipped'])), preflight: 'done' });
       expect(r.steps.filter((s) => s.state === 'skipped').every((s) => s.reason === 'already done')).toBe(true);
     }
-    const isRead = (a: string[]) => a.includes(FACTS_SCRIPT) || a.some((x) => x.startsWith('if [ -e "$1" ]; then cat') || x.startsWith('for p in "$@"'));
+    const isRead = (a: string[]) =>
+      a.includes(FACTS_SCRIPT) || a.some((x) => x.startsWith('if [ -e "$1" ]; then cat') || x.startsWith('for p in "$@"'));
     const changes = node.log.slice(commands).filter((c) => !isRead(c.argv));
     // Only the busybox VM's failing step touches anything again.
-    expect(changes.filter((c) => !c.argv.includes("bb.example.com")).map((c) => c.argv.join(" ").slice(0, 120))).toEqual([]);
+    expect(changes.filter((c) => !c.argv.includes('bb.example.com')).map((c) => c.argv.join(' ').slice(0, 120))).toEqual([]);
   });
 
   it('records a dropped connection as a failed step, other VMs go on, and a re-run starts where it failed', async () => {
     const node = new FakeNode('cn1.example.net');
     const vms = vmsFrom(PILLAR, 'dev').filter((v) => v.vm !== 'bb.example.com');
-    node.failOn = { match: (a) => a[0] === 'lxc-start' && a.includes('web.example.com'), error: node.drop('the SSH connection to compute node cn1.example.net was lost') };
+    node.failOn = {
+      match: (a) => a[0] === 'lxc-start' && a.includes('web.example.com'),
+      error: node.drop('the SSH connection to compute node cn1.example.net was lost'),
+    };
     const ledger = memoryLedger();
     const first = await runWith(vms, { 'cn1.example.net': node }, { ledger });
     const web = first.results.find((r) => r.name === 'web.example.com')!;
     expect(states(web)).toMatchObject({ preflight: 'done', spawn: 'failed', hostsfile: 'not-run' });
-    expect(web.steps[1]).toMatchObject({ error: 'the SSH connection to compute node cn1.example.net was lost', hint: 'run the same command again: finished steps are skipped' });
+    expect(web.steps[1]).toMatchObject({
+      error: 'the SSH connection to compute node cn1.example.net was lost',
+      hint: 'run the same command again: finished steps are skipped',
+    });
     expect(first.results.find((r) => r.name === 'db.example.com')!.ok).toBe(true);
     expect(ledger.data['web.example.com@cn1.example.net']).toEqual({ preflight: 'done', spawn: 'failed' });
 
@@ -60,23 +82,42 @@ describe('a provisioning run against a (fake) compute node', () => {
 
   it('reports a stalled command that hit its timeout as a failure of that step', async () => {
     const node = new FakeNode('cn1.example.net');
-    node.failOn = { match: (a) => a.some((x) => x.includes('/tmp/.saltcloud/minion')), error: { code: 124, signal: null, stdout: '', stderr: '', durationMs: 3600_000, timedOut: true } };
-    const [web] = (await runWith(vmsFrom(PILLAR, 'dev').filter((v) => v.vm === 'web.example.com'), { 'cn1.example.net': node })).results;
-    expect(web!.steps.find((s) => s.name === 'initial_setup')).toMatchObject({ state: 'failed', error: 'the salt bootstrap (boot-salt.sh) failed in web.example.com: timed out' });
+    node.failOn = {
+      match: (a) => a.some((x) => x.includes('/tmp/.saltcloud/minion')),
+      error: { code: 124, signal: null, stdout: '', stderr: '', durationMs: 3600_000, timedOut: true },
+    };
+    const [web] = (
+      await runWith(
+        vmsFrom(PILLAR, 'dev').filter((v) => v.vm === 'web.example.com'),
+        { 'cn1.example.net': node },
+      )
+    ).results;
+    expect(web!.steps.find((s) => s.name === 'initial_setup')).toMatchObject({
+      state: 'failed',
+      error: 'the salt bootstrap (boot-salt.sh) failed in web.example.com: timed out',
+    });
     expect(node.containers.get('web.example.com')!.files.has('/etc/makina-states/lxc-wizard-bootsalt')).toBe(false);
   });
 
   it('fails the salt parts with a message naming --bootsalt-script, or skips them with --no-salt', async () => {
     const vms = vmsFrom(PILLAR, 'dev').filter((v) => v.vm === 'web.example.com');
     const without = await runWith(vms, { 'cn1.example.net': new FakeNode('cn1.example.net') }, { bootsaltScript: undefined });
-    expect(without.results[0]!.steps.find((s) => s.name === 'initial_setup')).toMatchObject({ state: 'failed', hint: expect.stringContaining('--bootsalt-script') });
+    expect(without.results[0]!.steps.find((s) => s.name === 'initial_setup')).toMatchObject({
+      state: 'failed',
+      hint: expect.stringContaining('--bootsalt-script'),
+    });
     const noSalt = await runWith(vms, { 'cn1.example.net': new FakeNode('cn1.example.net') }, { bootsaltScript: undefined, noSalt: true });
     expect(noSalt.results[0]!.ok).toBe(true);
-    expect(noSalt.results[0]!.steps.find((s) => s.name === 'initial_highstate')).toMatchObject({ state: 'skipped', reason: 'skipped: --no-salt' });
+    expect(noSalt.results[0]!.steps.find((s) => s.name === 'initial_highstate')).toMatchObject({
+      state: 'skipped',
+      reason: 'skipped: --no-salt',
+    });
   });
 
   it('refuses in preflight what would fail later: missing bridge, origin, volume group, running origin, taken IP', async () => {
-    const vms = vmsFrom(`makina-states.cloud.lxc.vms.cn:\n  a.example.com: {profile_type: lvm}\n  b.example.com: {profile_type: overlayfs, from_container: nope}\n  c.example.com: {profile_type: dir-scratch, bridge: br9}\n  d.example.com: {profile_type: dir-scratch, ip: 10.5.0.77}\n`);
+    const vms = vmsFrom(
+      `makina-states.cloud.lxc.vms.cn:\n  a.example.com: {profile_type: lvm}\n  b.example.com: {profile_type: overlayfs, from_container: nope}\n  c.example.com: {profile_type: dir-scratch, bridge: br9}\n  d.example.com: {profile_type: dir-scratch, ip: 10.5.0.77}\n`,
+    );
     const node = new FakeNode('cn');
     node.containers.set('other', { state: 'RUNNING', files: new Map(), users: [], hasChpasswd: true });
     node.files.set('/var/lib/lxc/other/config', 'lxc.net.0.ipv4.address = 10.5.0.77/16\n');
@@ -97,7 +138,11 @@ describe('a provisioning run against a (fake) compute node', () => {
       if (argv[0] === 'lxc-copy') abort.abort();
       return realExec(argv, o);
     };
-    const { results } = await runWith(vmsFrom(PILLAR, 'dev').filter((v) => v.vm === 'web.example.com'), { 'cn1.example.net': node }, { signal: abort.signal });
+    const { results } = await runWith(
+      vmsFrom(PILLAR, 'dev').filter((v) => v.vm === 'web.example.com'),
+      { 'cn1.example.net': node },
+      { signal: abort.signal },
+    );
     expect(states(results[0]!)).toMatchObject({ spawn: 'interrupted', hostsfile: 'not-run' });
   });
 
@@ -112,12 +157,27 @@ describe('a provisioning run against a (fake) compute node', () => {
 
 describe('plans (--dry-run): the exact commands of each profile type on both LXC generations', () => {
   const types = {
-    lvm: { 1: 'lxc-clone -o makina-states-precise -n v.example.com -B lvm -v lxc -L 10g', 2: 'lxc-copy -n makina-states-precise -N v.example.com -B lvm -L 10g' },
-    'lvm-scratch': { 1: 'lxc-create -n v.example.com -t ubuntu -B lvm --vgname lxc --fssize 10g', 2: 'lxc-create -n v.example.com -t ubuntu -B lvm --vgname lxc --fssize 10g' },
-    dir: { 1: 'lxc-clone -o makina-states-precise -n v.example.com -B dir', 2: 'lxc-copy -n makina-states-precise -N v.example.com -B dir' },
+    lvm: {
+      1: 'lxc-clone -o makina-states-precise -n v.example.com -B lvm -v lxc -L 10g',
+      2: 'lxc-copy -n makina-states-precise -N v.example.com -B lvm -L 10g',
+    },
+    'lvm-scratch': {
+      1: 'lxc-create -n v.example.com -t ubuntu -B lvm --vgname lxc --fssize 10g',
+      2: 'lxc-create -n v.example.com -t ubuntu -B lvm --vgname lxc --fssize 10g',
+    },
+    dir: {
+      1: 'lxc-clone -o makina-states-precise -n v.example.com -B dir',
+      2: 'lxc-copy -n makina-states-precise -N v.example.com -B dir',
+    },
     'dir-scratch': { 1: 'lxc-create -n v.example.com -t ubuntu -B dir', 2: 'lxc-create -n v.example.com -t ubuntu -B dir' },
-    overlayfs: { 1: 'lxc-clone -o makina-states-precise -n v.example.com -B overlayfs -s', 2: 'lxc-copy -n makina-states-precise -N v.example.com -B overlayfs -s' },
-    'overlayfs-scratch': { 1: 'lxc-create -n v.example.com -t ubuntu -B overlayfs', 2: 'lxc-create -n v.example.com -t ubuntu -B overlayfs' },
+    overlayfs: {
+      1: 'lxc-clone -o makina-states-precise -n v.example.com -B overlayfs -s',
+      2: 'lxc-copy -n makina-states-precise -N v.example.com -B overlayfs -s',
+    },
+    'overlayfs-scratch': {
+      1: 'lxc-create -n v.example.com -t ubuntu -B overlayfs',
+      2: 'lxc-create -n v.example.com -t ubuntu -B overlayfs',
+    },
   } as const;
   for (const [type, byGen] of Object.entries(types)) {
     for (const gen of [1, 2] as const) {
@@ -138,13 +198,29 @@ describe('plans (--dry-run): the exact commands of each profile type on both LXC
     }
   }
   it('writes the right config dialect for each generation', async () => {
-    for (const [version, key] of [['1.0.8', 'lxc.network.ipv4 = '], ['5.0.2', 'lxc.net.0.ipv4.address = ']] as const) {
+    for (const [version, key] of [
+      ['1.0.8', 'lxc.network.ipv4 = '],
+      ['5.0.2', 'lxc.net.0.ipv4.address = '],
+    ] as const) {
       const node = new FakeNode('cn', { version });
-      await runWith(vmsFrom(`makina-states.cloud.lxc.vms.cn:\n  v.example.com: {profile_type: dir, ip: 10.5.3.4}\n`), { cn: node }, { only: ['spawn'] });
+      await runWith(
+        vmsFrom(`makina-states.cloud.lxc.vms.cn:\n  v.example.com: {profile_type: dir, ip: 10.5.3.4}\n`),
+        { cn: node },
+        { only: ['spawn'] },
+      );
       expect(node.files.get('/var/lib/lxc/v.example.com/config')).toContain(`${key}10.5.3.4/16`);
     }
   });
   it('attaches inside containers with a clean environment', () => {
-    expect(NodeSession.attach('v', ['id'])).toEqual(['lxc-attach', '-n', 'v', '--clear-env', '--set-var', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', '--', 'id']);
+    expect(NodeSession.attach('v', ['id'])).toEqual([
+      'lxc-attach',
+      '-n',
+      'v',
+      '--clear-env',
+      '--set-var',
+      'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      '--',
+      'id',
+    ]);
   });
 });

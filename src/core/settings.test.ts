@@ -1,16 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { resolveDefaults } from '../../src/core/defaults.js';
-import { findVm } from '../../src/core/model.js';
-import { resolveNodeSettings } from '../../src/core/node-settings.js';
-import { resolveSettings, settingsValues, withBranch } from '../../src/core/settings.js';
-import { model } from '../helpers/pillar.js';
+import { resolveDefaults } from './defaults.js';
+import { findVm } from './model.js';
+import { resolveNodeSettings } from './node-settings.js';
+import { resolveSettings, settingsValues, withBranch } from './settings.js';
+import { model } from '../../test/helpers/pillar.js';
 
 describe("settings of a VM (the seed's get_settings_for_vm)", () => {
   it("reproduce the seed's example output for nmdcarto51 on a dev controller", () => {
     const m = model(`makina-states.cloud.lxc.vms.devhost10.local:\n  nmdcarto51.test.com: {}\n`);
     const rd = resolveDefaults(m, 'dev');
     const entry = findVm(m, 'devhost10.local', 'nmdcarto51.test.com')!;
-    const s = resolveSettings(entry, rd, { env: 'dev', controller: 'devhost10.local' }, { ip: '10.5.0.12', mac: '00:16:3e:00:f1:81', password: 'balh', ssh_reverse_proxy_port: 40000 });
+    const s = resolveSettings(
+      entry,
+      rd,
+      { env: 'dev', controller: 'devhost10.local' },
+      { ip: '10.5.0.12', mac: '00:16:3e:00:f1:81', password: 'balh', ssh_reverse_proxy_port: 40000 },
+    );
     expect(settingsValues(s, true)).toEqual({
       autostart: true,
       backing: 'overlayfs',
@@ -46,7 +51,11 @@ describe("settings of a VM (the seed's get_settings_for_vm)", () => {
       sudo: true,
       users: ['root', 'sysadmin'],
     });
-    expect(Object.entries(s.fields).filter(([, f]) => f.live).map(([k]) => k)).toEqual(['gateway', 'ip', 'ssh_reverse_proxy_port']);
+    expect(
+      Object.entries(s.fields)
+        .filter(([, f]) => f.live)
+        .map(([k]) => k),
+    ).toEqual(['gateway', 'ip', 'ssh_reverse_proxy_port']);
     expect(settingsValues(s, false).password).toBe('<hidden>');
   });
 
@@ -54,7 +63,21 @@ describe("settings of a VM (the seed's get_settings_for_vm)", () => {
     const m = model(`makina-states.services.cloud.lxc.targets.cn1.example.net:\n  web.example.com:\n    profile: small\n    mode: salt\n`);
     const [s] = resolveNodeSettings(m, 'cn1.example.net', resolveDefaults(m, 'prod'), { env: 'prod', controller: 'ctl.example.net' }, {});
     const v = settingsValues(s!, false);
-    expect(v).toMatchObject({ profile_type: 'lvm', backing: 'lvm', size: '5g', vgname: 'lxc', profile: 'ms-cn1-example-net-small-lvm', master: 'ctl.example.net', master_port: 4506, script_args: '-C --from-salt-cloud -no-M -b stable', snapshot: false, ip: '10.5.0.2', ssh_reverse_proxy_port: 40000, mac: null, password: null });
+    expect(v).toMatchObject({
+      profile_type: 'lvm',
+      backing: 'lvm',
+      size: '5g',
+      vgname: 'lxc',
+      profile: 'ms-cn1-example-net-small-lvm',
+      master: 'ctl.example.net',
+      master_port: 4506,
+      script_args: '-C --from-salt-cloud -no-M -b stable',
+      snapshot: false,
+      ip: '10.5.0.2',
+      ssh_reverse_proxy_port: 40000,
+      mac: null,
+      password: null,
+    });
     expect(s!.fields.ip!.source).toBe('pending');
     expect(s!.fields.mac!.source).toBe('pending');
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { countBySeverity, type Finding } from '../../src/core/findings.js';
-import { validatePillar } from '../../src/core/validate.js';
-import { model, seedText } from '../helpers/pillar.js';
+import { countBySeverity, type Finding } from './findings.js';
+import { validatePillar } from './validate.js';
+import { model, seedText } from '../../test/helpers/pillar.js';
 
 const codes = (fs: Finding[], sev?: 'error' | 'warning') => fs.filter((f) => !sev || f.severity === sev).map((f) => f.code);
 const one = (vms: string, extra = '') => model(`${extra}makina-states.cloud.lxc.vms.cn.example.net:\n${vms}`, 'p.sls');
@@ -11,29 +11,49 @@ describe('validation', () => {
     const findings = validatePillar(model(await seedText(), 'seed.sls'), 'prod');
     const errors = findings.filter((f) => f.severity === 'error');
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ code: 'duplicate-ip', vm: 'gfoobar2.test.coma', node: 'devhost10.local', where: { file: 'seed.sls', line: 27, field: 'ip' } });
+    expect(errors[0]).toMatchObject({
+      code: 'duplicate-ip',
+      vm: 'gfoobar2.test.coma',
+      node: 'devhost10.local',
+      where: { file: 'seed.sls', line: 27, field: 'ip' },
+    });
     expect(errors[0]!.message).toContain('10.5.10.17');
     expect(errors[0]!.message).toContain('gfoobar3.test.com (line 20)');
     expect(codes(findings, 'warning')).toEqual(['tld-typo']);
   });
 
   it('refuses hostile and malformed VM names at their line', () => {
-    const f = validatePillar(one(`  ok.example.com: {}\n  "$(reboot).example.com": {}\n  "a;b.example.com": {}\n  Web.example.com: {}\n  single: {}\n`), 'prod');
+    const f = validatePillar(
+      one(`  ok.example.com: {}\n  "$(reboot).example.com": {}\n  "a;b.example.com": {}\n  Web.example.com: {}\n  single: {}\n`),
+      'prod',
+    );
     const bad = f.filter((x) => x.code === 'bad-name');
     expect(bad.map((x) => x.where.line)).toEqual([3, 4, 5, 6]);
     expect(bad.every((x) => x.hint)).toBe(true);
   });
 
   it('refuses names used on two compute nodes', () => {
-    const m = model(`makina-states.cloud.lxc.vms.a.example.net:\n  web.example.com: {}\nmakina-states.cloud.lxc.vms.b.example.net:\n  web.example.com: {}\n`);
+    const m = model(
+      `makina-states.cloud.lxc.vms.a.example.net:\n  web.example.com: {}\nmakina-states.cloud.lxc.vms.b.example.net:\n  web.example.com: {}\n`,
+    );
     const f = validatePillar(m, 'prod');
     expect(codes(f, 'error')).toEqual(['duplicate-name']);
     expect(f[0]!.where.line).toBe(4);
   });
 
   it('places IPs inside the network, never on its network, broadcast or gateway address', () => {
-    const f = validatePillar(one(`  a.example.com: {ip: 10.6.0.2}\n  b.example.com: {ip: 10.5.0.0}\n  c.example.com: {ip: 10.5.255.255}\n  d.example.com: {ip: 10.5.0.1}\n  e.example.com: {ip: 10.5.1.0}\n  f.example.com: {ip: 10.5.0.300}\n`), 'prod');
-    expect(f.filter((x) => x.code === 'ip-placement').map((x) => x.vm)).toEqual(['a.example.com', 'b.example.com', 'c.example.com', 'd.example.com']);
+    const f = validatePillar(
+      one(
+        `  a.example.com: {ip: 10.6.0.2}\n  b.example.com: {ip: 10.5.0.0}\n  c.example.com: {ip: 10.5.255.255}\n  d.example.com: {ip: 10.5.0.1}\n  e.example.com: {ip: 10.5.1.0}\n  f.example.com: {ip: 10.5.0.300}\n`,
+      ),
+      'prod',
+    );
+    expect(f.filter((x) => x.code === 'ip-placement').map((x) => x.vm)).toEqual([
+      'a.example.com',
+      'b.example.com',
+      'c.example.com',
+      'd.example.com',
+    ]);
     expect(f.find((x) => x.vm === 'f.example.com')?.code).toBe('bad-value');
   });
 
@@ -80,7 +100,10 @@ describe('validation', () => {
   });
 
   it('checks pillar defaults too', () => {
-    const f = validatePillar(one(`  a.example.com: {}\n`, `makina-states.cloud.lxc.defaults.gatway: 10.5.0.1\nmakina-states.cloud.lxc.defaults.netmask: 99\n`), 'prod');
+    const f = validatePillar(
+      one(`  a.example.com: {}\n`, `makina-states.cloud.lxc.defaults.gatway: 10.5.0.1\nmakina-states.cloud.lxc.defaults.netmask: 99\n`),
+      'prod',
+    );
     expect(f.map((x) => [x.code, x.severity, x.hint?.includes("'gateway'") ?? false])).toEqual([
       ['unknown-default', 'warning', true],
       ['bad-default', 'error', false],

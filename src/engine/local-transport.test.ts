@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { LocalTransport } from '../../src/engine/local-transport.js';
-import { AbortedError } from '../../src/engine/transport.js';
+import { LocalTransport } from './local-transport.js';
+import { AbortedError } from './transport.js';
 
 describe('the local transport (compute node localhost)', () => {
   const t = new LocalTransport();
   it('runs argv without a shell, with stdin, split output, exit codes and streamed lines', async () => {
     const lines: string[] = [];
-    const r = await t.exec(['sh', '-c', 'cat; echo out; echo err >&2; exit 3'], { stdin: 'in\n', timeoutS: 10, onLine: (l, s) => lines.push(`${s}:${l}`) });
+    const r = await t.exec(['sh', '-c', 'cat; echo out; echo err >&2; exit 3'], {
+      stdin: 'in\n',
+      timeoutS: 10,
+      onLine: (l, s) => lines.push(`${s}:${l}`),
+    });
     expect(r).toMatchObject({ code: 3, stdout: 'in\nout\n', stderr: 'err\n', timedOut: false });
     expect(lines).toEqual(['stdout:in', 'stdout:out', 'stderr:err']);
     expect((await t.exec(['echo', '$(id); `x`'], { timeoutS: 5 })).stdout).toBe('$(id); `x`\n');

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { removeVmText, upsertVmText } from '../../src/pillar-writer/edit.js';
-import { parsePillar } from '../../src/pillar-writer/read.js';
-import { unifiedDiff } from '../../src/pillar-writer/diff.js';
-import { seedText } from '../helpers/pillar.js';
+import { removeVmText, upsertVmText } from './edit.js';
+import { parsePillar } from './read.js';
+import { unifiedDiff } from './diff.js';
+import { seedText } from '../../test/helpers/pillar.js';
 
 const parse = (t: string) => parsePillar('p.sls', t);
 const N = 'devhost10.local';
@@ -33,7 +33,13 @@ describe('editing a pillar by splicing text', () => {
   it('updates key by key, keeping comments and the order of keys', async () => {
     const seed = await seedText();
     const f = parse(seed);
-    const out = upsertVmText(f, N, 'gfoobar3.test.com', { ip: '10.5.10.18', profile_type: 'dir', password: 'foobar', bootsalt_branch: 'stable', snapshot: false });
+    const out = upsertVmText(f, N, 'gfoobar3.test.com', {
+      ip: '10.5.10.18',
+      profile_type: 'dir',
+      password: 'foobar',
+      bootsalt_branch: 'stable',
+      snapshot: false,
+    });
     expect(unifiedDiff('p.sls', seed, out)).toContain('-    ip: 10.5.10.17\n+    ip: 10.5.10.18');
     expect(out).toContain('    # from_container: makina-states-precise -> default\n');
     expect(out).not.toMatch(/gfoobar3[\s\S]*mode: mastersalt[\s\S]*gfoobar2/);
@@ -42,12 +48,21 @@ describe('editing a pillar by splicing text', () => {
   });
 
   it('writes into {} and empty nodes, flow VM entries, and new nodes in the seed form', () => {
-    expect(upsertVmText(parse('makina-states.cloud.lxc.vms.cn: {}\n'), 'cn', 'a.example.com', { ip: '10.5.0.3' })).toBe('makina-states.cloud.lxc.vms.cn:\n  a.example.com:\n    ip: 10.5.0.3\n');
-    expect(upsertVmText(parse('makina-states.cloud.lxc.vms.cn:\n'), 'cn', 'a.example.com', {})).toBe('makina-states.cloud.lxc.vms.cn:\n  a.example.com: {}\n');
-    expect(upsertVmText(parse('x: 1\nmakina-states.cloud.lxc.vms.cn:\n  a.example.com: {ip: 10.5.0.3}\n'), 'cn', 'a.example.com', { ip: '10.5.0.4', mode: 'salt' })).toBe(
-      'x: 1\nmakina-states.cloud.lxc.vms.cn:\n  a.example.com:\n    ip: 10.5.0.4\n    mode: salt\n',
+    expect(upsertVmText(parse('makina-states.cloud.lxc.vms.cn: {}\n'), 'cn', 'a.example.com', { ip: '10.5.0.3' })).toBe(
+      'makina-states.cloud.lxc.vms.cn:\n  a.example.com:\n    ip: 10.5.0.3\n',
     );
-    expect(upsertVmText(parse('x: 1'), 'new.example.net', 'a.example.com', { mode: 'salt' })).toBe('x: 1\nmakina-states.services.cloud.lxc.targets.new.example.net:\n  a.example.com:\n    mode: salt\n');
+    expect(upsertVmText(parse('makina-states.cloud.lxc.vms.cn:\n'), 'cn', 'a.example.com', {})).toBe(
+      'makina-states.cloud.lxc.vms.cn:\n  a.example.com: {}\n',
+    );
+    expect(
+      upsertVmText(parse('x: 1\nmakina-states.cloud.lxc.vms.cn:\n  a.example.com: {ip: 10.5.0.3}\n'), 'cn', 'a.example.com', {
+        ip: '10.5.0.4',
+        mode: 'salt',
+      }),
+    ).toBe('x: 1\nmakina-states.cloud.lxc.vms.cn:\n  a.example.com:\n    ip: 10.5.0.4\n    mode: salt\n');
+    expect(upsertVmText(parse('x: 1'), 'new.example.net', 'a.example.com', { mode: 'salt' })).toBe(
+      'x: 1\nmakina-states.services.cloud.lxc.targets.new.example.net:\n  a.example.com:\n    mode: salt\n',
+    );
   });
 
   it('uses the per-VM form for a node that only has per-VM keys', () => {
@@ -71,22 +86,65 @@ describe('editing a pillar by splicing text', () => {
   });
 
   const awkward = fc.oneof(
-    fc.constantFrom('yes', 'no', 'on', 'off', 'null', '~', '0755', '1e3', '12:30', '#x', 'a: b', "it's", '"q"', '- x', '[x]', '{x}', '@x', '%x', '*x', '&x', '!x', '|', '>', ' lead', 'trail ', '', 'true', '2014-05-20'),
+    fc.constantFrom(
+      'yes',
+      'no',
+      'on',
+      'off',
+      'null',
+      '~',
+      '0755',
+      '1e3',
+      '12:30',
+      '#x',
+      'a: b',
+      "it's",
+      '"q"',
+      '- x',
+      '[x]',
+      '{x}',
+      '@x',
+      '%x',
+      '*x',
+      '&x',
+      '!x',
+      '|',
+      '>',
+      ' lead',
+      'trail ',
+      '',
+      'true',
+      '2014-05-20',
+    ),
     // Control characters and lone surrogates cannot be pillar values; everything else must survive.
-    fc.string({ maxLength: 12 }).filter((s) => !/\{[{%#]/.test(s) && ![...s].some((c) => c.charCodeAt(0) < 0x20 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) <= 0x9f) || /[\ud800-\udfff\ufeff\u2028\u2029]/.test(c))),
+    fc
+      .string({ maxLength: 12 })
+      .filter(
+        (s) =>
+          !/\{[{%#]/.test(s) &&
+          ![...s].some(
+            (c) =>
+              c.charCodeAt(0) < 0x20 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) <= 0x9f) || /[\ud800-\udfff\ufeff\u2028\u2029]/.test(c),
+          ),
+      ),
   );
   it('round-trips quoting-sensitive values exactly (the edit is re-read and compared before it is returned)', async () => {
     const seed = await seedText();
     const f = parse(seed);
     fc.assert(
-      fc.property(fc.dictionary(fc.stringMatching(/^[a-z_]{1,12}$/), fc.oneof(awkward, fc.integer(), fc.boolean(), fc.constant(null)), { maxKeys: 5 }), (entry) => {
-        const out = upsertVmText(f, N, 'prop.example.com', entry);
-        expect(isPureInsertion(seed, out)).toBe(true);
-        const back = parse(out).model.vms.find((v) => v.name === 'prop.example.com')!;
-        expect(back.keys).toEqual(entry);
-        const upd = upsertVmText(parse(out), N, 'gfoobar.test.com', { ...f.model.vms[1]!.keys, ...entry });
-        expect(parse(upd).model.vms[1]!.keys).toEqual({ ...f.model.vms[1]!.keys, ...entry });
-      }),
+      fc.property(
+        fc.dictionary(fc.stringMatching(/^[a-z_]{1,12}$/), fc.oneof(awkward, fc.integer(), fc.boolean(), fc.constant(null)), {
+          maxKeys: 5,
+        }),
+        (entry) => {
+          const out = upsertVmText(f, N, 'prop.example.com', entry);
+          expect(isPureInsertion(seed, out)).toBe(true);
+          const back = parse(out).model.vms.find((v) => v.name === 'prop.example.com')!;
+          expect(back.keys).toEqual(entry);
+          const upd = upsertVmText(parse(out), N, 'gfoobar.test.com', { ...f.model.vms[1]!.keys, ...entry });
+          expect(parse(upd).model.vms[1]!.keys).toEqual({ ...f.model.vms[1]!.keys, ...entry });
+        },
+      ),
       { numRuns: Number(process.env.FC_RUNS ?? 300) },
     );
   });

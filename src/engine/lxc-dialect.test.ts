@@ -1,23 +1,38 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { generationOf, readNetwork, rewriteConfig } from '../../src/engine/lxc-dialect.js';
-import { parseFacts } from '../../src/engine/node-session.js';
-import { removeBlock, replaceBlock } from '../../src/engine/steps/context.js';
+import { generationOf, readNetwork, rewriteConfig } from './lxc-dialect.js';
+import { parseFacts } from './node-session.js';
+import { removeBlock, replaceBlock } from './steps/context.js';
 
-const net = { bridge: 'lxcbr1', mac: '00:16:3e:00:00:01', ip: '10.5.0.2', netmask: 16, gateway: '10.5.0.1', autostart: true, lxcConf: [], lxcConfUnset: [] };
+const net = {
+  bridge: 'lxcbr1',
+  mac: '00:16:3e:00:00:01',
+  ip: '10.5.0.2',
+  netmask: 16,
+  gateway: '10.5.0.1',
+  autostart: true,
+  lxcConf: [],
+  lxcConfUnset: [],
+};
 
 describe('LXC generations and container configs', () => {
   it('tells generations apart by version', () => {
     expect([generationOf('1.0.8'), generationOf('1.1.5'), generationOf('2.0.0'), generationOf('5.0.2')]).toEqual([1, 1, 2, 2]);
   });
   it('replaces managed keys in place, keeps everything else, and appends what is missing (LXC >= 2)', () => {
-    const before = '# template config\nlxc.net.0.type = veth\nlxc.net.0.link = lxcbr0\nlxc.net.0.flags = up\nlxc.rootfs.path = dir:/x\nlxc.uts.name = "v"\n';
+    const before =
+      '# template config\nlxc.net.0.type = veth\nlxc.net.0.link = lxcbr0\nlxc.net.0.flags = up\nlxc.rootfs.path = dir:/x\nlxc.uts.name = "v"\n';
     expect(rewriteConfig(before, 2, net)).toBe(
       '# template config\nlxc.net.0.type = veth\nlxc.net.0.link = lxcbr1\nlxc.net.0.flags = up\nlxc.rootfs.path = dir:/x\nlxc.uts.name = "v"\nlxc.net.0.hwaddr = 00:16:3e:00:00:01\nlxc.net.0.ipv4.address = 10.5.0.2/16\nlxc.net.0.ipv4.gateway = 10.5.0.1\nlxc.start.auto = 1\n',
     );
   });
   it('speaks the LXC 1.x dialect, applies lxc_conf and removes lxc_conf_unset prefixes', () => {
-    const out = rewriteConfig('lxc.network.type = veth\nlxc.cgroup.memory.limit_in_bytes = 1G\nlxc.cgroup.cpuset.cpus = 0\n', 1, { ...net, autostart: false, lxcConf: [{ 'lxc.cgroup.cpu.shares': '512' }], lxcConfUnset: ['lxc.cgroup.memory'] });
+    const out = rewriteConfig('lxc.network.type = veth\nlxc.cgroup.memory.limit_in_bytes = 1G\nlxc.cgroup.cpuset.cpus = 0\n', 1, {
+      ...net,
+      autostart: false,
+      lxcConf: [{ 'lxc.cgroup.cpu.shares': '512' }],
+      lxcConfUnset: ['lxc.cgroup.memory'],
+    });
     expect(out).toContain('lxc.network.ipv4 = 10.5.0.2/16\n');
     expect(out).toContain('lxc.network.hwaddr = 00:16:3e:00:00:01\n');
     expect(out).toContain('lxc.start.auto = 0\n');
@@ -27,7 +42,17 @@ describe('LXC generations and container configs', () => {
     expect(readNetwork(out, 1)).toEqual({ link: 'lxcbr1', mac: '00:16:3e:00:00:01', ip: '10.5.0.2', gateway: '10.5.0.1', autostart: '0' });
   });
   it('is idempotent and never duplicates a key', () => {
-    const line = fc.oneof(fc.constantFrom('lxc.net.0.link = x', 'lxc.net.0.hwaddr = 00:16:3e:aa:bb:cc', 'lxc.start.auto = 0', '# c', '', 'lxc.rootfs.path = dir:/r', 'lxc.net.0.link = y'));
+    const line = fc.oneof(
+      fc.constantFrom(
+        'lxc.net.0.link = x',
+        'lxc.net.0.hwaddr = 00:16:3e:aa:bb:cc',
+        'lxc.start.auto = 0',
+        '# c',
+        '',
+        'lxc.rootfs.path = dir:/r',
+        'lxc.net.0.link = y',
+      ),
+    );
     fc.assert(
       fc.property(fc.array(line, { maxLength: 12 }), (lines) => {
         const once = rewriteConfig(lines.join('\n'), 2, net);
@@ -37,9 +62,32 @@ describe('LXC generations and container configs', () => {
     );
   });
   it('reads the node facts the probe prints', () => {
-    const f = parseFacts(['@version 1.0.8', '@lxcpath /srv/lxc', '@bridge lxcbr1', '@vg lxc', '@df /dev/sda1 1000 500 4200 50% /srv', '@c web RUNNING', 'lxc.network.hwaddr = 00:16:3e:00:00:09', 'lxc.network.ipv4 = 10.5.0.9/16', '@c base STOPPED', ''].join('\n'));
-    expect(f).toMatchObject({ lxcVersion: '1.0.8', generation: 1, lxcPath: '/srv/lxc', bridges: ['lxcbr1'], volumeGroups: ['lxc'], freeKb: 4200 });
-    expect([...f.containers.values()]).toEqual([{ name: 'web', state: 'RUNNING', mac: '00:16:3e:00:00:09', ip: '10.5.0.9', link: undefined }, { name: 'base', state: 'STOPPED', mac: undefined, ip: undefined, link: undefined }]);
+    const f = parseFacts(
+      [
+        '@version 1.0.8',
+        '@lxcpath /srv/lxc',
+        '@bridge lxcbr1',
+        '@vg lxc',
+        '@df /dev/sda1 1000 500 4200 50% /srv',
+        '@c web RUNNING',
+        'lxc.network.hwaddr = 00:16:3e:00:00:09',
+        'lxc.network.ipv4 = 10.5.0.9/16',
+        '@c base STOPPED',
+        '',
+      ].join('\n'),
+    );
+    expect(f).toMatchObject({
+      lxcVersion: '1.0.8',
+      generation: 1,
+      lxcPath: '/srv/lxc',
+      bridges: ['lxcbr1'],
+      volumeGroups: ['lxc'],
+      freeKb: 4200,
+    });
+    expect([...f.containers.values()]).toEqual([
+      { name: 'web', state: 'RUNNING', mac: '00:16:3e:00:00:09', ip: '10.5.0.9', link: undefined },
+      { name: 'base', state: 'STOPPED', mac: undefined, ip: undefined, link: undefined },
+    ]);
     expect(parseFacts('@version none\n').lxcVersion).toBeUndefined();
   });
 });
