@@ -1,6 +1,17 @@
-// Flat config: typescript-eslint's recommended rules on sources, tests and benches.
+// Flat config: typescript-eslint's recommended rules on sources, tests and benches, plus the
+// architecture: each folder may import only the layers below it (README, "Architecture").
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+const layer = (folder, forbidden, message, extra = []) => ({
+  files: [`src/${folder}/**/*.ts`, `src/${folder}/**/*.tsx`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      { patterns: [{ group: forbidden.map((f) => (f.startsWith('**') || !f.includes('/') ? f : `**/${f}`)), message }, ...extra] },
+    ],
+  },
+});
 
 export default tseslint.config(
   { ignores: ['dist/**', 'dist-check/**', 'node_modules/**', 'coverage/**'] },
@@ -14,97 +25,55 @@ export default tseslint.config(
         Buffer: 'readonly',
         setTimeout: 'readonly',
         clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
         URL: 'readonly',
+        AbortController: 'readonly',
+        AbortSignal: 'readonly',
       },
     },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      // Architecture: core imports nothing of the other layers.
       'no-restricted-imports': 'off',
     },
   },
-  {
-    files: ['src/core/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['**/pillar-writer/**', '**/engine/**', '**/wizard/**', '**/ui/**', '**/commands/**', '**/cli.js'],
-              message: 'core imports none of the other layers',
-            },
-            {
-              group: ['node:fs', 'node:fs/*', 'node:child_process', 'yaml', 'ssh2', 'ink', 'react'],
-              message: 'core is pure: no I/O, no parser, no UI',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['src/engine/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['**/pillar-writer/**', '**/wizard/**', '**/ui/**', '**/commands/**', '**/cli.js'],
-              message: 'the engine depends on core only (the ledger comes in as an interface)',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['src/wizard/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['**/pillar-writer/**', '**/ui/**', '**/commands/**', '**/cli.js', 'ink', 'react'],
-              message: 'the wizard is a state machine: no UI, no files (services come in as an interface)',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['src/ui/**/*.ts', 'src/ui/**/*.tsx'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['**/pillar-writer/**', '**/commands/**', '**/cli.js'],
-              message: 'the UI draws wizard state and calls services; it reads no files itself',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['src/pillar-writer/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['**/engine/**', '**/wizard/**', '**/ui/**', '**/commands/**', '**/cli.js'],
-              message: 'pillar-writer depends on core only',
-            },
-          ],
-        },
-      ],
-    },
-  },
+  layer(
+    'core',
+    ['pillar-writer/**', 'engine/**', 'process/**', 'app/**', 'wizard/**', 'ui/**', 'commands/**', 'cli.js'],
+    'core imports none of the other layers',
+    [
+      {
+        group: ['node:fs', 'node:fs/*', 'node:child_process', 'node:net', 'yaml', 'ssh2', 'ink', 'react', 'listr2'],
+        message: 'core is pure: no I/O, no parser, no UI',
+      },
+    ],
+  ),
+  layer(
+    'pillar-writer',
+    ['engine/**', 'process/**', 'app/**', 'wizard/**', 'ui/**', 'commands/**', 'cli.js'],
+    'pillar-writer depends on core only',
+  ),
+  layer(
+    'engine',
+    ['pillar-writer/**', 'process/**', 'app/**', 'wizard/**', 'ui/**', 'commands/**', 'cli.js'],
+    'the engine depends on core only (the ledger comes in as an interface)',
+  ),
+  layer(
+    'process',
+    ['pillar-writer/**', 'engine/**', 'app/**', 'wizard/**', 'ui/**', 'commands/**', 'cli.js'],
+    'process concerns (cleanup, signals, terminal, prompts) depend on core only',
+  ),
+  layer(
+    'wizard',
+    ['pillar-writer/**', 'engine/**', 'process/**', 'app/**', 'ui/**', 'commands/**', 'cli.js'],
+    'the wizard is a state machine over core: no UI, no files (services come in as an interface)',
+    [{ group: ['ink', 'react', 'node:fs', 'node:fs/*', 'enquirer'], message: 'the wizard renders nothing and reads nothing' }],
+  ),
+  layer('app', ['ui/**', 'commands/**', 'cli.js'], 'use cases know nothing of the front ends that call them'),
+  layer(
+    'ui',
+    ['pillar-writer/**', 'engine/**', 'app/**', 'commands/**', 'cli.js'],
+    'the UI draws wizard state and calls services; it reads no files and reaches no node itself',
+  ),
+  layer('commands', ['pillar-writer/**', 'engine/**', 'cli.js'], 'commands are thin adapters over the use cases in src/app'),
 );

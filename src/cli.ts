@@ -1,8 +1,10 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ExitCode, UserError } from './core/errors.js';
-import { COMMANDS, GLOBAL_OPTIONS, commandHelp, mainHelp, type CommandName } from './commands/spec.js';
-import { Output, type Io } from './commands/output.js';
+import { COMMANDS, GLOBAL_OPTIONS, commandHelp, mainHelp, type CommandName } from './commands/table.js';
+import { Output } from './commands/output.js';
+import type { FlagValues, Io } from './commands/types.js';
+import { runCleanup } from './process/cleanup.js';
 
 /**
  * Arguments, dispatch and exit codes. Only what a command needs is imported, when it is needed:
@@ -10,50 +12,58 @@ import { Output, type Io } from './commands/output.js';
  */
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const out = new Output(io, argv.includes('--no-color'));
+  out.json = argv.includes('--json');
   try {
     return await dispatch(argv, io, out);
   } catch (err) {
     return out.fail(err);
   } finally {
     // Whatever the path: SSH connections closed, the terminal restored.
-    const { runCleanup } = await import('./engine/cleanup.js');
     await runCleanup();
   }
 }
 
-type Values = Record<string, string | boolean | string[] | undefined>;
+type Options = NonNullable<ParseArgsConfig['options']>;
 
-async function dispatch(argv: string[], io: Io, out: Output): Promise<number> {
-  const allOptions: ParseArgsConfig['options'] = { ...GLOBAL_OPTIONS };
-  for (const c of Object.values(COMMANDS)) Object.assign(allOptions, c.options);
-  let parsed: { values: Values; positionals: string[] };
+function parse(argv: string[]): { values: FlagValues; positionals: string[] } {
+  const options: Options = { ...GLOBAL_OPTIONS };
+  for (const c of Object.values(COMMANDS)) Object.assign(options, c.options);
+  let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: allOptions, allowPositionals: true, strict: true }) as typeof parsed;
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true, tokens: true });
   } catch (err) {
     throw usage((err as Error).message.replace(/\. To specify a positional argument.*$/s, ''), undefined);
   }
-  const { values, positionals } = parsed;
+  // A flag given twice is a mistake (which one did the operator mean?), unless it is a list.
+  const seen = new Set<string>();
+  for (const t of parsed.tokens ?? []) {
+    if (t.kind !== 'option' || options[t.name]?.multiple) continue;
+    if (seen.has(t.name)) throw usage(`--${t.name} is given more than once`, undefined, `give --${t.name} once`);
+    seen.add(t.name);
+  }
+  return { values: parsed.values as FlagValues, positionals: parsed.positionals };
+}
+
+async function dispatch(argv: string[], io: Io, out: Output): Promise<number> {
+  const { values, positionals } = parse(argv);
   // `lxc-wizard --yes --pillar FILE` is the provisioning run (the seed's one-liner); with no
   // command and no --yes, the wizard (which refuses without a terminal).
   const [name, ...args] = positionals.length === 0 && !values.help && !values.version ? [values.yes ? 'provision' : 'wizard'] : positionals;
-
   if (values.version) {
     io.stdout(`${version()}\n`);
     return ExitCode.OK;
   }
   if (name === undefined) {
-    if (values.help) {
-      io.stdout(mainHelp());
-      return ExitCode.OK;
-    }
-    throw usage('no command given', undefined, 'run `lxc-wizard --help`');
+    if (!values.help) throw usage('no command given', undefined, 'run `lxc-wizard --help`');
+    io.stdout(mainHelp());
+    return ExitCode.OK;
   }
   if (name === 'help') {
     const topic = args[0];
-    io.stdout(topic && topic in COMMANDS ? commandHelp(topic as CommandName) : mainHelp());
+    io.stdout(topic && Object.hasOwn(COMMANDS, topic) ? commandHelp(topic as CommandName) : mainHelp());
     return ExitCode.OK;
   }
-  if (!(name in COMMANDS)) {
+  if (!Object.hasOwn(COMMANDS, name)) {
     const { didYouMean } = await import('./core/naming.js');
     const guess = didYouMean(name, Object.keys(COMMANDS));
     throw usage(
@@ -69,7 +79,7 @@ async function dispatch(argv: string[], io: Io, out: Output): Promise<number> {
     return ExitCode.OK;
   }
   for (const key of Object.keys(values)) {
-    if (!(key in GLOBAL_OPTIONS) && !(key in spec.options)) throw usage(`--${key} does not apply to \`${cmd}\``, cmd);
+    if (!Object.hasOwn(GLOBAL_OPTIONS, key) && !Object.hasOwn(spec.options, key)) throw usage(`--${key} does not apply to \`${cmd}\``, cmd);
   }
   if (args.length !== spec.args.length) {
     const missing = spec.args.slice(args.length);

@@ -1,5 +1,6 @@
-import { ExitCode, formatWhere, UserError } from '../core/errors.js';
+import { describeError, ExitCode, formatWhere, type ErrorReport } from '../core/errors.js';
 import { formatFinding, type Finding } from '../core/findings.js';
+import { printable, safeJson } from '../core/printable.js';
 
 /** The process's streams and environment, injectable so commands run in-process under test. */
 export interface Io {
@@ -12,9 +13,14 @@ export interface Io {
 
 const CODES = { red: [31, 39], yellow: [33, 39], bold: [1, 22], dim: [2, 22] } as const;
 
-/** Data goes to stdout; messages, warnings and errors to stderr (clig.dev, Shopify cli-kit). */
+/**
+ * Data goes to stdout; messages, warnings and errors to stderr (clig.dev, Shopify cli-kit). Every
+ * text passes `printable` first: names and values from a pillar never drive the terminal.
+ */
 export class Output {
   readonly color: boolean;
+  /** --json: errors are also one JSON document on stdout */
+  json = false;
   constructor(
     readonly io: Io,
     noColorFlag = false,
@@ -29,37 +35,53 @@ export class Output {
   }
 
   data(s: string): void {
-    this.io.stdout(s.endsWith('\n') ? s : s + '\n');
+    const t = printable(s);
+    this.io.stdout(t.endsWith('\n') ? t : t + '\n');
+  }
+
+  /** One JSON document on stdout. */
+  document(value: unknown): void {
+    this.io.stdout(safeJson(value) + '\n');
   }
 
   info(s: string): void {
-    this.io.stderr(s + '\n');
+    this.io.stderr(printable(s) + '\n');
   }
 
   warn(s: string): void {
-    this.io.stderr(`${this.paint('yellow', 'warning:')} ${s}\n`);
+    this.io.stderr(`${this.paint('yellow', 'warning:')} ${printable(s)}\n`);
   }
 
   finding(f: Finding, to: 'stdout' | 'stderr' = 'stderr'): void {
-    let text = formatFinding(f);
-    text = text.replace(`${f.severity}[`, `${this.paint(f.severity === 'error' ? 'red' : 'yellow', f.severity)}[`);
+    let text = printable(formatFinding(f));
+    const label = f.severity === 'error' ? 'red' : f.severity === 'warning' ? 'yellow' : 'dim';
+    text = text.replace(`${f.severity}[`, `${this.paint(label, f.severity)}[`);
     (to === 'stdout' ? this.io.stdout : this.io.stderr)(text + '\n');
   }
 
-  /** Print any error and pick the exit code: a UserError is the operator's to fix, anything else is a bug. */
+  /** Print any error and pick the exit code: the operator's to fix (message, where, hint), or a bug (with its stack). */
   fail(err: unknown): number {
-    if (err instanceof UserError) {
-      const where = formatWhere(err.where);
-      this.io.stderr(`${this.paint('red', 'error:')} ${where ? where + ': ' : ''}${err.message}\n`);
-      if (err.hint) this.io.stderr(`  hint: ${err.hint}\n`);
-      return err.exitCode;
-    }
-    const e = err as Error;
-    this.io.stderr(`${this.paint('red', 'internal error:')} ${e?.message ?? String(err)}\n`);
-    if (e?.stack) this.io.stderr(this.paint('dim', e.stack.split('\n').slice(1).join('\n')) + '\n');
-    this.io.stderr(
-      '  hint: this is a bug in lxc-wizard; nothing was written after the failure point. Please report it with the lines above.\n',
-    );
-    return ExitCode.FAILURE;
+    const r = describeError(err);
+    this.io.stderr(errorText(r, (s, t) => this.paint(s, t)));
+    if (this.json) this.document({ ok: false, error: errorJson(r) });
+    return r.exitCode ?? ExitCode.FAILURE;
   }
+}
+
+export function errorText(r: ErrorReport, paint: (style: 'red' | 'dim', s: string) => string = (_s, t) => t): string {
+  const where = formatWhere(r.where);
+  let out = `${paint('red', r.kind === 'bug' ? 'internal error:' : 'error:')} ${printable((where ? where + ': ' : '') + r.message)}\n`;
+  if (r.kind === 'bug' && r.stack) out += paint('dim', printable(r.stack)) + '\n';
+  if (r.hint) out += `  hint: ${printable(r.hint)}\n`;
+  return out;
+}
+
+export function errorJson(r: ErrorReport): Record<string, unknown> {
+  return {
+    kind: r.kind,
+    message: r.message,
+    ...(r.where ? { where: r.where } : {}),
+    ...(r.hint ? { hint: r.hint } : {}),
+    exitCode: r.exitCode,
+  };
 }

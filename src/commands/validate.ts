@@ -1,22 +1,22 @@
 import { ExitCode } from '../core/errors.js';
-import { countBySeverity } from '../core/findings.js';
+import { countBySeverity, plural } from '../core/findings.js';
 import { validatePillar } from '../core/validate.js';
-import { loadPillar, pillarContext } from './context.js';
-import type { CommandInput } from './spec.js';
+import { loadWorkspace, openWorkspace } from '../app/workspace.js';
+import { flag, workspaceOptions } from './options.js';
+import type { CommandInput } from './types.js';
 
 export async function run(input: CommandInput): Promise<number> {
-  const ctx = pillarContext(input);
+  const ws = openWorkspace(workspaceOptions(input));
   // A file that does not parse is itself the finding: report it, do not throw.
-  const { file, rd, store } = await loadPillar(ctx, { requireParsable: false });
-  const findings = validatePillar(file.model, ctx.settings.env, store, rd);
-  const { errors, warnings } = countBySeverity(findings);
-  if (input.values.json) {
-    input.out.data(JSON.stringify({ file: file.path, ok: errors === 0, errors, warnings, findings }, null, 2));
+  const { file, rd, store } = await loadWorkspace(ws, { requireParsable: false });
+  const findings = validatePillar(file.model, ws.settings.env, store, rd);
+  const { errors, warnings, infos } = countBySeverity(findings);
+  if (flag(input, 'json')) {
+    input.out.document({ file: file.path, ok: errors === 0, errors, warnings, infos, findings });
   } else {
     for (const f of findings) input.out.finding(f, 'stdout');
-    input.out.info(
-      `${file.path}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'} (${file.model.vms.length} VMs on ${file.model.nodes.size} compute nodes)`,
-    );
+    const counts = [plural(errors, 'error'), plural(warnings, 'warning'), ...(infos ? [plural(infos, 'note')] : [])].join(', ');
+    input.out.info(`${file.path}: ${counts} (${plural(file.model.vms.length, 'VM')} on ${plural(file.model.nodes.size, 'compute node')})`);
   }
   return errors ? ExitCode.FAILURE : ExitCode.OK;
 }

@@ -1,6 +1,7 @@
 import { formatWhere, type Where } from './errors.js';
 
-export type Severity = 'error' | 'warning';
+/** error: stops writes and runs; warning: shown; info: worth knowing (e.g. values no pillar uses). */
+export type Severity = 'error' | 'warning' | 'info';
 
 /** One validation result, located in the pillar file so the operator can jump to it. */
 export interface Finding {
@@ -19,14 +20,21 @@ export function formatFinding(f: Finding): string {
   return f.hint ? `${head}\n  hint: ${f.hint}` : head;
 }
 
-export function countBySeverity(findings: readonly Finding[]): { errors: number; warnings: number } {
+export function countBySeverity(findings: readonly Finding[]): { errors: number; warnings: number; infos: number } {
   let errors = 0;
   let warnings = 0;
+  let infos = 0;
   for (const f of findings) {
     if (f.severity === 'error') errors++;
-    else warnings++;
+    else if (f.severity === 'warning') warnings++;
+    else infos++;
   }
-  return { errors, warnings };
+  return { errors, warnings, infos };
+}
+
+/** "1 compute node", "2 compute nodes". */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
 }
 
 /** Stable order for output: by file line, then by code. */

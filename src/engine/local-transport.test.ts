@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LocalTransport } from './local-transport.js';
-import { AbortedError } from './transport.js';
+import { InterruptedError } from '../core/errors.js';
 
 describe('the local transport (compute node localhost)', () => {
   const t = new LocalTransport();
@@ -25,6 +25,6 @@ describe('the local transport (compute node localhost)', () => {
     const abort = new AbortController();
     const p = t.exec(['sleep', '30'], { timeoutS: 60, signal: abort.signal });
     setTimeout(() => abort.abort(), 100);
-    await expect(p).rejects.toBeInstanceOf(AbortedError);
+    await expect(p).rejects.toBeInstanceOf(InterruptedError);
   });
 });

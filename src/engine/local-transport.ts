@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { AbortedError, lineSplitter, type ExecOptions, type ExecResult, type Transport } from './transport.js';
+import { InterruptedError } from '../core/errors.js';
+import { lineSplitter, type ExecOptions, type ExecResult, type Transport } from './transport.js';
 
 /** The compute node `localhost`: child processes, no shell. */
 export class LocalTransport implements Transport {
@@ -9,7 +10,7 @@ export class LocalTransport implements Transport {
 
   exec(argv: readonly string[], opts: ExecOptions): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
-      if (opts.signal?.aborted) return reject(new AbortedError());
+      if (opts.signal?.aborted) return reject(new InterruptedError());
       const started = performance.now();
       // Locally the deadline is ours to enforce: TERM, then KILL 5 s later (what `timeout
       // --kill-after=5` does on remote nodes), without one more process per command.
@@ -35,7 +36,7 @@ export class LocalTransport implements Transport {
         opts.signal?.removeEventListener('abort', onAbort);
         out.end();
         err.end();
-        if (opts.signal?.aborted) return reject(new AbortedError());
+        if (opts.signal?.aborted) return reject(new InterruptedError());
         resolve({ code: timedOut ? 124 : code, signal, stdout, stderr, durationMs: performance.now() - started, timedOut });
       });
       child.stdin.on('error', () => undefined); // a command that does not read stdin closes it early

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generationOf, readNetwork, rewriteConfig } from './lxc-dialect.js';
 import { parseFacts } from './node-session.js';
-import { removeBlock, replaceBlock } from './steps/context.js';
+import { removeBlock, replaceBlock } from './steps/step.js';
 
 const net = {
   bridge: 'lxcbr1',

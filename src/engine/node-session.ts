@@ -1,6 +1,7 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { StepName } from '../core/steps.js';
 import { generationOf, readNetwork, type Generation } from './lxc-dialect.js';
 import type { ExecResult, Transport } from './transport.js';
-import { shJoin } from './quote.js';
 
 export interface ContainerFacts {
   name: string;
@@ -81,18 +82,26 @@ export function parseFacts(stdout: string): NodeFacts {
   return facts;
 }
 
-/** A command the run executes, as the log, --dry-run and the plan tests see it. */
-export interface Planned {
+/** Which VM and step a command belongs to: set around each step, read when a command is sent. */
+export const commandScope = new AsyncLocalStorage<{ vm: string; step: StepName }>();
+
+/** One command as the log, --dry-run and the benches see it. */
+export interface CommandRecord {
+  node: string;
+  vm?: string;
+  step?: StepName;
   argv: string[];
   /** what travels on stdin, described (never the content when secret) */
   stdin?: string;
-  change: boolean;
+  result?: ExecResult;
+  error?: string;
+  dryRun: boolean;
 }
 
 export interface SessionOptions {
   dryRun: boolean;
   /** every command, for the log file: argv, exit, duration, output tails */
-  onCommand?: (e: { node: string; argv: string[]; stdin?: string; result?: ExecResult; error?: string; dryRun: boolean }) => void;
+  onCommand?: (e: CommandRecord) => void;
   defaultTimeoutS?: number;
 }
 
@@ -105,13 +114,15 @@ export class NodeSession {
    * a VM's files, so a check after our own write needs no second round trip.
    */
   private readonly vmFiles = new Map<string, string | undefined>();
-  /** commands a dry run would have executed, per VM (the plan) */
-  readonly planned: Planned[] = [];
   constructor(
     readonly transport: Transport,
     /** onCommand may be set later: a probe's session is reused by the run, which logs */
     readonly opts: SessionOptions,
   ) {}
+
+  private scope(): { vm?: string; step?: StepName } {
+    return commandScope.getStore() ?? {};
+  }
 
   get node(): string {
     return this.transport.node;
@@ -163,8 +174,7 @@ export class NodeSession {
   ): Promise<ExecResult> {
     const stdinNote = o.stdinNote ?? (o.stdin !== undefined ? `${Buffer.byteLength(o.stdin)} bytes` : undefined);
     if (o.change && this.opts.dryRun) {
-      this.planned.push({ argv, ...(stdinNote ? { stdin: stdinNote } : {}), change: true });
-      this.opts.onCommand?.({ node: this.node, argv, stdin: stdinNote, dryRun: true });
+      this.opts.onCommand?.({ ...this.scope(), node: this.node, argv, stdin: stdinNote, dryRun: true });
       return { code: 0, signal: null, stdout: '', stderr: '', durationMs: 0, timedOut: false };
     }
     try {
@@ -174,10 +184,10 @@ export class NodeSession {
         signal: o.signal,
         onLine: o.onLine ? (l) => o.onLine!(l) : undefined,
       });
-      this.opts.onCommand?.({ node: this.node, argv, stdin: stdinNote, result, dryRun: false });
+      this.opts.onCommand?.({ ...this.scope(), node: this.node, argv, stdin: stdinNote, result, dryRun: false });
       return result;
     } catch (err) {
-      this.opts.onCommand?.({ node: this.node, argv, stdin: stdinNote, error: (err as Error).message, dryRun: false });
+      this.opts.onCommand?.({ ...this.scope(), node: this.node, argv, stdin: stdinNote, error: (err as Error).message, dryRun: false });
       throw err;
     }
   }
@@ -261,10 +271,6 @@ export class NodeSession {
     });
     if (r.code !== 0) throw new Error(`cannot write ${path}${o.vm ? ` in ${o.vm}` : ''} on ${this.node}: ${lastLine(r)}`);
     if (o.vm && !this.opts.dryRun) this.vmFiles.set(`${o.vm}\0${path}`, content);
-  }
-
-  describe(p: Planned): string {
-    return shJoin(p.argv) + (p.stdin ? `   # stdin: ${p.stdin}` : '');
   }
 }
 

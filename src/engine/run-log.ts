@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { RunEvent, RunListener } from './events.js';
+import type { RunEvent, RunListener } from '../core/run-events.js';
 
 const TAIL = 50;
 

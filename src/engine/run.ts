@@ -1,18 +1,11 @@
 import { Listr, ListrLogger, PRESET_TIMER, ProcessOutput, type ListrTask } from 'listr2';
-import type { ProfileTypeInfo } from '../core/profile-types.js';
-import type { RunEvent, RunListener, StepState } from './events.js';
-import { tail } from './run-log.js';
-import type { NodeSession } from './node-session.js';
-import { AbortedError, HintedError } from './transport.js';
-import { StepError, STEP_NAMES, type RunOptions, type Step, type StepContext, type StepName, type VmValues } from './steps/context.js';
+import { InterruptedError, UserError } from '../core/errors.js';
+import type { ResolvedVm } from '../core/resolved-vm.js';
+import type { RunEvent, RunListener } from '../core/run-events.js';
+import { STEP_NAMES, type StepName, type StepState } from '../core/steps.js';
+import { commandScope, type NodeSession } from './node-session.js';
+import { StepError, type RunOptions, type Step, type StepContext } from './steps/step.js';
 import { STEPS } from './steps/index.js';
-
-export interface RunVm {
-  node: string;
-  vm: string;
-  values: VmValues;
-  type: ProfileTypeInfo;
-}
 
 /** The ledger of step results, per VM: where a re-run resumes. Stored by the caller. */
 export interface Ledger {
@@ -21,7 +14,7 @@ export interface Ledger {
 }
 
 export interface RunConfig {
-  vms: RunVm[];
+  vms: ResolvedVm[];
   session(node: string): NodeSession;
   opts: RunOptions;
   /** run only these of the six (preflight always runs) */
@@ -43,38 +36,55 @@ export function selectedSteps(only?: StepName[], from?: StepName): Step[] {
   return STEPS.filter((s, i) => s.name === 'preflight' || ((!only || only.includes(s.name)) && i >= fromIdx));
 }
 
-/** check → apply → verify, reported as events; a step whose check holds is "skipped: already done". */
+/**
+ * check → apply → verify, reported as events: a step whose check finds its result in place is
+ * `already-done`, one whose check gives a reason is `skipped` with it, otherwise it runs (`done`).
+ */
 export async function runStep(step: Step, ctx: StepContext, emit: (e: RunEvent) => void): Promise<{ state: StepState; reason?: string }> {
-  const base = { type: 'step' as const, node: ctx.node, vm: ctx.vm, step: step.name };
   const started = Date.now();
-  emit({ ...base, state: 'running' });
+  const report = (state: StepState, extra: { reason?: string; error?: string; hint?: string } = {}) =>
+    emit({
+      type: 'step',
+      node: ctx.node,
+      vm: ctx.vm,
+      step: step.name,
+      state,
+      ...extra,
+      ...(state === 'running' ? {} : { durationMs: Date.now() - started }),
+    });
+  report('running');
   try {
-    if (ctx.signal.aborted) throw new AbortedError();
+    if (ctx.signal.aborted) throw new InterruptedError();
     const done = await step.check(ctx);
-    if (done !== false) {
-      const reason = done === true ? 'already done' : done;
-      emit({ ...base, state: 'skipped', reason, durationMs: Date.now() - started });
-      return { state: 'skipped', reason };
+    if (done === true) {
+      report('already-done');
+      return { state: 'already-done' };
+    }
+    if (typeof done === 'string') {
+      report('skipped', { reason: done });
+      return { state: 'skipped', reason: done };
     }
     await step.apply(ctx);
     if (step.verify && !ctx.opts.dryRun) await step.verify(ctx);
     else if (!ctx.opts.dryRun && step.name !== 'preflight' && (await step.check(ctx)) === false) {
       throw new StepError(`${step.name} ran but its result is not in place`, 'the log file shows each command and its output');
     }
-    emit({ ...base, state: 'done', durationMs: Date.now() - started, ...(ctx.opts.dryRun ? { reason: 'dry run' } : {}) });
+    report('done', ctx.opts.dryRun ? { reason: 'dry run' } : {});
     return { state: 'done' };
   } catch (err) {
-    const interrupted = err instanceof AbortedError || ctx.signal.aborted;
-    const hint = err instanceof HintedError ? err.hint : undefined;
-    emit({
-      ...base,
-      state: interrupted ? 'interrupted' : 'failed',
+    const interrupted = err instanceof InterruptedError || ctx.signal.aborted;
+    const hint = err instanceof UserError ? err.hint : undefined;
+    report(interrupted ? 'interrupted' : 'failed', {
       error: interrupted ? 'interrupted' : (err as Error).message,
       ...(hint ? { hint } : {}),
-      durationMs: Date.now() - started,
     });
     throw err;
   }
+}
+
+/** What the ledger keeps: a step found in place counts as done for the next run. */
+function ledgerState(s: StepState): StepState {
+  return s === 'already-done' ? 'done' : s;
 }
 
 /**
@@ -84,40 +94,40 @@ export async function runStep(step: Step, ctx: StepContext, emit: (e: RunEvent) 
 export async function runProvision(cfg: RunConfig): Promise<void> {
   const emit = (e: RunEvent) => cfg.listeners.forEach((l) => l(e));
   const steps = selectedSteps(cfg.only, cfg.from);
-  const byNode = new Map<string, RunVm[]>();
+  const byNode = new Map<string, ResolvedVm[]>();
   for (const v of cfg.vms) (byNode.get(v.node) ?? byNode.set(v.node, []).get(v.node)!).push(v);
 
-  const vmTask = (rv: RunVm): ListrTask => ({
-    title: rv.vm,
+  const vmTask = (v: ResolvedVm): ListrTask => ({
+    title: v.name,
     task: async (_ctx, vmTaskWrapper) => {
-      const ledger = await cfg.ledger.get(rv.node, rv.vm);
+      const ledger = await cfg.ledger.get(v.node, v.name);
       return vmTaskWrapper.newListr(
         steps.map((step) => ({
-          title: step.title,
+          title: step.name,
           task: async (_c, t) => {
             const ctx: StepContext = {
-              node: rv.node,
-              vm: rv.vm,
-              v: rv.values,
-              type: rv.type,
-              session: cfg.session(rv.node),
+              node: v.node,
+              vm: v.name,
+              v,
+              session: cfg.session(v.node),
               opts: cfg.opts,
               signal: cfg.signal,
-              spawnedBefore: ledger.spawn?.state === 'done' || ledger.spawn?.state === 'skipped',
+              spawnedBefore: ledger.spawn?.state === 'done',
               progress: (line) => {
                 t.output = line;
-                emit({ type: 'progress', node: rv.node, vm: rv.vm, step: step.name, line });
+                emit({ type: 'progress', node: v.node, vm: v.name, step: step.name, line });
               },
             };
             try {
-              const r = await runStep(step, ctx, emit);
-              if (!cfg.opts.dryRun) await cfg.ledger.record(rv.node, rv.vm, step.name, r.state === 'skipped' ? 'done' : r.state);
-              if (r.state === 'skipped') t.skip(`${step.title} [skipped: ${r.reason}]`);
+              const r = await commandScope.run({ vm: v.name, step: step.name }, () => runStep(step, ctx, emit));
+              if (!cfg.opts.dryRun) await cfg.ledger.record(v.node, v.name, step.name, ledgerState(r.state));
+              if (r.state === 'already-done') t.skip('already done');
+              else if (r.state === 'skipped') t.skip(`skipped: ${r.reason}`);
             } catch (err) {
-              if (!cfg.opts.dryRun)
-                await cfg.ledger
-                  .record(rv.node, rv.vm, step.name, err instanceof AbortedError || cfg.signal.aborted ? 'interrupted' : 'failed')
-                  .catch(() => undefined);
+              if (!cfg.opts.dryRun) {
+                const state = err instanceof InterruptedError || cfg.signal.aborted ? 'interrupted' : 'failed';
+                await cfg.ledger.record(v.node, v.name, step.name, state).catch(() => undefined);
+              }
               throw new Error((err as Error).message);
             }
           },
@@ -147,8 +157,4 @@ export async function runProvision(cfg: RunConfig): Promise<void> {
     } as never,
   );
   await list.run();
-}
-
-export function outputTails(stdout: string, stderr: string): { stdoutTail?: string; stderrTail?: string } {
-  return { stdoutTail: tail(stdout), stderrTail: tail(stderr) };
 }

@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
-import { isEncryptedKey, passphraseOpens } from './ssh-keys.js';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SshTransport } from './ssh-transport.js';
 import type { SshTarget } from './ssh-options.js';
-import { AbortedError, TransportError } from './transport.js';
+import { InterruptedError } from '../core/errors.js';
+import { TransportError } from './transport.js';
 import { FakeNode } from '../../test/helpers/fake-node.js';
 import { scratch } from '../../test/helpers/pillar.js';
 import { memoryLedger, runWith, states, vmsFrom } from '../../test/helpers/run.js';
@@ -86,7 +86,7 @@ describe('the ssh2 transport against an in-process SSH server', () => {
     const p = t.exec(['sleep', '3600'], { timeoutS: 30, signal: abort.signal });
     await vi.waitFor(() => expect(server.received.some((c) => c.includes('sleep 3600'))).toBe(true));
     abort.abort();
-    await expect(p).rejects.toBeInstanceOf(AbortedError);
+    await expect(p).rejects.toBeInstanceOf(InterruptedError);
     // Closing right away, as a run does after Ctrl-C, must not swallow the kill.
     await t.close();
     expect(server.received).toContain('kill -TERM 4242 2>/dev/null');
@@ -144,9 +144,6 @@ describe('the ssh2 transport against an in-process SSH server', () => {
       ]);
       const kh = await s.file('kh2', other.knownHostsLine());
       const t2: SshTarget = { ...target, port: other.port, identityFiles: [keyFile], knownHostsFiles: [kh] };
-      expect(isEncryptedKey(await readFile(keyFile, 'utf8'))).toBe(true);
-      expect(isEncryptedKey(k.private)).toBe(false);
-      expect(await passphraseOpens(await readFile(keyFile), 'wrong')).toBe(false);
       const ok = new SshTransport(t2, { passphrases: new Map([[keyFile, 'open sesame']]) });
       expect((await ok.exec(['lxc-wait', '-n', 'x'], { timeoutS: 5 })).code).toBe(1);
       await ok.close();
@@ -176,10 +173,10 @@ describe('the ssh2 transport against an in-process SSH server', () => {
     const second = await runWith(vms, { 'cn1.example.net': new SshTransport(target) }, { ledger });
     expect(states(second.results[0]!)).toEqual({
       preflight: 'done',
-      spawn: 'skipped',
-      hostsfile: 'skipped',
-      sshkeys: 'skipped',
-      grains: 'skipped',
+      spawn: 'already-done',
+      hostsfile: 'already-done',
+      sshkeys: 'already-done',
+      grains: 'already-done',
       initial_setup: 'done',
       initial_highstate: 'done',
     });

@@ -4,7 +4,8 @@ import type { Client as SshClient, ClientChannel, ConnectConfig } from 'ssh2';
 import { verifyHostKey, type HostKeyVerdict } from './known-hosts.js';
 import { shJoin, withRemoteTimeout } from './quote.js';
 import type { SshTarget } from './ssh-options.js';
-import { AbortedError, lineSplitter, Semaphore, TransportError, type ExecOptions, type ExecResult, type Transport } from './transport.js';
+import { InterruptedError } from '../core/errors.js';
+import { lineSplitter, Semaphore, TransportError, type ExecOptions, type ExecResult, type Transport } from './transport.js';
 
 /**
  * ssh2 is loaded on the first connection, not at start-up (the wizard draws before it needs SSH).
@@ -165,7 +166,7 @@ export class SshTransport implements Transport {
 
   exec(argv: readonly string[], opts: ExecOptions): Promise<ExecResult> {
     return this.channels.use(async () => {
-      if (opts.signal?.aborted) throw new AbortedError();
+      if (opts.signal?.aborted) throw new InterruptedError();
       const client = await this.connect();
       return this.execOn(client, argv, opts);
     });
@@ -234,7 +235,7 @@ export class SshTransport implements Transport {
           this.kills.add(waited);
           void waited.then(() => this.kills.delete(waited));
         }
-        finish(new AbortedError());
+        finish(new InterruptedError());
       };
       // The remote `timeout` ends the command; this only guards against a silent peer.
       const timer = setTimeout(

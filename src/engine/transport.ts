@@ -1,3 +1,5 @@
+import { UserError } from '../core/errors.js';
+
 /** Running a command on a compute node, whatever carries it (ssh2 or a local child process). */
 export interface ExecOptions {
   /** file contents and secrets travel here, never in argv */
@@ -25,23 +27,10 @@ export interface Transport {
   readonly connections: number;
 }
 
-/** A failure the operator can act on: message and hint, no stack. */
-export class HintedError extends Error {
-  readonly hint: string | undefined;
-  constructor(message: string, hint?: string) {
-    super(message);
-    this.name = new.target.name;
-    this.hint = hint;
-  }
-}
-
-/** The connection itself failed (dropped, refused, host key): not the command. */
-export class TransportError extends HintedError {}
-
-export class AbortedError extends Error {
-  constructor(message = 'interrupted') {
-    super(message);
-    this.name = 'AbortedError';
+/** The connection itself failed (dropped, refused, host key): not the command. The operator's to fix. */
+export class TransportError extends UserError {
+  constructor(message: string, hint?: string, node?: string) {
+    super(message, { hint, ...(node ? { where: { node } } : {}) });
   }
 }
 

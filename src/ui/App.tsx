@@ -1,7 +1,7 @@
 import { Box, Text, useInput } from 'ink';
 import { useMemo, useRef, useState, type ReactElement } from 'react';
 import { profileTypeFor } from '../core/profile-types.js';
-import { SEED_STEPS, STEP_NAMES } from '../engine/steps/context.js';
+import { SEED_STEPS, STEP_NAMES } from '../core/steps.js';
 import {
   advance,
   answersFromEntry,

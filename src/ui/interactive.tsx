@@ -1,7 +1,7 @@
 import { openSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
 import { render } from 'ink';
-import { registerCleanup, runCleanup } from '../engine/cleanup.js';
+import { registerCleanup, runCleanup } from '../process/cleanup.js';
 import type { WizardServices } from '../wizard/services.js';
 import { App } from './App.js';
 

@@ -1,4 +1,5 @@
-import type { RunEvent, StepState } from '../engine/events.js';
+import type { RunEvent } from '../core/run-events.js';
+import type { StepState } from '../core/steps.js';
 
 export interface StepView {
   name: string;

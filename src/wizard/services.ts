@@ -1,4 +1,4 @@
-import type { RunEvent } from '../engine/events.js';
+import type { RunEvent } from '../core/run-events.js';
 import type { NodeChoice, NodeProbe } from './types.js';
 
 export interface Preview {

@@ -1,5 +1,6 @@
 import type { ExecOptions, ExecResult, Transport } from '../../src/engine/transport.js';
-import { AbortedError, TransportError } from '../../src/engine/transport.js';
+import { InterruptedError } from '../../src/core/errors.js';
+import { TransportError } from '../../src/engine/transport.js';
 import { FACTS_SCRIPT } from '../../src/engine/node-session.js';
 
 interface FakeContainer {
@@ -37,7 +38,7 @@ export class FakeNode implements Transport {
   async exec(argv: readonly string[], o: ExecOptions): Promise<ExecResult> {
     // Like the real transports: an abort during a command rejects it.
     const r = await this.execNow(argv, o);
-    if (o.signal?.aborted) throw new AbortedError();
+    if (o.signal?.aborted) throw new InterruptedError();
     return r;
   }
 

@@ -2,30 +2,30 @@ import { allocateVm } from '../../src/core/allocation.js';
 import { resolveDefaults, type Env } from '../../src/core/defaults.js';
 import type { NodeState } from '../../src/core/model.js';
 import { resolveNodeSettings } from '../../src/core/node-settings.js';
-import { settingsValues } from '../../src/core/settings.js';
-import { ResultCollector, type RunEvent, type VmResult } from '../../src/engine/events.js';
+import { resolvedVm, type ResolvedVm } from '../../src/core/resolved-vm.js';
+import { ResultCollector, type RunEvent, type VmResult } from '../../src/core/run-events.js';
+import type { StepName } from '../../src/core/steps.js';
 import { NodeSession } from '../../src/engine/node-session.js';
-import { runProvision, selectedSteps, type Ledger, type RunVm } from '../../src/engine/run.js';
-import type { RunOptions, StepName, VmValues } from '../../src/engine/steps/context.js';
+import { runProvision, selectedSteps, type Ledger } from '../../src/engine/run.js';
+import type { RunOptions } from '../../src/engine/steps/step.js';
 import type { Transport } from '../../src/engine/transport.js';
 import { model } from './pillar.js';
 
 let n = 0;
 const random = { bytes: (k: number) => new Uint8Array(k).map(() => ++n % 256), int: (max: number) => ++n % max };
 
-/** RunVms from pillar text, allocated as `--yes` would (in memory). */
-export function vmsFrom(text: string, env: Env = 'prod', controller = 'ctl.example.net'): RunVm[] {
+/** Resolved VMs from pillar text, allocated as `--yes` would (in memory). */
+export function vmsFrom(text: string, env: Env = 'prod', controller = 'ctl.example.net'): ResolvedVm[] {
   const m = model(text);
   const rd = resolveDefaults(m, env);
-  const out: RunVm[] = [];
+  const out: ResolvedVm[] = [];
   for (const node of m.nodes.keys()) {
     const names = m.vms
       .filter((e) => e.node === node)
       .map((e) => e.name)
       .sort();
     const state: NodeState = names.reduce((st, vm) => allocateVm(m, node, vm, rd.defaults, st, random), {} as NodeState);
-    for (const s of resolveNodeSettings(m, node, rd, { env, controller }, state))
-      out.push({ node, vm: s.name, values: settingsValues(s, true) as unknown as VmValues, type: s.type });
+    for (const s of resolveNodeSettings(m, node, rd, { env, controller }, state)) out.push(resolvedVm(s));
   }
   return out;
 }
@@ -50,7 +50,7 @@ export interface RunOutcome {
 }
 
 export async function runWith(
-  vms: RunVm[],
+  vms: ResolvedVm[],
   transports: Record<string, Transport>,
   o: Partial<RunOptions> & { ledger?: Ledger; only?: StepName[]; from?: StepName; signal?: AbortSignal; concurrency?: number } = {},
 ): Promise<RunOutcome> {
@@ -62,7 +62,7 @@ export async function runWith(
     ...o,
   };
   const steps = selectedSteps(o.only, o.from).map((s) => s.name);
-  const collector = new ResultCollector(vms.map((v) => ({ node: v.node, vm: v.vm, steps })));
+  const collector = new ResultCollector(vms.map((v) => ({ node: v.node, vm: v.name, steps })));
   const events: RunEvent[] = [];
   const sessions = new Map<string, NodeSession>();
   await runProvision({

@@ -1,5 +1,5 @@
-import type { RunEvent } from '../../src/engine/events.js';
-import { STEP_NAMES } from '../../src/engine/steps/context.js';
+import type { RunEvent } from '../../src/core/run-events.js';
+import { STEP_NAMES } from '../../src/core/steps.js';
 import type { Preview, WizardServices } from '../../src/wizard/services.js';
 import type { NodeProbe } from '../../src/wizard/types.js';
 

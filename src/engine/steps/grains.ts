@@ -1,5 +1,5 @@
 import { parse, stringify } from 'yaml';
-import { readInVm, StepError, type Step, type StepContext } from './context.js';
+import { readInVm, StepError, type Step, type StepContext } from './step.js';
 
 /** The makina-states local registries (original-system.md §9.1), under the salt or mastersalt prefix. */
 export function registryFiles(ctx: StepContext): { path: string; keys: Record<string, boolean> }[] {
@@ -28,7 +28,6 @@ function withKeys(text: string | undefined, path: string, keys: Record<string, b
 /** Written only when a key is missing or differs: the registry is rewritten on change, as before. */
 export const grains: Step = {
   name: 'grains',
-  title: 'grains',
   async check(ctx) {
     for (const f of registryFiles(ctx)) {
       const text = await readInVm(ctx, f.path);

@@ -1,4 +1,4 @@
-import { readInVm, replaceBlock, type Step, type StepContext } from './context.js';
+import { readInVm, replaceBlock, type Step, type StepContext } from './step.js';
 
 export const vmHostsMarkers = (vm: string) =>
   [`#-- start lxc dns ${vm}:: DO NOT EDIT --`, `#-- end lxc dns ${vm}:: DO NOT EDIT --`] as const;
@@ -33,7 +33,6 @@ export async function editNodeHosts(ctx: Pick<StepContext, 'session' | 'signal'>
 /** A marked block in the VM's /etc/hosts and one in the compute node's: replaced, never duplicated. */
 export const hostsfile: Step = {
   name: 'hostsfile',
-  title: 'hostsfile',
   async check(ctx) {
     const vmText = (await readInVm(ctx, '/etc/hosts')) ?? '';
     const nodeText = (await ctx.session.readFile('/etc/hosts')) ?? '';

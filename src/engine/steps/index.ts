@@ -1,4 +1,4 @@
-import type { Step, StepName } from './context.js';
+import type { Step } from './step.js';
 import { grains } from './grains.js';
 import { hostsfile } from './hostsfile.js';
 import { initialHighstate } from './initial-highstate.js';
@@ -9,7 +9,3 @@ import { sshkeys } from './sshkeys.js';
 
 /** The seed's sequence, preflight first. */
 export const STEPS: readonly Step[] = [preflight, spawn, hostsfile, sshkeys, grains, initialSetup, initialHighstate];
-
-export function stepByName(name: StepName): Step {
-  return STEPS.find((s) => s.name === name)!;
-}

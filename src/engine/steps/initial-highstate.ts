@@ -1,4 +1,4 @@
-import { readInVm, type Step } from './context.js';
+import { readInVm, type Step } from './step.js';
 import { runBootstrap } from './salt.js';
 
 export const HIGHSTATE_MARKER = '/etc/makina-states/initial_highstate';
@@ -6,9 +6,8 @@ export const HIGHSTATE_MARKER = '/etc/makina-states/initial_highstate';
 /** boot-salt.sh --initial-highstate, once: the conf file holding 1 says it was done. */
 export const initialHighstate: Step = {
   name: 'initial_highstate',
-  title: 'initial_highstate',
   async check(ctx) {
-    if (ctx.opts.noSalt) return 'skipped: --no-salt';
+    if (ctx.opts.noSalt) return '--no-salt';
     return (await readInVm(ctx, HIGHSTATE_MARKER))?.trim() === '1';
   },
   async apply(ctx) {

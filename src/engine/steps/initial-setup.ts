@@ -1,5 +1,5 @@
 import { lastLine, NodeSession } from '../node-session.js';
-import { readInVm, StepError, type Step } from './context.js';
+import { readInVm, StepError, type Step } from './step.js';
 import { runBootstrap, scriptArgs } from './salt.js';
 
 export const PASSWORD_MARKER = '/.initialspasses';
@@ -8,7 +8,6 @@ export const BOOTSTRAP_MARKER = '/etc/makina-states/lxc-wizard-bootsalt';
 /** Passwords of the users that exist (chpasswd on stdin), then the salt bootstrap. */
 export const initialSetup: Step = {
   name: 'initial_setup',
-  title: 'initial_setup',
   async check(ctx) {
     const pw = (await readInVm(ctx, PASSWORD_MARKER)) !== undefined;
     const boot = ctx.opts.noSalt || (await readInVm(ctx, BOOTSTRAP_MARKER)) !== undefined;

@@ -1,14 +1,14 @@
-import { StepError, type Step } from './context.js';
+import { StepError, type Step } from './step.js';
 
 /** Everything that would make spawn fail half-way, checked before anything changes. */
 export const preflight: Step = {
   name: 'preflight',
-  title: 'preflight',
   async check() {
     return false;
   },
   async apply(ctx) {
-    const { v, node, vm, type } = ctx;
+    const { v, node, vm } = ctx;
+    const type = v.type;
     const f = await ctx.session.facts();
     if (!f.lxcVersion)
       throw new StepError(`LXC is not installed on ${node} (lxc-create --version failed)`, 'install the lxc package on the compute node');

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { inVm, StepError, type StepContext } from './context.js';
+import { inVm, StepError, type StepContext } from './step.js';
 
 export const REMOTE_SCRIPT = '/tmp/.lxc-wizard/boot-salt.sh';
 

@@ -1,6 +1,6 @@
 import { cloneCommand, createCommand, readNetwork, rewriteConfig } from '../lxc-dialect.js';
 import { lastLine } from '../node-session.js';
-import { inVm, readInVm, StepError, type Step, type StepContext } from './context.js';
+import { inVm, readInVm, StepError, type Step, type StepContext } from './step.js';
 
 function wantedNetwork(ctx: StepContext) {
   const { v } = ctx;
@@ -43,7 +43,6 @@ const resolvConf = (dns: string[]) => dns.map((d) => `nameserver ${d}`).join('\n
 /** Create or clone the container as its profile type says, configure its network, start it. */
 export const spawn: Step = {
   name: 'spawn',
-  title: 'spawn',
   async check(ctx) {
     const f = await ctx.session.facts();
     const c = f.containers.get(ctx.vm);
@@ -54,7 +53,8 @@ export const spawn: Step = {
     return dns === resolvConf(ctx.v.dnsservers);
   },
   async apply(ctx) {
-    const { v, vm, type, session } = ctx;
+    const { v, vm, session } = ctx;
+    const type = v.type;
     const f = await session.facts();
     if (!f.containers.has(vm)) {
       const argv =

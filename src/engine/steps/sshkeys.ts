@@ -1,4 +1,4 @@
-import { readInVm, StepError, type Step, type StepContext } from './context.js';
+import { readInVm, StepError, type Step, type StepContext } from './step.js';
 
 function merged(current: string, keys: string[]): string {
   const have = new Set(
@@ -15,7 +15,6 @@ function merged(current: string, keys: string[]): string {
 /** The controller's public keys in root's authorized_keys, once each, with the modes sshd wants. */
 export const sshkeys: Step = {
   name: 'sshkeys',
-  title: 'sshkeys',
   async check(ctx: StepContext) {
     if (!ctx.opts.sshPublicKeys.length) return 'no public keys to install (see --ssh-pubkey)';
     const current = (await readInVm(ctx, '/root/.ssh/authorized_keys')) ?? '';

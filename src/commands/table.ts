@@ -1,15 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
-import type { Io, Output } from './output.js';
-
-export interface CommandInput {
-  args: string[];
-  values: Record<string, string | boolean | string[] | undefined>;
-  io: Io;
-  out: Output;
-}
-export interface CommandModule {
-  run(input: CommandInput): Promise<number>;
-}
+import type { CommandModule } from './types.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

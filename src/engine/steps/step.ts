@@ -1,33 +1,8 @@
-import type { ProfileTypeInfo } from '../../core/profile-types.js';
+import { UserError } from '../../core/errors.js';
+import type { ResolvedVm } from '../../core/resolved-vm.js';
+import type { StepName } from '../../core/steps.js';
 import { NodeSession, lastLine } from '../node-session.js';
-import { HintedError, type ExecResult } from '../transport.js';
-
-/** Settings values a step reads (the resolved VmSettings, secrets included). */
-export interface VmValues {
-  name: string;
-  ip: string;
-  mac: string;
-  password: string;
-  gateway: string;
-  netmask: number;
-  bridge: string;
-  autostart: boolean;
-  snapshot: boolean;
-  from_container: string | null;
-  image: string;
-  vgname?: string;
-  size?: string;
-  dnsservers: string[];
-  domains: string[];
-  users: string[];
-  ssh_username: string;
-  mode: 'salt' | 'mastersalt';
-  master: string;
-  master_port: number;
-  script_args: string;
-  lxc_conf: Record<string, string>[];
-  lxc_conf_unset: string[];
-}
+import type { ExecResult } from '../transport.js';
 
 export interface RunOptions {
   dryRun: boolean;
@@ -41,8 +16,7 @@ export interface RunOptions {
 export interface StepContext {
   node: string;
   vm: string;
-  v: VmValues;
-  type: ProfileTypeInfo;
+  v: ResolvedVm;
   session: NodeSession;
   opts: RunOptions;
   signal: AbortSignal;
@@ -53,25 +27,18 @@ export interface StepContext {
 }
 
 /** A step failed for a reason the operator can act on. */
-export class StepError extends HintedError {}
+export class StepError extends UserError {
+  constructor(message: string, hint?: string) {
+    super(message, { hint });
+  }
+}
 
-export type StepName = 'preflight' | 'spawn' | 'hostsfile' | 'sshkeys' | 'grains' | 'initial_setup' | 'initial_highstate';
-export const STEP_NAMES: readonly StepName[] = [
-  'preflight',
-  'spawn',
-  'hostsfile',
-  'sshkeys',
-  'grains',
-  'initial_setup',
-  'initial_highstate',
-];
-/** The seed's six; preflight runs before them and is never skipped. */
-export const SEED_STEPS: readonly StepName[] = STEP_NAMES.slice(1);
-
+/**
+ * check → apply → verify. check answers `true` (already done: its result is in place), `false`
+ * (apply it), or a string: skipped for that reason (a flag, or nothing applies).
+ */
 export interface Step {
   name: StepName;
-  title: string;
-  /** true: already done (reported "skipped: already done"); a string: skipped for that reason */
   check(ctx: StepContext): Promise<boolean | string>;
   apply(ctx: StepContext): Promise<void>;
   /** after apply: the check must now hold (or this throws) */
@@ -114,10 +81,6 @@ export async function readInVm(ctx: StepContext, path: string): Promise<string |
   if (ctx.opts.dryRun && !(await ctx.session.facts()).containers.has(ctx.vm)) return undefined;
   await ctx.session.prefetch(ctx.vm, [...VM_FILES, path]);
   return ctx.session.readFile(path, ctx.vm);
-}
-
-export async function vmExists(ctx: StepContext): Promise<boolean> {
-  return (await ctx.session.facts()).containers.has(ctx.vm);
 }
 
 /** Replace (or append) the block between two marker lines; never duplicates it. */

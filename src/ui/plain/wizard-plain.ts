@@ -1,6 +1,6 @@
 import enquirer from 'enquirer';
-import { profileTypeFor, type Backing, type InstallMode } from '../core/profile-types.js';
-import type { RunEvent } from '../engine/events.js';
+import { profileTypeFor, type Backing, type InstallMode } from '../../core/profile-types.js';
+import type { RunEvent } from '../../core/run-events.js';
 import {
   advance,
   advancedProblem,
@@ -14,9 +14,9 @@ import {
   originChoices,
   preselect,
   sizeChoices,
-} from '../wizard/machine.js';
-import type { WizardServices } from '../wizard/services.js';
-import type { Answers, Choice, NodeProbe } from '../wizard/types.js';
+} from '../../wizard/machine.js';
+import type { WizardServices } from '../../wizard/services.js';
+import type { Answers, Choice, NodeProbe } from '../../wizard/types.js';
 
 type Prompt = (q: Record<string, unknown>) => Promise<Record<string, unknown>>;
 

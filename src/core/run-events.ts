@@ -1,8 +1,9 @@
-import type { StepName } from './steps/context.js';
+import type { StepName, StepState } from './steps.js';
 
-export type StepState = 'running' | 'done' | 'skipped' | 'failed' | 'interrupted' | 'not-run';
-
-/** What a run reports; the ledger, the log file, the renderers and --json all listen to these. */
+/**
+ * What a run reports. One stream, many listeners: the ledger, the log file, the renderers, the
+ * wizard's run view and --json all hear the same events.
+ */
 export type RunEvent =
   | {
       type: 'step';
@@ -19,6 +20,9 @@ export type RunEvent =
   | {
       type: 'command';
       node: string;
+      /** the VM and step the command belongs to, when a step sent it */
+      vm?: string;
+      step?: StepName;
       argv: string[];
       stdin?: string;
       code?: number | null;
@@ -48,17 +52,18 @@ export interface VmResult {
   steps: StepRecord[];
 }
 
-/** Collects step events into per-VM results (the --json document and the summary). */
+/** Collects step events into per-VM results (the --json document, the summary, the result screen). */
 export class ResultCollector {
   private readonly vms = new Map<string, VmResult>();
-  constructor(order: { node: string; vm: string; steps: StepName[] }[]) {
-    for (const o of order)
+  constructor(order: { node: string; vm: string; steps: readonly StepName[] }[]) {
+    for (const o of order) {
       this.vms.set(`${o.node}\0${o.vm}`, {
         node: o.node,
         name: o.vm,
         ok: true,
         steps: o.steps.map((name) => ({ name, state: 'not-run' })),
       });
+    }
   }
   readonly listener: RunListener = (e) => {
     if (e.type !== 'step') return;

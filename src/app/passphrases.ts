@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
-import enquirer from 'enquirer';
-import { passphraseOpens } from '../engine/ssh-keys.js';
+import { withPrompts } from '../process/prompts.js';
+import { passphraseOpens } from './ssh-keys.js';
 
-type Prompt = (q: Record<string, unknown>) => Promise<Record<string, unknown>>;
-
-/** Ask (masked) for each key's passphrase until it opens the key; an empty answer skips the key. */
+/**
+ * Ask (masked) for each key's passphrase until it opens the key; an empty answer skips the key.
+ * Runs before Ink mounts: two readers of the keyboard never work together.
+ */
 export async function askPassphrases(files: string[], into: Map<string, string>): Promise<void> {
-  process.stdin.ref(); // see ecosystem.md §2: an unref'd stdin ends the process mid-prompt
-  const prompt = (enquirer as unknown as { prompt: Prompt }).prompt;
-  try {
+  await withPrompts(async (prompt) => {
     for (const file of files) {
       const key = readFileSync(file);
       // One prompt per key: a wrong passphrase is asked again in place, through validate.
@@ -21,9 +20,5 @@ export async function askPassphrases(files: string[], into: Map<string, string>)
       const pass = answer.v as string;
       if (pass) into.set(file, pass);
     }
-  } finally {
-    // Done with the keyboard: the UI reads the terminal through a stream of its own (see runWizard).
-    process.stdin.pause();
-    process.stdin.unref();
-  }
+  });
 }

@@ -1,0 +1,51 @@
+import { resolveDefaults, type ResolvedDefaults } from '../core/defaults.js';
+import { countBySeverity, type Finding } from '../core/findings.js';
+import { findVm, type StoreSnapshot } from '../core/model.js';
+import { resolveNodeSettings } from '../core/node-settings.js';
+import type { VmSettings } from '../core/settings.js';
+import { validatePillar } from '../core/validate.js';
+import { unifiedDiff } from '../pillar-writer/diff.js';
+import { upsertVmText, type Entry } from '../pillar-writer/edit.js';
+import { parsePillar, type PillarFile } from '../pillar-writer/read.js';
+import type { Workspace } from './workspace.js';
+
+/** An entry as it would be written: the new text, what it means, and what validation says of it. */
+export interface Draft {
+  before: PillarFile;
+  after: PillarFile;
+  /** the whole entry written (the existing keys plus the given ones, for an update) */
+  entry: Entry;
+  rd: ResolvedDefaults;
+  /** findings about this VM (and its node's name) */
+  mine: Finding[];
+  /** errors elsewhere in the file, which this entry does not depend on */
+  otherErrors: number;
+  diff: string;
+  settings: VmSettings;
+}
+
+/**
+ * Splice the entry into the text, parse the result once, resolve defaults, validate and resolve
+ * the VM's settings: what `add` writes and what the wizard's review shows, computed the same way.
+ */
+export function draftEntry(ws: Workspace, before: PillarFile, store: StoreSnapshot, node: string, vm: string, given: Entry): Draft {
+  const existing = findVm(before.model, node, vm);
+  const entry = existing ? { ...existing.keys, ...given } : given;
+  const text = upsertVmText(before, node, vm, entry);
+  const after = parsePillar(before.path, text);
+  const rd = resolveDefaults(after.model, ws.settings.env);
+  const findings = validatePillar(after.model, ws.settings.env, store, rd);
+  const mine = findings.filter((f) => f.vm === vm || (f.node === node && f.code === 'bad-node-name'));
+  const e = findVm(after.model, node, vm)!;
+  const [settings] = resolveNodeSettings(after.model, node, rd, ws.settings, store.get(node) ?? {}, e) as [VmSettings];
+  return {
+    before,
+    after,
+    entry,
+    rd,
+    mine,
+    otherErrors: countBySeverity(findings.filter((f) => !mine.includes(f))).errors,
+    diff: unifiedDiff(before.path, before.text, text),
+    settings,
+  };
+}

@@ -1,0 +1,151 @@
+import { join } from 'node:path';
+import { allocateVm } from '../core/allocation.js';
+import { UserError } from '../core/errors.js';
+import { formatFinding } from '../core/findings.js';
+import type { NodeState, VmEntry } from '../core/model.js';
+import { resolveNodeSettings } from '../core/node-settings.js';
+import { resolvedVm, type ResolvedVm } from '../core/resolved-vm.js';
+import { ResultCollector, type RunEvent, type RunListener, type VmResult } from '../core/run-events.js';
+import type { StepName } from '../core/steps.js';
+import { validatePillar } from '../core/validate.js';
+import { NodeSession, type CommandRecord } from '../engine/node-session.js';
+import { redactor, RunLog, tail } from '../engine/run-log.js';
+import { runProvision, selectedSteps } from '../engine/run.js';
+import type { Transport } from '../engine/transport.js';
+import { registerCleanup } from '../process/cleanup.js';
+import { DryRunPlan } from './dry-run.js';
+import { storeLedger } from './ledger.js';
+import { cryptoRandom } from './write-entry.js';
+import type { Loaded, Workspace } from './workspace.js';
+
+export interface ProvisionOptions {
+  dryRun: boolean;
+  only?: StepName[];
+  from?: StepName;
+  concurrency: number;
+  noSalt: boolean;
+  bootsaltScript?: string;
+  sshPublicKeys: string[];
+  /** where the run log goes; default <stateHome>/logs/<time>.log */
+  logPath?: string;
+  stateHome: string;
+  transport: (node: string) => Transport;
+  /** sessions already open (the wizard probed the node): reused, not reopened */
+  sessions?: Map<string, NodeSession>;
+  listeners: RunListener[];
+  signal: AbortSignal;
+  renderer: 'simple' | 'silent';
+}
+
+export interface ProvisionOutcome {
+  results: VmResult[];
+  /** undefined for a dry run: it writes nothing, not even a log */
+  logPath: string | undefined;
+  connections: Record<string, number>;
+  plan: DryRunPlan;
+}
+
+/**
+ * The provisioning run both `--yes` and the wizard use: validate the selected VMs, allocate what
+ * is pending (in memory for a dry run), open one session per node, run the steps, log everything.
+ */
+export async function provisionVms(ws: Workspace, loaded: Loaded, selected: VmEntry[], o: ProvisionOptions): Promise<ProvisionOutcome> {
+  const { model } = loaded.file;
+  const { dryRun } = o;
+  const findings = validatePillar(model, ws.settings.env, loaded.store, loaded.rd).filter(
+    (f) => f.severity === 'error' && (!f.vm || selected.some((e) => e.name === f.vm)),
+  );
+  if (findings.length) {
+    const list = findings.map((f) => '  ' + formatFinding(f).replace(/\n/g, '\n  ')).join('\n');
+    throw new UserError(`the pillar has ${findings.length} error(s) for the VMs to provision; nothing was run:\n${list}`, {
+      where: { file: model.file },
+      hint: 'fix them (lxc-wizard validate lists them all), or select other VMs with --vm/--node',
+    });
+  }
+
+  // Allocate what is still pending, sorted by name; a dry run allocates in memory only.
+  const nodes = [...new Set(selected.map((e) => e.node))];
+  const states = new Map<string, NodeState>();
+  for (const node of nodes) {
+    const mine = selected
+      .filter((e) => e.node === node)
+      .map((e) => e.name)
+      .sort();
+    const fold = (current: NodeState) =>
+      mine.reduce((st, vm) => allocateVm(model, node, vm, loaded.rd.defaults, st, cryptoRandom), current);
+    states.set(node, dryRun ? fold(loaded.store.get(node) ?? {}) : await ws.store.values.update(node, fold));
+  }
+  const vms: ResolvedVm[] = selected.map((e) => {
+    const [s] = resolveNodeSettings(model, e.node, loaded.rd, ws.settings, states.get(e.node) ?? {}, e);
+    return resolvedVm(s!);
+  });
+
+  const logPath = dryRun
+    ? undefined
+    : (o.logPath ?? join(o.stateHome, 'logs', `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}.log`));
+  const log = logPath ? new RunLog(logPath, redactor(vms.map((v) => v.password))) : undefined;
+  const steps = selectedSteps(o.only, o.from).map((s) => s.name);
+  const collector = new ResultCollector(vms.map((v) => ({ node: v.node, vm: v.name, steps })));
+  const plan = new DryRunPlan();
+  const sessions = o.sessions ?? new Map<string, NodeSession>();
+  const listeners: RunListener[] = [collector.listener, plan.listener, ...(log ? [log.listener] : []), ...o.listeners];
+  const onCommand = (c: CommandRecord) => {
+    const ev: RunEvent = {
+      type: 'command',
+      node: c.node,
+      ...(c.vm ? { vm: c.vm } : {}),
+      ...(c.step ? { step: c.step } : {}),
+      argv: c.argv,
+      stdin: c.stdin,
+      dryRun: c.dryRun,
+      ...(c.result
+        ? {
+            code: c.result.code,
+            signal: c.result.signal,
+            durationMs: Math.round(c.result.durationMs),
+            stdoutTail: tail(c.result.stdout),
+            stderrTail: tail(c.result.stderr),
+          }
+        : {}),
+      ...(c.error ? { error: c.error } : {}),
+    };
+    for (const l of listeners) l(ev);
+  };
+  const session = (node: string) => {
+    let s = sessions.get(node);
+    if (!s || s.opts.dryRun !== dryRun) {
+      s = new NodeSession(s?.transport ?? o.transport(node), { dryRun });
+      sessions.set(node, s);
+    }
+    s.opts.onCommand = onCommand;
+    return s;
+  };
+  const connections = () => Object.fromEntries([...sessions].map(([n, s]) => [n, s.transport.connections]));
+  // Our own sessions close when the run ends; a caller's (the wizard's probe) stay open for it.
+  const close = async () => {
+    if (!o.sessions) await Promise.all([...sessions.values()].map((s) => s.transport.close()));
+    log?.close();
+  };
+  const unregister = registerCleanup(close);
+  log?.write({ type: 'start', pillar: model.file, vms: vms.map((v) => `${v.name}@${v.node}`), steps });
+  try {
+    await runProvision({
+      vms,
+      session,
+      opts: { dryRun, bootsaltScript: o.bootsaltScript, noSalt: o.noSalt, sshPublicKeys: o.sshPublicKeys },
+      only: o.only,
+      from: o.from,
+      concurrency: dryRun ? 1 : o.concurrency,
+      ledger: storeLedger(ws.store),
+      listeners,
+      signal: o.signal,
+      renderer: o.renderer,
+      stderr: process.stderr,
+    });
+  } finally {
+    log?.write({ type: 'end', connections: connections() });
+    await close();
+    unregister();
+  }
+  return { results: collector.results(), logPath, connections: connections(), plan };
+}

@@ -1,0 +1,57 @@
+import { resolveDefaults, type Env, type ResolvedDefaults } from '../core/defaults.js';
+import { UserError } from '../core/errors.js';
+import type { Finding } from '../core/findings.js';
+import type { StoreSnapshot } from '../core/model.js';
+import type { SettingsContext } from '../core/settings.js';
+import { readPillar, type PillarFile } from '../pillar-writer/read.js';
+import { StateStore } from '../pillar-writer/state-store.js';
+
+/** What the front ends decide before a use case runs: every value checked, paths absolute. */
+export interface WorkspaceOptions {
+  pillar: string;
+  stateDir?: string;
+  env: Env;
+  /** the controller's FQDN: the salt master VMs attach to */
+  controller: string;
+}
+
+/** A pillar file, the store beside it, env and controller: what every pillar use case starts from. */
+export interface Workspace {
+  pillarPath: string;
+  store: StateStore;
+  settings: SettingsContext;
+}
+
+export function openWorkspace(o: WorkspaceOptions): Workspace {
+  return {
+    pillarPath: o.pillar,
+    store: StateStore.besidePillar(o.pillar, o.stateDir),
+    settings: { env: o.env, controller: o.controller },
+  };
+}
+
+export interface Loaded {
+  file: PillarFile;
+  rd: ResolvedDefaults;
+  /** every stored value, per compute node */
+  store: StoreSnapshot;
+}
+
+/** Read the pillar and the store; a Jinja or unparsable file is refused with its line. */
+export async function loadWorkspace(ws: Workspace, opts: { requireParsable?: boolean } = {}): Promise<Loaded> {
+  const file = await readPillar(ws.pillarPath);
+  if (opts.requireParsable !== false && file.editBlocker) throw blockerError(file.editBlocker);
+  const store = await ws.store.values.readAll();
+  return { file, rd: resolveDefaults(file.model, ws.settings.env), store };
+}
+
+export function blockerError(b: Finding): UserError {
+  return new UserError(b.message, { where: b.where, hint: b.hint ?? 'fix the file first (lxc-wizard validate shows every problem)' });
+}
+
+/** Where use cases say what they did: the command's output, or the wizard. */
+export interface Reporter {
+  info(message: string): void;
+  warn(message: string): void;
+  finding(f: Finding): void;
+}

@@ -1,0 +1,62 @@
+import { stringify } from 'yaml';
+import { settingsValues, type VmSettings } from '../core/settings.js';
+import { STEP_STATE_WORDS } from '../core/steps.js';
+import type { VmResult } from '../core/run-events.js';
+
+/** How the commands present results: settings, lists, run summaries. Pure text, no I/O. */
+
+export function settingsDocument(s: VmSettings, showSecrets: boolean) {
+  const sources: Record<string, string> = {};
+  for (const [k, f] of Object.entries(s.fields)) sources[k] = f.source;
+  return {
+    node: s.node,
+    name: s.name,
+    settings: settingsValues(s, showSecrets),
+    sources,
+    live: Object.keys(s.fields).filter((k) => s.fields[k]!.live),
+    pending: Object.keys(s.fields).filter((k) => s.fields[k]!.source === 'pending'),
+  };
+}
+
+/** The seed's key/value listing, one line a key, with where each value came from. */
+export function settingsText(s: VmSettings, showSecrets: boolean): string {
+  const values = settingsValues(s, showSecrets);
+  const rows = Object.entries(values).map(([k, v]) => {
+    const f = s.fields[k]!;
+    const text =
+      v === null ? '~' : stringify(v, { version: '1.1', lineWidth: 0, collectionStyle: 'flow', flowCollectionPadding: false }).trimEnd();
+    const notes: string[] = [f.source];
+    if (f.live) notes.push('live');
+    if (f.source === 'pending') notes.push(v === null ? 'generated when the entry is written' : 'would be allocated');
+    if (f.secret && !showSecrets && v !== null) notes.push('--show-secrets to reveal');
+    return [`${k}: ${text}`, notes.join(', ')] as const;
+  });
+  const width = Math.min(60, Math.max(...rows.map(([a]) => a.length)));
+  return rows.map(([a, b]) => `${a.padEnd(width)}  # ${b}`).join('\n') + '\n';
+}
+
+/** Columns padded to their widest cell; the last column is not padded. */
+export function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((l) => l[i]!.length)));
+  return rows.map((l) => l.map((c, i) => (i === l.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
+}
+
+/** One line per VM: ok with what ran, or where it stopped and why. */
+export function runSummary(results: VmResult[]): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    const bad = r.steps.find((s) => s.state === 'failed' || s.state === 'interrupted');
+    if (bad) {
+      lines.push(`${r.name} on ${r.node}: ${bad.state.toUpperCase()} at ${bad.name}: ${bad.error}`);
+      if (bad.hint) lines.push(`  hint: ${bad.hint}`);
+      continue;
+    }
+    const counts = new Map<string, number>();
+    for (const s of r.steps) counts.set(STEP_STATE_WORDS[s.state], (counts.get(STEP_STATE_WORDS[s.state]) ?? 0) + 1);
+    const skipped = r.steps.filter((s) => s.state === 'skipped').map((s) => `${s.name} (${s.reason})`);
+    lines.push(
+      `${r.name} on ${r.node}: ok (${[...counts].map(([w, n]) => `${n} ${w}`).join(', ')})${skipped.length ? `; skipped: ${skipped.join(', ')}` : ''}`,
+    );
+  }
+  return lines.join('\n');
+}

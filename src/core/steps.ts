@@ -1,0 +1,43 @@
+/**
+ * The step vocabulary every layer speaks: the engine runs these steps, the run view, the summary,
+ * the ledger and --json name them. No engine code here, so the wizard and the UI can import it.
+ */
+export type StepName = 'preflight' | 'spawn' | 'hostsfile' | 'sshkeys' | 'grains' | 'initial_setup' | 'initial_highstate';
+
+export const STEP_NAMES: readonly StepName[] = [
+  'preflight',
+  'spawn',
+  'hostsfile',
+  'sshkeys',
+  'grains',
+  'initial_setup',
+  'initial_highstate',
+];
+
+/** The seed's six; preflight runs before them and is never skipped. */
+export const SEED_STEPS: readonly StepName[] = STEP_NAMES.slice(1);
+
+export function isStepName(s: string): s is StepName {
+  return (STEP_NAMES as readonly string[]).includes(s);
+}
+
+/**
+ * What happened to a step: `done` (it ran), `already-done` (its check found the result in place),
+ * `skipped` (by a flag, or nothing applies; with the reason), `failed`, `interrupted`, `not-run`.
+ */
+export type StepState = 'running' | 'done' | 'already-done' | 'skipped' | 'failed' | 'interrupted' | 'not-run';
+
+export const STEP_STATE_WORDS: Record<StepState, string> = {
+  running: 'running',
+  done: 'done',
+  'already-done': 'already done',
+  skipped: 'skipped',
+  failed: 'failed',
+  interrupted: 'interrupted',
+  'not-run': 'not run',
+};
+
+/** A finished VM is "ready" only when every step ran or was found in place. */
+export function isComplete(state: StepState): boolean {
+  return state === 'done' || state === 'already-done';
+}
