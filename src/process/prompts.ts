@@ -5,7 +5,13 @@ import enquirer from 'enquirer';
  * It never runs while Ink is mounted. stdin is ref'd for the prompt (an unref'd stdin lets Node
  * exit mid-question: ecosystem.md §8.7) and released afterwards, so the process can end.
  */
-export type Prompt = (q: Record<string, unknown>) => Promise<Record<string, unknown>>;
+export interface Question {
+  type: string;
+  name: string;
+  message: string;
+  [option: string]: unknown;
+}
+export type Prompt = (q: Question) => Promise<Record<string, unknown>>;
 
 /** enquirer's own types list every prompt kind; our questions are plain option records. */
 const ask: Prompt = (q) => enquirer.prompt(q as Parameters<typeof enquirer.prompt>[0]);
