@@ -44,7 +44,7 @@ export interface PillarModel {
 }
 
 export function emptyModel(file: string): PillarModel {
-  return { file, nodes: new Map(), vms: [], defaults: {}, findings: [] };
+  return { file, nodes: new Map(), vms: [], defaults: Object.create(null) as PillarModel['defaults'], findings: [] };
 }
 
 export function vmsOfNode(model: PillarModel, node: string): VmEntry[] {

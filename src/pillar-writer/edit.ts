@@ -1,8 +1,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import { isMap, isScalar, stringify, type Node, type Pair } from 'yaml';
 import { UserError } from '../core/errors.js';
-import { PILLAR_KEYS, type PillarModel } from '../core/model.js';
+import { PILLAR_KEYS } from '../core/model.js';
 import { columnOf, parsePillar, vmKey, type PillarFile } from './read.js';
+import { canonical, SALT_YAML } from './yaml-salt.js';
 
 /**
  * Edits are text splices on the original bytes, never a re-serialisation: every byte outside the
@@ -50,12 +51,12 @@ function afterColon(text: string, p: Pair): number {
 }
 
 export function formatScalar(v: unknown): string {
-  return stringify(v, { version: '1.1', lineWidth: 0 }).trimEnd();
+  return stringify(v, { ...SALT_YAML, lineWidth: 0 }).trimEnd();
 }
 
 function formatValue(v: unknown): string {
   if (v !== null && typeof v === 'object')
-    return stringify(v, { version: '1.1', lineWidth: 0, collectionStyle: 'flow', flowCollectionPadding: false }).trimEnd();
+    return stringify(v, { ...SALT_YAML, lineWidth: 0, collectionStyle: 'flow', flowCollectionPadding: false }).trimEnd();
   return formatScalar(v);
 }
 
@@ -93,6 +94,7 @@ export function upsertVmText(file: PillarFile, node: string, vm: string, entry: 
   const existing = index.vmPairs.get(vmKey(node, vm));
 
   if (existing) {
+    if (existing.uneditable) refuseShared(file, existing.pair, existing.uneditable);
     const vmPair = existing.pair;
     const v = vmPair.value as Node | null;
     const vmCol = columnOf(text, (vmPair.key as Node).range![0]);
@@ -130,8 +132,19 @@ export function upsertVmText(file: PillarFile, node: string, vm: string, entry: 
     const decl = file.model.nodes.get(node);
     const target = nodeMaps[0];
     if (target) {
+      if (target.uneditable) refuseShared(file, target.pair, target.uneditable);
       const np = target.pair;
       const nv = np.value as Node | null;
+      if (nv !== null && !isMap(nv) && !(isScalar(nv) && (nv.value === null || nv.value === undefined))) {
+        const line = file.lineCounter.linePos((np.key as Node).range![0]).line;
+        throw new UserError(
+          `the value of ${String((np.key as { value?: unknown }).value)} is ${isScalar(nv) ? 'a scalar' : 'a list'}, not a mapping of VMs`,
+          {
+            where: { file: file.path, line },
+            hint: 'make it a mapping (one VM name per line, or {} for none), then run the command again',
+          },
+        );
+      }
       const topCol = columnOf(text, (np.key as Node).range![0]);
       if (isMap(nv) && !nv.flow && nv.items.length > 0) {
         const items = nv.items as Pair[];
@@ -154,7 +167,7 @@ export function upsertVmText(file: PillarFile, node: string, vm: string, entry: 
       splices.push(
         appendTopLevel(
           text,
-          `${PILLAR_KEYS.targets}${node}`,
+          `${newNodeKey(file)}${node}`,
           `${eol}${' '.repeat(col)}${formatScalar(vm)}:${entryBody(entry, col + unit, eol)}`,
           eol,
         ),
@@ -211,6 +224,25 @@ function assertNoJinja(entry: Entry, vm: string): void {
   }
 }
 
+/**
+ * The key form for a node the file does not mention yet: the one the file already uses. The code
+ * the original ran reads only `makina-states.cloud.lxc.vms.<cn>`; the seed's documented
+ * `…services.cloud.lxc.targets.<cn>` is kept for files that use it, and for an empty file.
+ */
+export function newNodeKey(file: PillarFile): string {
+  const forms = new Set([...file.model.nodes.values()].flatMap((n) => n.forms));
+  if (forms.has('vms') || (forms.has('flat') && !forms.has('targets'))) return PILLAR_KEYS.vms;
+  return PILLAR_KEYS.targets;
+}
+
+function refuseShared(file: PillarFile, p: Pair, why: string): never {
+  const line = file.lineCounter.linePos((p.key as Node).range![0]).line;
+  throw new UserError(`${why}; editing it would change every entry that shares it, so lxc-wizard does not`, {
+    where: { file: file.path, line },
+    hint: 'write the entry out in full (without the alias, anchor or merge), or edit it by hand',
+  });
+}
+
 function hasComment(text: string, n: Node): boolean {
   return n.range ? text.slice(n.range[0], n.range[1]).includes('#') : false;
 }
@@ -228,35 +260,53 @@ export function assertEditable(file: PillarFile): void {
   if (b) throw new UserError(`${b.message}; the file is not edited`, { where: b.where, hint: b.hint ?? 'fix the file first' });
 }
 
-function sameModelExcept(a: PillarModel, b: PillarModel, node: string, vm: string): string | undefined {
-  const key = (e: { node: string; name: string }) => `${e.node}\0${e.name}`;
-  const skip = key({ node, name: vm });
-  const bm = new Map(b.vms.map((e) => [key(e), e]));
-  for (const e of a.vms) {
-    if (key(e) === skip) continue;
-    const o = bm.get(key(e));
-    if (!o || !isDeepStrictEqual(o.keys, e.keys)) return `entry ${e.name} on ${e.node} changed`;
-  }
-  if (b.vms.filter((e) => key(e) !== skip).length !== a.vms.filter((e) => key(e) !== skip).length) return 'the number of entries changed';
-  if (!isDeepStrictEqual(Object.keys(a.defaults).sort(), Object.keys(b.defaults).sort())) return 'the defaults changed';
-  for (const n of a.nodes.keys()) if (!b.nodes.has(n)) return `compute node ${n} disappeared`;
-  return undefined;
+/** The top-level keys an entry of `vm` on `node` may live under, in its three forms. */
+function entryKeys(node: string, vm: string): { nodeKeys: string[]; flat: string } {
+  return { nodeKeys: [`${PILLAR_KEYS.targets}${node}`, `${PILLAR_KEYS.vms}${node}`], flat: `${PILLAR_KEYS.vms}${node}.${vm}` };
 }
 
-/** Re-parse the spliced text: it must parse, hold exactly the intended entry, and nothing else may move. */
+/** The document as Salt loads it, without the one entry being edited (a node key emptied by that is dropped). */
+function restOf(file: PillarFile, node: string, vm: string): unknown {
+  const data = file.data;
+  if (!(data instanceof Map)) return data;
+  const { nodeKeys, flat } = entryKeys(node, vm);
+  const out = new Map(data);
+  out.delete(flat);
+  for (const k of nodeKeys) {
+    const v = out.get(k);
+    if (v instanceof Map && v.has(vm)) {
+      const rest = new Map(v);
+      rest.delete(vm);
+      out.set(k, rest);
+    }
+    // `node: {}`, `node:` and no node key at all hold the same VMs
+    const now = out.get(k);
+    if (out.has(k) && (now === null || (now instanceof Map && now.size === 0))) out.delete(k);
+  }
+  return out;
+}
+
+/**
+ * Re-parse the spliced text as Salt would: it must parse, hold exactly the intended entry, and every
+ * other byte of meaning must be unchanged (every other entry, every other key, whatever its form).
+ */
 function verifyEdit(before: PillarFile, text: string, node: string, vm: string, entry: Entry | undefined): void {
   const after = parsePillar(before.path, text);
-  const fail = (why: string): never => {
-    throw new Error(`internal error: the edit of ${vm} did not read back (${why}); ${before.path} was not written`);
+  const refuse = (why: string): never => {
+    throw new UserError(`the edit of ${vm} would not read back as intended (${why}); ${before.path} was not written`, {
+      where: { file: before.path },
+      hint: 'the file uses a construct lxc-wizard cannot edit safely here; add the entry by hand, or rewrite that part in plain block style',
+    });
   };
-  if (after.editBlocker) fail(after.editBlocker.message);
+  if (after.editBlocker) refuse(after.editBlocker.message);
   const found = after.model.vms.filter((e) => e.node === node && e.name === vm);
   if (entry === undefined) {
-    if (found.length) fail('the entry is still there');
+    if (found.length) refuse('the entry is still there');
   } else if (found.length !== 1 || !isDeepStrictEqual(normalise(found[0]!.keys), normalise(entry)))
-    fail('the entry reads back differently');
-  const diff = sameModelExcept(before.model, after.model, node, vm);
-  if (diff) fail(diff);
+    refuse('the entry reads back differently');
+  const a = JSON.stringify(canonical(restOf(before, node, vm)));
+  const b = JSON.stringify(canonical(restOf(after, node, vm)));
+  if (a !== b) refuse('other keys of the file would change as Salt reads them');
 }
 
 function normalise(o: Entry): Entry {
