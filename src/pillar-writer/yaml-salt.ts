@@ -162,7 +162,6 @@ export const SALT_YAML = {
 const EXPLICIT_OK = new Set([`${T}str`, `${T}int`, `${T}float`, `${T}bool`, `${T}null`, `${T}map`, `${T}seq`]);
 
 // PyYAML's reader refuses these anywhere in the stream, comments included (reader.py NON_PRINTABLE).
-// eslint-disable-next-line no-control-regex
 const NON_PRINTABLE = /[^\t\n\r\u0020-\u007e\u0085\u00a0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
 
 export interface TextProblem {
@@ -425,8 +424,12 @@ export function saltValue(doc: Document.Parsed): unknown {
     if (v === null || typeof v !== 'object') return;
     if (path.has(v)) throw new RangeError('a value contains itself');
     path.add(v);
-    if (v instanceof Map) for (const [k, x] of v) (walk(k), walk(x));
-    else if (Array.isArray(v) || v instanceof Set) for (const x of v) walk(x);
+    if (v instanceof Map) {
+      for (const [k, x] of v) {
+        walk(k);
+        walk(x);
+      }
+    } else if (Array.isArray(v) || v instanceof Set) for (const x of v) walk(x);
     path.delete(v);
   };
   walk(value);
