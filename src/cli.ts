@@ -81,7 +81,8 @@ async function dispatch(argv: string[], io: Io, out: Output): Promise<number> {
   for (const key of Object.keys(values)) {
     if (!Object.hasOwn(GLOBAL_OPTIONS, key) && !Object.hasOwn(spec.options, key)) throw usage(`--${key} does not apply to \`${cmd}\``, cmd);
   }
-  if (args.length !== spec.args.length) {
+  const variadic = (spec as { variadic?: string }).variadic !== undefined;
+  if (args.length < spec.args.length || (!variadic && args.length > spec.args.length)) {
     const missing = spec.args.slice(args.length);
     throw usage(missing.length ? `missing ${missing.join(' and ')}` : `too many arguments: ${args.slice(spec.args.length).join(' ')}`, cmd);
   }

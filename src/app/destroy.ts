@@ -7,10 +7,10 @@ import { editNodeHosts, nodeHostsMarkers } from '../engine/steps/hostsfile.js';
 import { removeBlock } from '../engine/steps/step.js';
 import type { Transport } from '../engine/transport.js';
 import { writeFileAtomic } from '../pillar-writer/atomic-write.js';
-import { unifiedDiff } from '../pillar-writer/diff.js';
+import { pillarDiff } from '../pillar-writer/diff.js';
 import { removeVmText } from '../pillar-writer/edit.js';
 import { withLock } from '../pillar-writer/lock.js';
-import { readPillar } from '../pillar-writer/read.js';
+import { parsePillar, readPillar } from '../pillar-writer/read.js';
 import { registerCleanup } from '../process/cleanup.js';
 import { loadWorkspace, type Reporter, type Workspace } from './workspace.js';
 
@@ -116,8 +116,8 @@ export async function destroyVm(ws: Workspace, t: DestroyTarget, o: DestroyOptio
   const diff = await withLock(ws.pillarPath, async () => {
     const current = await readPillar(ws.pillarPath);
     const next = removeVmText(current, node, vm);
-    await writeFileAtomic(current.path, next, { expectedSha256: current.sha256, backup: o.backup });
-    return unifiedDiff(current.path, current.text, next);
+    await writeFileAtomic(current.path, next, { expectedSha256: current.sha256, backup: o.backup, keepAttributes: true });
+    return pillarDiff(current, parsePillar(current.path, next));
   });
   await ws.store.values.update(node, (s) => {
     const { [vm]: _released, ...rest } = s;

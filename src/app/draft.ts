@@ -4,10 +4,12 @@ import { findVm, type StoreSnapshot } from '../core/model.js';
 import { resolveNodeSettings } from '../core/node-settings.js';
 import type { VmSettings } from '../core/settings.js';
 import { validatePillar } from '../core/validate.js';
-import { unifiedDiff } from '../pillar-writer/diff.js';
+import { pillarDiff } from '../pillar-writer/diff.js';
 import { upsertVmText, type Entry } from '../pillar-writer/edit.js';
 import { parsePillar, type PillarFile } from '../pillar-writer/read.js';
 import type { Workspace } from './workspace.js';
+
+const DEFAULT_CODES = new Set(['bad-default', 'bad-network']);
 
 /** An entry as it would be written: the new text, what it means, and what validation says of it. */
 export interface Draft {
@@ -35,7 +37,10 @@ export function draftEntry(ws: Workspace, before: PillarFile, store: StoreSnapsh
   const after = parsePillar(before.path, text);
   const rd = resolveDefaults(after.model, ws.settings.env);
   const findings = validatePillar(after.model, ws.settings.env, store, rd);
-  const mine = findings.filter((f) => f.vm === vm || (f.node === node && f.code === 'bad-node-name'));
+  // This VM's findings, its node's name, and broken defaults (every VM of the file depends on them).
+  const mine = findings.filter(
+    (f) => f.vm === vm || (f.node === node && f.code === 'bad-node-name') || (!f.vm && DEFAULT_CODES.has(f.code)),
+  );
   const e = findVm(after.model, node, vm)!;
   const [settings] = resolveNodeSettings(after.model, node, rd, ws.settings, store.get(node) ?? {}, e) as [VmSettings];
   return {
@@ -45,7 +50,7 @@ export function draftEntry(ws: Workspace, before: PillarFile, store: StoreSnapsh
     rd,
     mine,
     otherErrors: countBySeverity(findings.filter((f) => !mine.includes(f))).errors,
-    diff: unifiedDiff(before.path, before.text, text),
+    diff: pillarDiff(before, after),
     settings,
   };
 }

@@ -4,6 +4,7 @@ import type { Finding } from '../core/findings.js';
 import type { StoreSnapshot } from '../core/model.js';
 import type { SettingsContext } from '../core/settings.js';
 import { readPillar, type PillarFile } from '../pillar-writer/read.js';
+import { realPathOf } from '../pillar-writer/safe-file.js';
 import { StateStore } from '../pillar-writer/state-store.js';
 
 /** What the front ends decide before a use case runs: every value checked, paths absolute. */
@@ -22,10 +23,15 @@ export interface Workspace {
   settings: SettingsContext;
 }
 
-export function openWorkspace(o: WorkspaceOptions): Workspace {
+/**
+ * The pillar by its real path (links resolved): the file edited, its lock and the store beside
+ * it are the target's, never the link's.
+ */
+export async function openWorkspace(o: WorkspaceOptions): Promise<Workspace> {
+  const pillarPath = await realPathOf(o.pillar);
   return {
-    pillarPath: o.pillar,
-    store: StateStore.besidePillar(o.pillar, o.stateDir),
+    pillarPath,
+    store: StateStore.besidePillar(pillarPath, o.stateDir),
     settings: { env: o.env, controller: o.controller },
   };
 }
@@ -45,8 +51,11 @@ export async function loadWorkspace(ws: Workspace, opts: { requireParsable?: boo
   return { file, rd: resolveDefaults(file.model, ws.settings.env), store };
 }
 
-export function blockerError(b: Finding): UserError {
-  return new UserError(b.message, { where: b.where, hint: b.hint ?? 'fix the file first (lxc-wizard validate shows every problem)' });
+export function blockerError(b: Finding, consequence?: string): UserError {
+  return new UserError(consequence ? `${b.message}; ${consequence}` : b.message, {
+    where: b.where,
+    hint: b.hint ?? 'fix the file first (lxc-wizard validate shows every problem)',
+  });
 }
 
 /** Where use cases say what they did: the command's output, or the wizard. */

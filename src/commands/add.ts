@@ -1,11 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { fieldProblem } from '../core/fields.js';
 import { fqdnProblem, hostnameProblem } from '../core/naming.js';
 import { parseProfileType } from '../core/profile-types.js';
 import { isSizeName, SIZE_NAMES } from '../core/sizes.js';
 import { ExitCode } from '../core/errors.js';
 import { openWorkspace } from '../app/workspace.js';
-import { writeEntry } from '../app/write-entry.js';
+import { readPasswordFile, writeEntry } from '../app/write-entry.js';
 import type { Entry } from '../app/write-entry.js';
 import { flag, pathFlag, str, usageError, workspaceOptions } from './options.js';
 import type { CommandInput } from './types.js';
@@ -42,26 +41,8 @@ async function entryFromFlags(input: CommandInput): Promise<Entry> {
     entry.profile = size; // the seed's spelling: `profile: small`
   }
   const pwFile = pathFlag(input, 'password-file');
-  if (pwFile !== undefined) entry.password = await passwordFrom(pwFile);
+  if (pwFile !== undefined) entry.password = await readPasswordFile(pwFile);
   return entry;
-}
-
-/** The password file holds one line (a final newline is fine); it never appears in argv. */
-async function passwordFrom(path: string): Promise<string> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw usageError(
-      '--password-file',
-      `cannot read ${path}: ${(err as Error).message}`,
-      'give a readable file holding the password on one line',
-    );
-  }
-  const password = text.replace(/\r?\n$/, '');
-  const problem = fieldProblem('password', password);
-  if (problem) throw usageError('--password-file', `the password in ${path} ${problem}`, 'one line, no colon');
-  return password;
 }
 
 export async function run(input: CommandInput): Promise<number> {
@@ -76,13 +57,14 @@ export async function run(input: CommandInput): Promise<number> {
       `VM name '${vm}' ${vmProblem}`,
       'the VM name is its container name and minion id: a lower-case FQDN such as web01.example.com',
     );
-  const ws = openWorkspace(workspaceOptions(input));
+  const ws = await openWorkspace(workspaceOptions(input));
   const dryRun = flag(input, 'dry-run');
   const { out } = input;
   const result = await writeEntry(ws, node, vm, await entryFromFlags(input), {
     update: flag(input, 'update'),
     dryRun,
     backup: flag(input, 'backup'),
+    forcePillar: flag(input, 'force-pillar'),
     reporter: out,
   });
   out.data(result.diff || '(no change)');

@@ -11,7 +11,7 @@ import type { CommandInput } from './types.js';
 export async function run(input: CommandInput): Promise<number> {
   const [vm] = input.args as [string];
   const { out } = input;
-  const ws = openWorkspace(workspaceOptions(input));
+  const ws = await openWorkspace(workspaceOptions(input));
   const reach = reachOptions(input);
   const forget = flag(input, 'forget');
   const target = await destroyTarget(ws, vm, str(input, 'node'), forget);

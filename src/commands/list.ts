@@ -7,7 +7,7 @@ import { flag, workspaceOptions } from './options.js';
 import type { CommandInput } from './types.js';
 
 export async function run(input: CommandInput): Promise<number> {
-  const ws = openWorkspace(workspaceOptions(input));
+  const ws = await openWorkspace(workspaceOptions(input));
   const { file, rd, store } = await loadWorkspace(ws);
   const nodes = [...file.model.nodes.values()].map((n) => ({
     name: n.name,

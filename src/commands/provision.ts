@@ -15,7 +15,7 @@ export async function run(input: CommandInput): Promise<number> {
       'provisioning changes compute nodes: confirm with --yes',
       'lxc-wizard --yes --pillar FILE (add --dry-run to see the commands first)',
     );
-  const ws = openWorkspace(workspaceOptions(input));
+  const ws = await openWorkspace(workspaceOptions(input));
   const reach = reachOptions(input);
   const dryRun = flag(input, 'dry-run');
   const json = flag(input, 'json');

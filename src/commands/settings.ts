@@ -10,7 +10,7 @@ import type { CommandInput } from './types.js';
 
 export async function run(input: CommandInput): Promise<number> {
   const [node, vm] = input.args as [string, string];
-  const ws = openWorkspace(workspaceOptions(input));
+  const ws = await openWorkspace(workspaceOptions(input));
   const loaded = await loadWorkspace(ws);
   const { model } = loaded.file;
   const entry = findVm(model, node, vm);

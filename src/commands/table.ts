@@ -20,6 +20,8 @@ interface CommandSpec {
   usage: string;
   summary: string;
   args: string[];
+  /** further positional arguments, any number (their name in help) */
+  variadic?: string;
   options: Options;
   help: string;
   load: () => Promise<CommandModule>;
@@ -70,13 +72,16 @@ export const COMMANDS = {
       'dry-run': { type: 'boolean' },
       update: { type: 'boolean' },
       backup: { type: 'boolean' },
+      'force-pillar': { type: 'boolean' },
     },
     help: `Usage: lxc-wizard add CN VM --pillar FILE [options]
 
 Adds the entry of VM (a lower-case FQDN) under compute node CN, in the key form the file
-already uses for CN (else makina-states.services.cloud.lxc.targets.CN). Every other byte of
-the file is kept. Generated values (IP, MAC, password, ssh reverse-proxy port) are allocated
-and kept in the state store, not in the pillar. Prints the unified diff on stdout.
+already uses (for a node it does not mention yet: makina-states.cloud.lxc.vms.CN in a file
+that uses that form, the seed's makina-states.services.cloud.lxc.targets.CN otherwise). Every
+other byte of the file is kept. Generated values (IP, MAC, password, ssh reverse-proxy port)
+are allocated and kept in the state store, not in the pillar. Prints the unified diff on
+stdout, every password masked.
 
 Options:
   --profile-type T     lvm, lvm-scratch, dir, dir-scratch, overlayfs, overlayfs-scratch
@@ -84,13 +89,14 @@ Options:
   --mode M             mastersalt (default) or salt
   --ip IP              a free address in the node's network (default: allocated)
   --mac MAC            default: generated, 00:16:3e:xx:xx:xx
-  --password-file F    read the password from F (default: 32 random characters, stored)
+  --password-file F    the password: F holds it on one line (default: 32 random characters, stored)
   --from-container C   origin container for clone types
   --image I            LXC template for scratch types
   --bootsalt-branch B  makina-states branch for the salt bootstrap
   --update             the VM exists: change the given keys, keep the others
   --backup             keep the previous file as FILE.bak
-  --dry-run            print the diff only; write and allocate nothing
+  --dry-run            print the diff only; write and allocate nothing (takes no lock)
+  --force-pillar       edit FILE even though it holds no makina-states key
 ${COMMON_HELP}`,
     load: () => import('./add.js'),
   },
@@ -127,14 +133,19 @@ ${COMMON_HELP}`,
     load: () => import('./list.js'),
   },
   validate: {
-    usage: 'lxc-wizard validate --pillar FILE [--json]',
+    usage: 'lxc-wizard validate --pillar FILE [OTHER.sls...] [--json]',
+    variadic: 'OTHER.sls',
     summary: 'check the pillar: names, IPs, MACs, types, sizes, modes; exit 1 on any error',
     args: [],
     options: { ...PILLAR, json: { type: 'boolean' } },
     help: `Usage: lxc-wizard validate --pillar FILE [--json]
 
 Prints every finding as FILE:LINE: severity[code]: message, with a hint. Exit status 1 when
-there is at least one error, 0 when there are only warnings or none.
+there is at least one error, 0 when there are only warnings or notes.
+
+Notes (severity info) list values the store beside FILE holds for VMs that FILE does not have
+(with the forget command that releases them). Pillars beside it share that store: name them
+after FILE, and the values their VMs use are not reported.
 
 Options:
   --json               one JSON document on stdout
@@ -189,7 +200,7 @@ ${ENGINE_HELP}${COMMON_HELP}`,
   },
   destroy: {
     usage: 'lxc-wizard destroy VM --pillar FILE [--node CN] [--forget] [--yes]',
-    summary: "stop and destroy a VM's container, remove its hosts entry and minion key, release its values",
+    summary: "stop and destroy a VM's container, remove its hosts entry and minion key (--forget: its entry and values)",
     args: ['VM'],
     options: {
       ...PILLAR,
@@ -202,17 +213,38 @@ ${ENGINE_HELP}${COMMON_HELP}`,
     help: `Usage: lxc-wizard destroy VM --pillar FILE [--node CN] [--forget] [--yes]
 
 The seed's salt-cloud -d: stops and destroys the container on its compute node, removes its
-block from the node's /etc/hosts, removes its minion key from this controller's salt and
-mastersalt masters when present, and releases its IP, MAC, password and ssh port.
-Asks before acting unless --yes (and refuses to ask without a terminal).
+block from the node's /etc/hosts, and removes its minion key from this controller's salt and
+mastersalt masters when present. Its IP, MAC, password and ssh port stay allocated: the entry is
+still in the pillar, and provisioning it again gives it the same ones. Asks before acting unless
+--yes (and refuses to ask without a terminal).
 
 Options:
   --node CN            the compute node (default: the VM's node in the pillar)
-  --forget             also remove the VM's entry from the pillar (the diff is printed)
+  --forget             also remove the VM's entry from the pillar (the diff is printed) and
+                       release its IP, MAC, password and ssh port
   --backup             with --forget: keep the previous pillar as FILE.bak
   -y, --yes            do not ask
 ${ENGINE_HELP}${COMMON_HELP}`,
     load: () => import('./destroy.js'),
+  },
+  forget: {
+    usage: 'lxc-wizard forget CN VM --pillar FILE [--yes]',
+    summary: 'release stored values (IP, MAC, password, ssh port) that no entry uses any more',
+    args: ['CN', 'VM'],
+    options: { ...PILLAR, yes: { type: 'boolean', short: 'y' } },
+    help: `Usage: lxc-wizard forget CN VM --pillar FILE [--yes]
+
+Generated values stay in the store until an explicit act releases them: a VM whose entry was
+removed by hand, or moved to another pillar, keeps its IP, MAC, password and ssh port so that a
+running container never sees them handed to another VM. forget releases what VM on CN holds
+that nothing uses: everything when VM has no entry in FILE, otherwise only the values its entry
+overrides (an explicit ip: leaves the stored one unused). It says what it releases, and asks
+first unless --yes. lxc-wizard validate lists such values.
+
+Options:
+  -y, --yes            do not ask
+${COMMON_HELP}`,
+    load: () => import('./forget.js'),
   },
   wizard: {
     usage: 'lxc-wizard [--pillar FILE] [--plain]',

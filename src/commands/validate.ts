@@ -1,15 +1,17 @@
+import { resolve } from 'node:path';
 import { ExitCode } from '../core/errors.js';
 import { countBySeverity, plural } from '../core/findings.js';
-import { validatePillar } from '../core/validate.js';
-import { loadWorkspace, openWorkspace } from '../app/workspace.js';
+import { validateWorkspace } from '../app/validate.js';
+import { openWorkspace } from '../app/workspace.js';
 import { flag, workspaceOptions } from './options.js';
 import type { CommandInput } from './types.js';
 
 export async function run(input: CommandInput): Promise<number> {
-  const ws = openWorkspace(workspaceOptions(input));
-  // A file that does not parse is itself the finding: report it, do not throw.
-  const { file, rd, store } = await loadWorkspace(ws, { requireParsable: false });
-  const findings = validatePillar(file.model, ws.settings.env, store, rd);
+  const ws = await openWorkspace(workspaceOptions(input));
+  const { file, findings } = await validateWorkspace(
+    ws,
+    input.args.map((a) => resolve(input.io.cwd, a)),
+  );
   const { errors, warnings, infos } = countBySeverity(findings);
   if (flag(input, 'json')) {
     input.out.document({ file: file.path, ok: errors === 0, errors, warnings, infos, findings });

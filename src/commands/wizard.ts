@@ -18,7 +18,7 @@ export async function run(input: CommandInput): Promise<number> {
     'lxc-wizard',
     'provision without questions: lxc-wizard --yes --pillar FILE (or add entries with lxc-wizard add CN VM --pillar FILE)',
   );
-  const ws = openWorkspace(workspaceOptions(input));
+  const ws = await openWorkspace(workspaceOptions(input));
   const reach = reachOptions(input);
   // Ink takes the longest to load: start it now, read the pillar meanwhile.
   const ui = flag(input, 'plain') ? import('../ui/plain/wizard-plain.js') : import('../ui/interactive.js');

@@ -6,7 +6,6 @@ import {
   generateMac,
   generatePassword,
   planNode,
-  reconcileNodeState,
   allocateVm,
   ipPlacementProblem,
   nextFreeIpOf,
@@ -131,17 +130,33 @@ describe('ports, MACs and passwords', () => {
 });
 
 describe('stored values', () => {
-  it('an explicit pillar value wins over a stored one and releases it; departed VMs release everything', () => {
-    const m = model('cn', { 'a.example.com': { ip: '10.5.0.9' }, 'b.example.com': {} });
+  it('are never released by a write: every stored value of the node stays taken, whoever it belongs to', () => {
+    // a.example.com was allocated through another pillar (or its entry is commented out):
+    // this pillar only has b.example.com, which must not get a's address, port or MAC.
+    const m = model('cn', { 'b.example.com': {} });
     const state = {
-      'a.example.com': { ip: '10.5.0.2', mac: '00:16:3e:00:00:01' },
-      'b.example.com': { ip: '10.5.0.3' },
-      'gone.example.com': { ip: '10.5.0.4', password: 'x' },
+      'a.example.com': { ip: '10.5.0.2', mac: '00:16:3e:00:00:01', password: 'x'.repeat(32), ssh_reverse_proxy_port: 40000 },
     };
-    expect(reconcileNodeState(m, 'cn', state)).toEqual({
-      'a.example.com': { mac: '00:16:3e:00:00:01' },
-      'b.example.com': { ip: '10.5.0.3' },
+    let k = 0;
+    const random = { bytes: () => (k++ === 0 ? new Uint8Array([0, 0, 1]) : new Uint8Array([0, 0, 2])), int: () => 0 };
+    const next = allocateVm(m, 'cn', 'b.example.com', builtinDefaults('prod'), state, random);
+    expect(next['a.example.com']).toEqual(state['a.example.com']);
+    expect(next['b.example.com']).toMatchObject({
+      ip: '10.5.0.3',
+      ssh_reverse_proxy_port: 40001,
+      mac: '00:16:3e:00:00:02',
+      pillar: 'test.sls',
     });
+  });
+  it('an explicit pillar value wins in the settings, and the stored one stays reserved until released', () => {
+    const m = model('cn', { 'a.example.com': { ip: '10.5.0.9' }, 'b.example.com': {} });
+    const state = { 'a.example.com': { ip: '10.5.0.2', mac: '00:16:3e:00:00:01' } };
+    expect(planNode(m, 'cn', builtinDefaults('prod'), state).get('b.example.com')!.ip).toBe('10.5.0.3');
+    expect(
+      allocateVm(m, 'cn', 'a.example.com', builtinDefaults('prod'), state, { bytes: () => new Uint8Array(3), int: () => 0 })[
+        'a.example.com'
+      ]!.ip,
+    ).toBe('10.5.0.2');
   });
   it('allocateVm fills exactly what is missing and keeps what is stored (sticky)', () => {
     const m = model('cn', { 'a.example.com': { password: 'given' }, 'b.example.com': {} });
@@ -152,6 +167,7 @@ describe('stored values', () => {
       ssh_reverse_proxy_port: 40001,
       mac: '00:16:3e:07:07:07',
       password: 'A'.repeat(32),
+      pillar: 'test.sls',
     });
     const again = allocateVm(m, 'cn', 'b.example.com', builtinDefaults('prod'), once, {
       bytes: () => new Uint8Array([9, 9, 9]),

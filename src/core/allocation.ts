@@ -16,6 +16,8 @@ export interface VmNet {
 /** The network a VM lives in: its own keys, else the defaults. Undefined when those keys are broken. */
 export function vmNet(entry: VmEntry | undefined, d: Defaults): VmNet | undefined {
   const k = entry?.keys ?? {};
+  // Broken defaults give no network, unless the entry sets all three itself: never a fallback.
+  if (d.networkProblem && !(k.network !== undefined && k.netmask !== undefined && k.gateway !== undefined)) return undefined;
   const netAddr = parseIPv4(typeof k.network === 'string' ? k.network : d.network);
   const prefix = k.netmask !== undefined ? parseNetmask(k.netmask) : d.netmask;
   const gateway = parseIPv4(typeof k.gateway === 'string' ? k.gateway : d.gateway);
@@ -82,22 +84,34 @@ function explicitIp(e: VmEntry, n: VmNet | undefined): number | undefined {
 }
 
 /**
- * The IP and ssh port every VM of a node would get, for those that have neither an explicit nor
- * a stored one: explicit values are reserved first, then VMs are served in sorted name order, so a
- * batch gives the same result every time.
+ * What is taken on a node: the explicit values of its VMs in this pillar, and every value the store
+ * holds for the node, whoever it was handed to (a VM of another pillar in the same directory, an
+ * entry commented out, a destroyed container kept for a re-provision). Only an explicit act
+ * releases a stored value (destroy --forget, forget).
  */
-/** What the node's VMs already hold: explicit pillar values first, else stored ones. */
-export function reserved(model: PillarModel, node: string, d: Defaults, state: NodeState): { ips: Set<number>; ports: Set<number> } {
+export function reserved(
+  model: PillarModel,
+  node: string,
+  d: Defaults,
+  state: NodeState,
+): { ips: Set<number>; ports: Set<number>; macs: Set<string> } {
   const ips = new Set<number>();
   const ports = new Set<number>();
+  const macs = new Set<string>();
   for (const e of model.vms) {
     if (e.node !== node) continue;
-    const ip = explicitIp(e, vmNet(e, d)) ?? (typeof state[e.name]?.ip === 'string' ? parseIPv4(state[e.name]!.ip!) : undefined);
+    const ip = explicitIp(e, vmNet(e, d));
     if (ip !== undefined) ips.add(ip);
-    const port = typeof e.keys.ssh_reverse_proxy_port === 'number' ? e.keys.ssh_reverse_proxy_port : state[e.name]?.ssh_reverse_proxy_port;
-    if (port !== undefined) ports.add(port);
+    if (typeof e.keys.ssh_reverse_proxy_port === 'number') ports.add(e.keys.ssh_reverse_proxy_port);
+    if (typeof e.keys.mac === 'string') macs.add(e.keys.mac);
   }
-  return { ips, ports };
+  for (const s of Object.values(state)) {
+    const ip = typeof s.ip === 'string' ? parseIPv4(s.ip) : undefined;
+    if (ip !== undefined) ips.add(ip);
+    if (s.ssh_reverse_proxy_port !== undefined) ports.add(s.ssh_reverse_proxy_port);
+    if (s.mac) macs.add(s.mac);
+  }
+  return { ips, ports, macs };
 }
 
 /** The address a VM added to the node now would get, after every pending VM has had its own. */
@@ -110,6 +124,11 @@ export function nextFreeIpOf(model: PillarModel, node: string, d: Defaults, stat
   return ip === undefined ? undefined : formatIPv4(ip);
 }
 
+/**
+ * The IP and ssh port every VM of a node would get, for those that have neither an explicit nor
+ * a stored one: what is taken is reserved first, then VMs are served in sorted name order, so a
+ * batch gives the same result every time.
+ */
 export function planNode(model: PillarModel, node: string, d: Defaults, state: NodeState): Map<string, PendingValues> {
   const entries = model.vms.filter((v) => v.node === node).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const { ips: takenIps, ports: takenPorts } = reserved(model, node, d, state);
@@ -149,27 +168,6 @@ export function planNode(model: PillarModel, node: string, d: Defaults, state: N
   return plan;
 }
 
-/**
- * The node's stored values after the pillar is taken into account: VMs no longer on the node
- * release everything, and an explicit pillar value releases the stored one.
- */
-export function reconcileNodeState(model: PillarModel, node: string, state: NodeState): NodeState {
-  const out: NodeState = {};
-  for (const e of model.vms) {
-    if (e.node !== node) continue;
-    const s = state[e.name];
-    if (!s) continue;
-    const kept: StoredVm = {};
-    if (s.ip !== undefined && e.keys.ip === undefined) kept.ip = s.ip;
-    if (s.mac !== undefined && e.keys.mac === undefined) kept.mac = s.mac;
-    if (s.password !== undefined && e.keys.password === undefined) kept.password = s.password;
-    if (s.ssh_reverse_proxy_port !== undefined && e.keys.ssh_reverse_proxy_port === undefined)
-      kept.ssh_reverse_proxy_port = s.ssh_reverse_proxy_port;
-    if (Object.keys(kept).length) out[e.name] = kept;
-  }
-  return out;
-}
-
 export interface RandomSource {
   bytes: (n: number) => Uint8Array;
   int: (max: number) => number;
@@ -180,20 +178,17 @@ export interface RandomSource {
  * MAC unique on the node and a password, each only where neither the pillar nor the store has one.
  */
 export function allocateVm(model: PillarModel, node: string, vm: string, d: Defaults, state: NodeState, random: RandomSource): NodeState {
-  const next = reconcileNodeState(model, node, state);
+  const next: NodeState = { ...state };
   const entry = model.vms.find((v) => v.node === node && v.name === vm);
   if (!entry) return next;
   const plan = planNode(model, node, d, next).get(vm) ?? {};
   const stored: StoredVm = { ...next[vm] };
   if (plan.ip) stored.ip = plan.ip;
   if (plan.ssh_reverse_proxy_port) stored.ssh_reverse_proxy_port = plan.ssh_reverse_proxy_port;
-  if (entry.keys.mac === undefined && stored.mac === undefined) {
-    const taken = new Set<string>();
-    for (const e of model.vms) if (e.node === node && typeof e.keys.mac === 'string') taken.add(e.keys.mac);
-    for (const s of Object.values(next)) if (s.mac) taken.add(s.mac);
-    stored.mac = generateMac(taken, random.bytes);
-  }
+  if (entry.keys.mac === undefined && stored.mac === undefined) stored.mac = generateMac(reserved(model, node, d, next).macs, random.bytes);
   if (entry.keys.password === undefined && stored.password === undefined) stored.password = generatePassword(random.int);
+  // Which pillar first took these values: shown when no pillar uses them any more.
+  if (Object.keys(stored).length && !stored.pillar) stored.pillar = model.file;
   next[vm] = stored;
   return next;
 }

@@ -3,7 +3,7 @@ import { DEFAULT_KEYS, FIELDS, fieldProblem } from './fields.js';
 import type { Finding } from './findings.js';
 import type { PillarModel } from './model.js';
 import { didYouMean } from './naming.js';
-import { parseNetmask } from './ipv4.js';
+import { broadcastOf, formatIPv4, inNetwork, networkOf, parseIPv4, parseNetmask } from './ipv4.js';
 import { parseProfileType, type ProfileTypeName } from './profile-types.js';
 import { DEFAULT_SIZE, type SizeName } from './sizes.js';
 
@@ -58,6 +58,8 @@ export interface Defaults {
   lxc_conf_unset: string[];
   ssh_port_range_start: number;
   ssh_port_range_end: number;
+  /** set when network, netmask and gateway do not make a usable network: nothing is allocated */
+  networkProblem?: string;
 }
 
 export function builtinDefaults(env: Env): Defaults {
@@ -94,6 +96,23 @@ export function builtinDefaults(env: Env): Defaults {
     ssh_port_range_start: 40000,
     ssh_port_range_end: 50000,
   };
+}
+
+/**
+ * Why network/prefix with this gateway is no usable bridge network, or undefined. A prefix under
+ * 8 or over 30 is refused: too wide to be a bridge, or too narrow for a gateway and one VM.
+ */
+export function networkProblem(network: string, prefix: number, gateway: string): string | undefined {
+  const net = parseIPv4(network);
+  const gw = parseIPv4(gateway);
+  if (net === undefined) return 'has a network that is not an IPv4 address';
+  if (gw === undefined) return 'has a gateway that is not an IPv4 address';
+  if (!Number.isInteger(prefix) || prefix < 8 || prefix > 30) return `has a netmask of /${prefix}: it must be from /8 to /30`;
+  const n = networkOf(net, prefix);
+  if (n.base !== net) return `is not a network address (/${prefix} makes it ${formatIPv4(n.base)})`;
+  if (!inNetwork(gw, n) || gw === n.base || gw === broadcastOf(n))
+    return 'has a gateway outside the network, or on its network or broadcast address';
+  return undefined;
 }
 
 export interface ResolvedDefaults {
@@ -143,5 +162,18 @@ export function resolveDefaults(model: PillarModel, env: Env): ResolvedDefaults 
     defaults[key] = v;
     fromPillar.add(key);
   }
-  return { defaults: defaults as unknown as Defaults, fromPillar, findings };
+  const d = defaults as unknown as Defaults;
+  const problem = networkProblem(d.network, d.netmask, d.gateway);
+  if (problem) {
+    d.networkProblem = problem;
+    const line = ['network', 'netmask', 'gateway'].map((k) => model.defaults[k]?.line).find((l) => l !== undefined);
+    findings.push({
+      severity: 'error',
+      code: 'bad-network',
+      message: `the default network ${d.network}/${d.netmask} with gateway ${d.gateway} ${problem}`,
+      where: { file: model.file, ...(line ? { line } : {}), field: 'makina-states.cloud.lxc.defaults.network' },
+      hint: 'fix network, netmask and gateway together; no address is allocated until they agree',
+    });
+  }
+  return { defaults: d, fromPillar, findings };
 }

@@ -43,7 +43,8 @@ const E = { entry: true, defaults: false };
 const B = { entry: true, defaults: true };
 const D = { entry: false, defaults: true };
 
-export const FIELDS: Record<string, FieldSpec> = {
+/** A null-prototype table: keys come from pillars, and `constructor` or `__proto__` must find nothing. */
+export const FIELDS: Record<string, FieldSpec> = Object.assign(Object.create(null) as Record<string, FieldSpec>, {
   profile: { kind: 'profile', ...E },
   profile_type: { kind: 'profileType', ...B },
   size: { kind: 'size', ...B },
@@ -84,7 +85,7 @@ export const FIELDS: Record<string, FieldSpec> = {
   ssh_reverse_proxy_port: { kind: 'port', ...E },
   ssh_port_range_start: { kind: 'port', ...D },
   ssh_port_range_end: { kind: 'port', ...D },
-};
+});
 
 export const ENTRY_KEYS = Object.keys(FIELDS).filter((k) => FIELDS[k]!.entry);
 export const DEFAULT_KEYS = Object.keys(FIELDS).filter((k) => FIELDS[k]!.defaults);
@@ -108,6 +109,13 @@ function str(v: unknown, check?: (s: string) => string | undefined): string | un
   return check?.(v);
 }
 
+/** What a value is, without showing it (for secrets). */
+function kindOf(v: unknown): string {
+  if (v === null || v === undefined) return 'empty';
+  if (Array.isArray(v)) return 'a list';
+  return typeof v === 'object' ? 'a mapping' : `a ${typeof v}`;
+}
+
 export function describe(v: unknown): string {
   if (v === null || v === undefined) return 'empty';
   if (Array.isArray(v)) return 'a list';
@@ -125,6 +133,7 @@ export function fieldProblem(key: string, value: unknown): string | undefined {
     case 'string':
       return str(value);
     case 'secret':
+      if (typeof value !== 'string') return `must be a string, not ${kindOf(value)}`;
       return str(value, (s) =>
         s.length === 0
           ? 'is empty'
@@ -133,7 +142,7 @@ export function fieldProblem(key: string, value: unknown): string | undefined {
             : undefined,
       );
     case 'nullableSecret':
-      return value === null ? undefined : str(value);
+      return value === null || typeof value === 'string' ? undefined : `must be a string, not ${kindOf(value)}`;
     case 'port':
       return typeof value === 'number' && Number.isInteger(value) && value > 0 && value < 65536
         ? undefined

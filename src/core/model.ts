@@ -61,6 +61,8 @@ export interface StoredVm {
   mac?: string;
   password?: string;
   ssh_reverse_proxy_port?: number;
+  /** the pillar file whose entry first took these values */
+  pillar?: string;
 }
 export type NodeState = Record<string, StoredVm>;
 export type StoreSnapshot = ReadonlyMap<string, NodeState>;

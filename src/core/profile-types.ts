@@ -58,7 +58,7 @@ export interface ParsedProfileType {
 export function parseProfileType(raw: unknown): ParsedProfileType {
   if (typeof raw !== 'string') return {};
   if (Object.prototype.hasOwnProperty.call(PROFILE_TYPES, raw)) return { type: raw as ProfileTypeName };
-  const alias = ALIASES[raw];
+  const alias = Object.hasOwn(ALIASES, raw) ? ALIASES[raw] : undefined;
   return alias ? { type: alias, aliasOf: raw } : {};
 }
 

@@ -1,4 +1,8 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { createTwoFilesPatch } from 'diff';
+import { isPair, isScalar, visit } from 'yaml';
+import { SECRET_KEYS } from '../core/fields.js';
+import type { PillarFile } from './read.js';
 
 /** The unified diff a reviewer reads before a write: `a/` and `b/` labels as git shows them. */
 export function unifiedDiff(path: string, before: string, after: string): string {
@@ -8,4 +12,33 @@ export function unifiedDiff(path: string, before: string, after: string): string
     .split('\n')
     .filter((l) => !l.startsWith('===='))
     .join('\n');
+}
+
+/** Per process: the same secret gets the same tag in both texts, and the tag tells nothing of it. */
+const SALT = randomBytes(16);
+const tagOf = (secret: string) => createHash('sha256').update(SALT).update(secret).digest('hex').slice(0, 6);
+
+/**
+ * The text with every secret value (password, ssh_gateway_password, wherever they stand) replaced
+ * by `<hidden #tag>`: equal secrets show equal tags, so a changed password still shows as a change.
+ */
+export function maskSecrets(file: PillarFile): string {
+  if (!file.doc) return file.text;
+  const spans: [number, number, string][] = [];
+  visit(file.doc, {
+    Pair(_k, p) {
+      if (!isPair(p) || !isScalar(p.key) || !SECRET_KEYS.has(String(p.key.value))) return;
+      const v = p.value;
+      if (isScalar(v) && v.range && v.value !== null && v.value !== undefined)
+        spans.push([v.range[0], v.range[1], `<hidden #${tagOf(String(v.value))}>`]);
+    },
+  });
+  let out = file.text;
+  for (const [a, b, t] of spans.sort((x, y) => y[0] - x[0])) out = out.slice(0, a) + t + out.slice(b);
+  return out;
+}
+
+/** The diff of a pillar edit, secrets masked on both sides. */
+export function pillarDiff(before: PillarFile, after: PillarFile): string {
+  return unifiedDiff(before.path, maskSecrets(before), maskSecrets(after));
 }

@@ -267,7 +267,8 @@ function entryKeys(node: string, vm: string): { nodeKeys: string[]; flat: string
 
 /** The document as Salt loads it, without the one entry being edited (a node key emptied by that is dropped). */
 function restOf(file: PillarFile, node: string, vm: string): unknown {
-  const data = file.data;
+  // An empty file and an empty mapping are the same pillar to Salt.
+  const data = file.data === null || file.data === undefined ? new Map() : file.data;
   if (!(data instanceof Map)) return data;
   const { nodeKeys, flat } = entryKeys(node, vm);
   const out = new Map(data);

@@ -107,7 +107,8 @@ export async function readTextFile(
   }
 }
 
-const STRICT = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a byte-order mark stays in the text, so that writing the text back keeps every byte.
+const STRICT = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function decodeUtf8(bytes: Uint8Array, path: string, what: string, exitCode: ExitCode = ExitCode.USAGE): string {
   try {

@@ -1,8 +1,8 @@
 import { fqdnProblem, hostnameProblem } from '../core/naming.js';
 import { macProblem, parseIPv4 } from '../core/ipv4.js';
 import { MODES, type Mode } from '../core/defaults.js';
-import { PROFILE_TYPES, profileTypeFor, type Backing, type InstallMode } from '../core/profile-types.js';
-import { DEFAULT_SIZE, SIZES, SIZE_NAMES, type SizeName } from '../core/sizes.js';
+import { parseProfileType, PROFILE_TYPES, profileTypeFor, type Backing, type InstallMode } from '../core/profile-types.js';
+import { DEFAULT_SIZE, isSizeName, SIZES, SIZE_NAMES, type SizeName } from '../core/sizes.js';
 import type { Advanced, Answers, Choice, NodeProbe, ScreenId, WizardState } from './types.js';
 
 /**
@@ -127,10 +127,7 @@ export function entryOf(a: Answers, defaults: { mode: Mode; origin: string; imag
 
 /** The answers back from an existing entry ("edit that VM"). */
 export function answersFromEntry(node: string, name: string, keys: Record<string, unknown>, base: Answers): Answers {
-  const type =
-    typeof keys.profile_type === 'string' && keys.profile_type in PROFILE_TYPES
-      ? PROFILE_TYPES[keys.profile_type as keyof typeof PROFILE_TYPES]
-      : undefined;
+  const type = parseProfileType(keys.profile_type).type ? PROFILE_TYPES[parseProfileType(keys.profile_type).type!] : undefined;
   return {
     ...base,
     node,
@@ -139,7 +136,7 @@ export function answersFromEntry(node: string, name: string, keys: Record<string
     install: type?.install ?? base.install,
     origin: typeof keys.from_container === 'string' ? keys.from_container : base.origin,
     image: typeof keys.image === 'string' ? keys.image : base.image,
-    size: typeof keys.profile === 'string' && keys.profile in SIZES ? (keys.profile as SizeName) : base.size,
+    size: isSizeName(keys.profile) ? keys.profile : base.size,
     mode: keys.mode === 'salt' || keys.mode === 'mastersalt' ? keys.mode : base.mode,
     advanced: {
       ip: typeof keys.ip === 'string' ? keys.ip : undefined,
