@@ -22,7 +22,7 @@ const result = await build({
   // ssh2 requires optional native addons (.node) inside try/catch: load it from node_modules as is.
   // Ink imports react-devtools-core only when DEV=true.
   external: ['ssh2', 'cpu-features', 'react-devtools-core'],
-  // CommonJS dependencies (yaml, proper-lockfile) call require(); give the ESM bundle one.
+  // CommonJS dependencies (yaml, diff) call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __lxcWizardRequire } from 'node:module'; const require = __lxcWizardRequire(import.meta.url);" },
   define: { LXC_WIZARD_VERSION: JSON.stringify(pkg.version) },
   // Less to parse at start-up; identifiers kept so stack traces stay readable.

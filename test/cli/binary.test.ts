@@ -30,4 +30,18 @@ describe('the built binary', () => {
     expect(new Set(ips).size).toBe(8);
     expect((await runBin(['validate', '--pillar', pillar])).code).toBe(0);
   });
+
+  it('two pillars sharing the store, six writers each at once: no entry lost, no value handed out twice', async () => {
+    const a = await s.file('a.sls', 'makina-states.cloud.lxc.vms.cn.example.net: {}\n');
+    const b = await s.file('b.sls', 'makina-states.cloud.lxc.vms.cn.example.net: {}\n');
+    const jobs = Array.from({ length: 12 }, (_, i) => ({ pillar: i % 2 ? a : b, vm: `vm${i}.example.com` }));
+    const results = await Promise.all(jobs.map((j) => runBin(['add', 'cn.example.net', j.vm, '--pillar', j.pillar])));
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    for (const j of jobs) expect(await readFile(j.pillar, 'utf8')).toContain(`  ${j.vm}: {}\n`);
+    const state = JSON.parse(await readFile(join(s.dir, 'cloud-controller/lxc-wizard/nodes/cn.example.net.json'), 'utf8')).vms;
+    for (const key of ['ip', 'mac', 'ssh_reverse_proxy_port', 'password']) {
+      const values = jobs.map((j) => state[j.vm][key]);
+      expect(new Set(values).size, key).toBe(12);
+    }
+  });
 });
