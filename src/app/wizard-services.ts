@@ -40,7 +40,7 @@ export async function wizardServices(
   let reviewedSha = loaded.file.sha256;
   return {
     pillarPath: ws.pillarPath,
-    env: ws.settings.env,
+    env: loaded.rd.env,
     defaults: { mode: d.mode, origin: d.from_container, image: d.image, branch: d.bootsalt_branch },
     nodes: () => {
       const m = loaded.file.model;

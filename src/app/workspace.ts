@@ -11,7 +11,8 @@ import { StateStore } from '../pillar-writer/state-store.js';
 export interface WorkspaceOptions {
   pillar: string;
   stateDir?: string;
-  env: Env;
+  /** --env or LXC_WIZARD_ENV; undefined lets the pillar's default_env decide */
+  env: Env | undefined;
   /** the controller's FQDN: the salt master VMs attach to */
   controller: string;
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { resolve } from 'node:path';
@@ -41,8 +42,8 @@ export function workspaceOptions(input: CommandInput): WorkspaceOptions {
   const env = input.io.env;
   const raw = str(input, 'pillar') ?? env.LXC_WIZARD_PILLAR;
   if (!raw) throw usageError('--pillar', 'no pillar file given', 'pass --pillar FILE or set LXC_WIZARD_PILLAR');
-  const envRaw = str(input, 'env') ?? env.LXC_WIZARD_ENV ?? 'prod';
-  if (envRaw !== 'prod' && envRaw !== 'dev') {
+  const envRaw = str(input, 'env') ?? env.LXC_WIZARD_ENV;
+  if (envRaw !== undefined && envRaw !== 'prod' && envRaw !== 'dev') {
     throw usageError(
       str(input, 'env') !== undefined ? '--env' : 'LXC_WIZARD_ENV',
       `--env must be prod or dev, not '${envRaw}'`,
@@ -62,9 +63,23 @@ export function workspaceOptions(input: CommandInput): WorkspaceOptions {
   return {
     pillar: resolve(input.io.cwd, raw),
     stateDir: pathFlag(input, 'state-dir'),
-    env: envRaw as Env,
-    controller: controller ?? hostname(),
+    env: envRaw as Env | undefined,
+    controller: controller ?? controllerFqdn(),
   };
+}
+
+/**
+ * This host's fully qualified name, as `hostname -f` gives it (the original's grains['fqdn']):
+ * the salt master the VMs attach to. The short host name when the resolver knows no better.
+ */
+export function controllerFqdn(): string {
+  try {
+    const fqdn = execFileSync('hostname', ['-f'], { encoding: 'utf8', timeout: 2000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    if (fqdn && !hostnameProblem(fqdn)) return fqdn;
+  } catch {
+    // no hostname(1), or no answer: fall back
+  }
+  return hostname().toLowerCase();
 }
 
 export function reachOptions(input: CommandInput): ReachOptions {

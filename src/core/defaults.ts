@@ -1,11 +1,11 @@
 import { formatWhere } from './errors.js';
-import { DEFAULT_KEYS, FIELDS, fieldProblem } from './fields.js';
+import { FIELDS, fieldProblem } from './fields.js';
 import type { Finding } from './findings.js';
-import type { PillarModel } from './model.js';
-import { didYouMean } from './naming.js';
 import { broadcastOf, formatIPv4, inNetwork, networkOf, parseIPv4, parseNetmask } from './ipv4.js';
+import { mcDefaults, type Tree } from './mc-defaults.js';
+import { PILLAR_KEYS, type PillarModel } from './model.js';
 import { parseProfileType, type ProfileTypeName } from './profile-types.js';
-import { DEFAULT_SIZE, type SizeName } from './sizes.js';
+import { DEFAULT_SIZE, SIZES, type SizeName } from './sizes.js';
 
 export type Env = 'prod' | 'dev';
 export type Mode = 'mastersalt' | 'salt';
@@ -23,18 +23,24 @@ export const MODES: Record<Mode, { args: string; port: number; summary: string }
   },
 };
 
-/** The defaults every VM starts from (the seed's values), before pillar overrides. */
+/** The defaults every VM starts from (the seed's values), after the pillar's settings. */
 export interface Defaults {
   mode: Mode;
   profile_type: ProfileTypeName;
-  /** a size name (the pillar key `profile` of an entry selects one) */
+  /** the default size name (`makina-states.cloud.lxc.defaults.profile`, as the original read it) */
   size: SizeName | string;
+  /** a default `profile:` that is not a size name: a salt-cloud profile name used verbatim */
+  profile: string | undefined;
+  /** size name → disk size, the 11 of the seed as lxc_cloud_profiles may change or extend them */
+  sizes: Record<string, string>;
   /** undefined: decided per type (overlayfs clones are snapshots) */
   snapshot: boolean | undefined;
   network: string;
   netmask: number;
   gateway: string;
   bridge: string;
+  /** the node's bridge is made and kept by node setup (the original's lxc-net-makina job) */
+  use_bridge: boolean;
   from_container: string;
   image: string;
   vgname: string;
@@ -67,11 +73,14 @@ export function builtinDefaults(env: Env): Defaults {
     mode: 'mastersalt',
     profile_type: env === 'prod' ? 'lvm' : 'overlayfs',
     size: DEFAULT_SIZE,
+    profile: undefined,
+    sizes: { ...SIZES },
     snapshot: undefined,
     network: '10.5.0.0',
     netmask: 16,
     gateway: '10.5.0.1',
     bridge: 'lxcbr1',
+    use_bridge: true,
     from_container: 'makina-states-precise',
     image: 'ubuntu',
     vgname: 'lxc',
@@ -116,64 +125,242 @@ export function networkProblem(network: string, prefix: number, gateway: string)
 }
 
 export interface ResolvedDefaults {
+  /** --env, else the pillar's default_env (prod and preprod count as prod), else prod */
+  env: Env;
   defaults: Defaults;
-  /** keys the pillar overrode: their source is 'pillar-default' */
+  /** default keys the pillar set: their source is 'pillar-default' */
   fromPillar: Set<string>;
+  /** default key → the pillar key and line that set it (shown by `settings`) */
+  origin: Map<string, { key: string; line: number }>;
   findings: Finding[];
 }
 
+/** Keys under makina-states.cloud that configure other parts of makina-states, not read here. */
+const OTHER_PARTS = ['lxc', 'compute_node', 'saltify', 'images', 'controller', 'generic'];
+
 /**
- * Built-in defaults overridden by makina-states.cloud.lxc.defaults.<key> (a whole value replaces
- * the default: the original extended lists, which nobody could predict).
+ * The defaults a VM of this pillar starts from, read as the original read them: the global cloud
+ * settings (`makina-states.cloud.*`), the lxc settings (`makina-states.cloud.lxc.*`, where
+ * `defaults.*` are the per-VM defaults, `dnsservers` the DNS servers and `lxc_cloud_profiles`
+ * the sizes) and the compute node settings (`makina-states.cloud.compute_node.*`), each in flat
+ * or map form, with the original's precedence. Every key under makina-states.cloud that nothing
+ * reads is a warning with its line.
  */
-export function resolveDefaults(model: PillarModel, env: Env): ResolvedDefaults {
-  const defaults = builtinDefaults(env) as unknown as Record<string, unknown>;
-  const fromPillar = new Set<string>();
+export function resolveDefaults(model: PillarModel, envFlag?: Env): ResolvedDefaults {
   const findings: Finding[] = [];
-  for (const [rawKey, { value, line }] of Object.entries(model.defaults)) {
-    const key = rawKey === 'default_container' ? 'from_container' : rawKey;
-    const where = { file: model.file, line, field: `${'makina-states.cloud.lxc.defaults'}.${rawKey}` };
-    if (!FIELDS[rawKey]?.defaults) {
-      const guess = didYouMean(rawKey, DEFAULT_KEYS);
+  const file = model.file;
+  const settings = model.settings;
+  const origin = new Map<string, { key: string; line: number }>();
+
+  const envSetting = settings.find((s) => s.key === 'default_env');
+  let env: Env = envFlag ?? 'prod';
+  if (!envFlag && envSetting) {
+    if (envSetting.value === 'prod' || envSetting.value === 'preprod') env = 'prod';
+    else if (envSetting.value === 'dev') env = 'dev';
+    else {
       findings.push({
         severity: 'warning',
-        code: 'unknown-default',
-        message: `unknown default '${rawKey}' is ignored`,
-        where,
-        hint: guess ? `did you mean '${guess}'?` : `known defaults: ${DEFAULT_KEYS.join(', ')}`,
+        code: 'unknown-env',
+        message: `default_env ${JSON.stringify(envSetting.value)} is neither prod, preprod nor dev; lxc-wizard reads it as dev`,
+        where: { file, line: envSetting.line, field: 'default_env' },
+        hint: 'prod and preprod give the stable branch and LVM; dev gives the master branch and overlayfs snapshots',
       });
-      continue;
+      env = 'dev';
     }
-    const problem = fieldProblem(rawKey, value);
+  }
+  const base = builtinDefaults(env);
+
+  // makina-states.cloud: the settings the lxc defaults start from (mc_cloud.py L148-162).
+  const cloud = mcDefaults(
+    PILLAR_KEYS.cloud,
+    {
+      mode: base.mode,
+      master: null,
+      master_port: null,
+      bootsalt_branch: null,
+      bootsalt_args: base.bootsalt_args,
+      bootsalt_mastersalt_args: base.bootsalt_mastersalt_args,
+      ssh_gateway: null,
+      ssh_gateway_user: base.ssh_gateway_user,
+      ssh_gateway_key: base.ssh_gateway_key,
+      ssh_gateway_port: base.ssh_gateway_port,
+      ssh_gateway_password: null,
+    },
+    settings,
+    { exclude: OTHER_PARTS },
+  );
+  const compute = mcDefaults(
+    PILLAR_KEYS.computeNode,
+    { ssh_port_range_start: null, ssh_port_range_end: null, ssh_start_port: null, has: { firewall: true } },
+    settings,
+    {
+      exclude: ['conf'],
+    },
+  );
+  const c = cloud.value;
+  const cn = compute.value;
+
+  // makina-states.cloud.lxc: defaults start from the cloud settings, as mc_cloud_lxc.settings built them.
+  const lxcDefaults: Tree = {
+    ...Object.fromEntries(Object.entries(base).filter(([k]) => !['sizes', 'size', 'profile', 'networkProblem'].includes(k))),
+    profile: base.size,
+    size: null,
+    default_container: base.from_container,
+    netmask_full: null,
+    backing: null,
+    lvname: null,
+    mode: c.mode,
+    master: c.master,
+    master_port: c.master_port,
+    bootsalt_branch: c.bootsalt_branch ?? base.bootsalt_branch,
+    bootsalt_args: c.bootsalt_args,
+    bootsalt_mastersalt_args: c.bootsalt_mastersalt_args,
+    ssh_gateway: c.ssh_gateway,
+    ssh_gateway_user: c.ssh_gateway_user,
+    ssh_gateway_key: c.ssh_gateway_key,
+    ssh_gateway_port: c.ssh_gateway_port,
+    ssh_gateway_password: c.ssh_gateway_password,
+    ssh_port_range_start: cn.ssh_port_range_start ?? cn.ssh_start_port ?? base.ssh_port_range_start,
+    ssh_port_range_end: cn.ssh_port_range_end ?? base.ssh_port_range_end,
+    // the DNS servers are the top-level lxc key; defaults.dnsservers (lxc-wizard's) may set them per file
+    dnsservers: null,
+  };
+  const lxc = mcDefaults(
+    PILLAR_KEYS.lxc,
+    {
+      dnsservers: base.dnsservers,
+      lxc_cloud_profiles: Object.fromEntries(Object.entries(SIZES).map(([k, v]) => [k, { size: v }])),
+      defaults: lxcDefaults,
+    },
+    settings,
+    { exclude: ['vms'] },
+  );
+
+  for (const u of [...cloud.unknown, ...lxc.unknown, ...compute.unknown]) {
+    findings.push({
+      severity: 'warning',
+      code: 'unknown-setting',
+      message: `${u.key} is not read by lxc-wizard (nor by the original's lxc provisioning); it has no effect`,
+      where: { file, line: u.line, field: u.key },
+      hint: u.guess ? `did you mean ${u.guess}?` : 'check the key against the README ("Migrating a makina-states pillar")',
+    });
+  }
+
+  // Where each default key came from, most specific layer first.
+  const note = (key: string, prefix: string, path: string, r: { sources: Map<string, number> }) => {
+    const line = r.sources.get(path);
+    if (line !== undefined && !origin.has(key)) origin.set(key, { key: `${prefix}.${path}`, line });
+  };
+  for (const k of Object.keys(lxcDefaults)) note(k, PILLAR_KEYS.lxc, `defaults.${k}`, lxc);
+  for (const k of Object.keys(c)) note(k, PILLAR_KEYS.cloud, k, cloud);
+  note('dnsservers', PILLAR_KEYS.lxc, 'dnsservers', lxc);
+  note('ssh_port_range_start', PILLAR_KEYS.computeNode, 'ssh_port_range_start', compute);
+  note('ssh_port_range_start', PILLAR_KEYS.computeNode, 'ssh_start_port', compute);
+  note('ssh_port_range_end', PILLAR_KEYS.computeNode, 'ssh_port_range_end', compute);
+  if (envSetting && !envFlag && !origin.has('bootsalt_branch') && (env === 'prod' || envSetting.value === 'dev')) {
+    origin.set('bootsalt_branch', { key: 'default_env', line: envSetting.line });
+  }
+
+  const L = lxc.value.defaults as Tree;
+  const defaults = { ...base } as Defaults;
+  const fromPillar = new Set<string>();
+  const put = (key: keyof Defaults, raw: unknown, fieldKey: string = key) => {
+    const o = origin.get(fieldKey) ?? origin.get(key);
+    if (!o) return;
+    const problem = Object.hasOwn(FIELDS, fieldKey) ? fieldProblem(fieldKey, raw) : undefined;
     if (problem) {
       findings.push({
         severity: 'error',
         code: 'bad-default',
-        message: `${rawKey} ${problem}`,
-        where,
-        hint: `fix or remove the key at ${formatWhere(where)}`,
+        message: `${fieldKey} ${problem}`,
+        where: { file, line: o.line, field: o.key },
+        hint: `fix or remove ${formatWhere({ file, line: o.line, field: o.key })}`,
       });
-      continue;
+      return;
     }
-    let v = value;
-    if (key === 'netmask') v = parseNetmask(value);
-    if (key === 'profile_type') v = parseProfileType(value).type;
-    if ((key === 'dnsservers' || key === 'users' || key === 'lxc_conf_unset') && typeof value === 'string') v = [value];
-    defaults[key] = v;
+    let v = raw;
+    if (key === 'netmask') v = parseNetmask(raw);
+    if (key === 'profile_type') v = parseProfileType(raw).type;
+    if ((key === 'dnsservers' || key === 'users' || key === 'lxc_conf_unset') && typeof raw === 'string') v = [raw];
+    (defaults as unknown as Record<string, unknown>)[key] = v;
     fromPillar.add(key);
+  };
+  for (const key of Object.keys(base) as (keyof Defaults)[]) {
+    if (['sizes', 'size', 'profile', 'from_container', 'networkProblem', 'dnsservers'].includes(key)) continue;
+    // profile and size are the default size, handled below
+    if (L[key] !== undefined && L[key] !== null) put(key, L[key]);
   }
-  const d = defaults as unknown as Defaults;
-  const problem = networkProblem(d.network, d.netmask, d.gateway);
+  // default_container is the original's name for the default origin; from_container is ours.
+  if (origin.has('from_container')) put('from_container', L.from_container);
+  else if (origin.has('default_container')) put('from_container', L.default_container, 'default_container');
+  // dnsservers: lxc-wizard's defaults.dnsservers, else the original's top-level lxc dnsservers
+  if (origin.has('dnsservers') && L.dnsservers !== null && origin.get('dnsservers')!.key.endsWith('defaults.dnsservers'))
+    put('dnsservers', L.dnsservers);
+  else if (lxc.sources.has('dnsservers')) {
+    origin.set('dnsservers', { key: `${PILLAR_KEYS.lxc}.dnsservers`, line: lxc.sources.get('dnsservers')! });
+    put('dnsservers', lxc.value.dnsservers);
+  }
+
+  // Sizes: lxc_cloud_profiles.<size>.size may change any size or add one.
+  const profiles = lxc.value.lxc_cloud_profiles as Record<string, unknown>;
+  defaults.sizes = {};
+  for (const [name, p] of Object.entries(profiles)) {
+    const size = p && typeof p === 'object' ? (p as { size?: unknown }).size : undefined;
+    if (typeof size === 'string' && /^[1-9][0-9]*(\.[0-9]+)?[kmgt]$/i.test(size)) defaults.sizes[name] = size;
+    else {
+      const line = lxc.sources.get(`lxc_cloud_profiles.${name}.size`) ?? lxc.sources.get(`lxc_cloud_profiles.${name}`);
+      findings.push({
+        severity: 'error',
+        code: 'bad-default',
+        message: `the size of ${name} must be a size like 12g, not ${JSON.stringify(size)}`,
+        where: { file, ...(line ? { line } : {}), field: `${PILLAR_KEYS.lxc}.lxc_cloud_profiles.${name}.size` },
+        hint: 'write it as 500m, 10g or 2t',
+      });
+    }
+  }
+  // The default size is the defaults' `profile` (the original's); `size` is lxc-wizard's older name.
+  const sizeKey = origin.has('profile') ? 'profile' : origin.has('size') ? 'size' : undefined;
+  if (sizeKey) {
+    const v = L[sizeKey];
+    const o = origin.get(sizeKey)!;
+    if (typeof v === 'string' && Object.hasOwn(defaults.sizes, v)) {
+      defaults.size = v;
+      fromPillar.add('size');
+    } else if (sizeKey === 'profile' && typeof v === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(v)) {
+      defaults.profile = v;
+      fromPillar.add('profile');
+    } else {
+      findings.push({
+        severity: 'error',
+        code: 'bad-default',
+        message: `${sizeKey} ${JSON.stringify(v)} is not a size name`,
+        where: { file, line: o.line, field: o.key },
+        hint: `one of ${Object.keys(defaults.sizes).join(', ')}`,
+      });
+    }
+  }
+
+  const problem = networkProblem(defaults.network, defaults.netmask, defaults.gateway);
   if (problem) {
-    d.networkProblem = problem;
-    const line = ['network', 'netmask', 'gateway'].map((k) => model.defaults[k]?.line).find((l) => l !== undefined);
+    defaults.networkProblem = problem;
+    const line = ['network', 'netmask', 'gateway'].map((k) => origin.get(k)?.line).find((l) => l !== undefined);
     findings.push({
       severity: 'error',
       code: 'bad-network',
-      message: `the default network ${d.network}/${d.netmask} with gateway ${d.gateway} ${problem}`,
-      where: { file: model.file, ...(line ? { line } : {}), field: 'makina-states.cloud.lxc.defaults.network' },
+      message: `the default network ${defaults.network}/${defaults.netmask} with gateway ${defaults.gateway} ${problem}`,
+      where: { file, ...(line ? { line } : {}), field: 'makina-states.cloud.lxc.defaults.network' },
       hint: 'fix network, netmask and gateway together; no address is allocated until they agree',
     });
   }
-  return { defaults: d, fromPillar, findings };
+  if (defaults.ssh_port_range_end < defaults.ssh_port_range_start) {
+    const o = origin.get('ssh_port_range_end') ?? origin.get('ssh_port_range_start');
+    findings.push({
+      severity: 'error',
+      code: 'bad-default',
+      message: `the ssh port range ${defaults.ssh_port_range_start}-${defaults.ssh_port_range_end} is empty`,
+      where: { file, ...(o ? { line: o.line, field: o.key } : {}) },
+      hint: 'the end of the range must not be below its start',
+    });
+  }
+  return { env, defaults, fromPillar, origin, findings };
 }

@@ -45,7 +45,7 @@ const D = { entry: false, defaults: true };
 
 /** A null-prototype table: keys come from pillars, and `constructor` or `__proto__` must find nothing. */
 export const FIELDS: Record<string, FieldSpec> = Object.assign(Object.create(null) as Record<string, FieldSpec>, {
-  profile: { kind: 'profile', ...E },
+  profile: { kind: 'profile', ...B },
   profile_type: { kind: 'profileType', ...B },
   size: { kind: 'size', ...B },
   mode: { kind: 'mode', ...B },
@@ -61,7 +61,9 @@ export const FIELDS: Record<string, FieldSpec> = Object.assign(Object.create(nul
   sudo: { kind: 'bool', ...B },
   backing: { kind: 'string', ...B },
   vgname: { kind: 'container', ...B },
-  lvname: { kind: 'container', ...E },
+  lvname: { kind: 'container', ...B },
+  use_bridge: { kind: 'bool', ...D },
+  netmask_full: { kind: 'ip', ...D },
   gateway: { kind: 'ip', ...B },
   network: { kind: 'ip', ...B },
   netmask: { kind: 'netmask', ...B },
@@ -164,7 +166,9 @@ export function fieldProblem(key: string, value: unknown): string | undefined {
       return str(value, (s) => (isSizeName(s) ? undefined : refNameProblem(s)));
     case 'size':
       return str(value, (s) =>
-        isSizeName(s) || DISK_SIZE.test(s) ? undefined : `must be one of ${SIZE_NAMES.join(', ')} or a size like 12g`,
+        isSizeName(s) || DISK_SIZE.test(s) || /^[a-z][a-z0-9_-]{0,31}$/.test(s)
+          ? undefined
+          : `must be one of ${SIZE_NAMES.join(', ')} (or a size lxc_cloud_profiles adds) or a size like 12g`,
       );
     case 'diskSize':
       return str(value, (s) => (DISK_SIZE.test(s) ? undefined : 'must be a size like 12g'));

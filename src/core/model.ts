@@ -5,6 +5,9 @@ import type { Finding } from './findings.js';
  * every rule in core reads it. Dotted keys are whole keys: nothing here splits on '.'.
  */
 export const PILLAR_KEYS = {
+  cloud: 'makina-states.cloud',
+  lxc: 'makina-states.cloud.lxc',
+  computeNode: 'makina-states.cloud.compute_node',
   /** the seed document's form: one map of VMs per compute node */
   targets: 'makina-states.services.cloud.lxc.targets.',
   /** the form the original code read (Form A), and per VM (Form B) `…vms.<cn>.<vm>` */
@@ -32,19 +35,29 @@ export interface NodeDecl {
   /** the VM key forms this node uses in the file, in order of appearance */
   forms: KeyForm[];
   saltify: boolean;
+  /** the saltify target's own settings (password, ssh_keyfile…), when it is declared that way */
+  saltifyTarget?: { keys: Record<string, unknown>; line: number };
+}
+
+/** A top-level key that configures the cloud (not a VM or node key), as written, with its line. */
+export interface PillarSetting {
+  key: string;
+  value: unknown;
+  line: number;
 }
 
 export interface PillarModel {
   file: string;
   nodes: Map<string, NodeDecl>;
   vms: VmEntry[];
-  defaults: Record<string, { value: unknown; line: number }>;
+  /** `default_env` and every `makina-states.cloud…` key that is not a VM or node key */
+  settings: PillarSetting[];
   /** problems found while reading (ambiguous keys, duplicates across forms) */
   findings: Finding[];
 }
 
 export function emptyModel(file: string): PillarModel {
-  return { file, nodes: new Map(), vms: [], defaults: Object.create(null) as PillarModel['defaults'], findings: [] };
+  return { file, nodes: new Map(), vms: [], settings: [], findings: [] };
 }
 
 export function vmsOfNode(model: PillarModel, node: string): VmEntry[] {

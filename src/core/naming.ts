@@ -8,7 +8,7 @@ export function encodeId(id: string): string {
 }
 
 /** ms-<encoded node>[-<size>]-<type>; the size part only for LVM types. */
-export function profileName(node: string, type: ProfileTypeName, size: SizeName): string {
+export function profileName(node: string, type: ProfileTypeName, size: SizeName | string): string {
   const sized = PROFILE_TYPES[type].sized ? `-${size}` : '';
   return encodeId(`ms-${node}${sized}-${type}`);
 }

@@ -5,10 +5,10 @@ import { parseNetmask } from './ipv4.js';
 import type { StoredVm, VmEntry } from './model.js';
 import { profileName } from './naming.js';
 import { parseProfileType, PROFILE_TYPES, type ProfileTypeInfo } from './profile-types.js';
-import { isSizeName, SIZES } from './sizes.js';
 
 export interface SettingsContext {
-  env: Env;
+  /** --env or LXC_WIZARD_ENV; undefined: the pillar's default_env decides (else prod) */
+  env: Env | undefined;
   /** the controller's FQDN: the salt master VMs attach to */
   controller: string;
 }
@@ -90,14 +90,19 @@ export function resolveSettings(
   const others = Array.isArray(k.domains) ? (k.domains as string[]).filter((x) => x !== entry.name).sort() : [];
   set('domains', [entry.name, ...others], Array.isArray(k.domains) ? 'entry' : 'derived');
 
-  // The pillar key `profile` holds a size name; any other value is a full profile name, verbatim.
-  const sizeFromProfile = isSizeName(k.profile) ? k.profile : undefined;
-  const sizeName = sizeFromProfile ?? (valid('size') && isSizeName(k.size) ? k.size : rd.defaults.size);
+  // The pillar key `profile` holds a size name (of the seed's table as lxc_cloud_profiles left
+  // it); any other value is a full salt-cloud profile name, used verbatim, as the original did.
+  const sizes = rd.defaults.sizes;
+  const isSize = (v: unknown): v is string => typeof v === 'string' && Object.hasOwn(sizes, v);
+  const sizeFromProfile = isSize(k.profile) ? k.profile : undefined;
+  const sizeName = sizeFromProfile ?? (valid('size') && isSize(k.size) ? k.size : rd.defaults.size);
   if (typeof k.profile === 'string' && !sizeFromProfile && valid('profile')) set('profile', k.profile, 'entry');
-  else set('profile', profileName(entry.node, typeName, isSizeName(sizeName) ? sizeName : 'medium'), 'derived');
+  else if (k.profile === undefined && rd.defaults.profile) set('profile', rd.defaults.profile, 'pillar-default');
+  else set('profile', profileName(entry.node, typeName, sizeName), 'derived');
   if (type.sized) {
-    const raw = valid('size') && !isSizeName(k.size) ? (k.size as string) : undefined;
-    set('size', raw ?? (isSizeName(sizeName) ? SIZES[sizeName] : sizeName), raw || sizeFromProfile || valid('size') ? 'entry' : 'default');
+    const raw = valid('size') && !isSize(k.size) ? (k.size as string) : undefined;
+    const source: Source = raw || sizeFromProfile || valid('size') ? 'entry' : rd.fromPillar.has('size') ? 'pillar-default' : 'default';
+    set('size', raw ?? sizes[sizeName] ?? sizeName, source);
     pick('vgname');
   }
 
@@ -111,9 +116,10 @@ export function resolveSettings(
   else set('master_port', MODES[mode].port, 'derived');
 
   if (valid('master')) set('master', k.master, 'entry');
+  // A VM on the controller itself reaches its master through the bridge gateway (mc_cloud_lxc L279-292).
+  else if (entry.node === ctx.controller) set('master', fields.gateway!.value, 'derived');
   else if (rd.defaults.master !== undefined) set('master', rd.defaults.master, 'pillar-default');
-  // A VM on the controller itself reaches its master through the bridge gateway.
-  else set('master', entry.node === ctx.controller ? fields.gateway!.value : ctx.controller, 'derived');
+  else set('master', ctx.controller, 'derived');
 
   if (valid('script_args')) set('script_args', withBranch(k.script_args as string, branch), 'entry');
   else if (rd.defaults.script_args !== undefined) set('script_args', withBranch(rd.defaults.script_args, branch), 'pillar-default');

@@ -104,8 +104,8 @@ describe('validation', () => {
       one(`  a.example.com: {}\n`, `makina-states.cloud.lxc.defaults.gatway: 10.5.0.1\nmakina-states.cloud.lxc.defaults.netmask: 99\n`),
       'prod',
     );
-    expect(f.map((x) => [x.code, x.severity, x.hint?.includes("'gateway'") ?? false])).toEqual([
-      ['unknown-default', 'warning', true],
+    expect(f.map((x) => [x.code, x.severity, x.hint?.includes('did you mean defaults.gateway?') ?? false])).toEqual([
+      ['unknown-setting', 'warning', true],
       ['bad-default', 'error', false],
     ]);
   });

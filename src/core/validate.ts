@@ -3,23 +3,34 @@ import { resolveDefaults, type Env, type ResolvedDefaults } from './defaults.js'
 import { ENTRY_KEYS, FIELDS, fieldProblem } from './fields.js';
 import { sortFindings, type Finding } from './findings.js';
 import { formatIPv4, parseIPv4 } from './ipv4.js';
-import type { PillarModel, StoreSnapshot, VmEntry } from './model.js';
+import type { NodeDecl, PillarModel, StoreSnapshot, VmEntry } from './model.js';
 import { didYouMean, fqdnProblem, hostnameProblem, tldTypo } from './naming.js';
-import { parseProfileType, PROFILE_TYPES } from './profile-types.js';
-import { isSizeName, SIZE_NAMES } from './sizes.js';
+import { parseProfileType, PROFILE_TYPE_NAMES, PROFILE_TYPES } from './profile-types.js';
+import { DEFAULT_SIZE } from './sizes.js';
+import { printable } from './printable.js';
+import { profileName } from './naming.js';
 
 /**
  * Every rule the original left to documentation, each finding located at file:line with a hint.
  * Errors stop writes and runs; warnings are shown.
  */
+export interface ValidateOptions {
+  /** salt-cloud profile names written by `controller setup` (or by hand) that a verbatim profile: may name */
+  knownProfiles?: ReadonlySet<string>;
+}
+
 export function validatePillar(
   model: PillarModel,
-  env: Env,
+  env: Env | undefined,
   store: StoreSnapshot = new Map(),
   rd: ResolvedDefaults = resolveDefaults(model, env),
+  opts: ValidateOptions = {},
 ): Finding[] {
   const findings: Finding[] = [...model.findings, ...rd.findings];
   const file = model.file;
+  const sizes = rd.defaults.sizes;
+  const sizeNames = Object.keys(sizes);
+  const isSize = (v: unknown): v is string => typeof v === 'string' && Object.hasOwn(sizes, v);
 
   for (const node of model.nodes.values()) {
     const p = hostnameProblem(node.name);
@@ -27,11 +38,12 @@ export function validatePillar(
       findings.push({
         severity: 'error',
         code: 'bad-node-name',
-        message: `compute node id '${node.name}' ${p}`,
+        message: `compute node id '${printable(node.name)}' ${p}`,
         where: { file, line: node.line },
         node: node.name,
         hint: 'compute node ids are minion ids: lower-case host names',
       });
+    findings.push(...saltifyFindings(file, node));
   }
 
   const seen = new Map<string, VmEntry>();
@@ -96,7 +108,16 @@ export function validatePillar(
         hint: `write profile_type: ${pt.type}`,
       });
     const type = PROFILE_TYPES[pt.type ?? rd.defaults.profile_type];
-    const sizeGiven = isSizeName(e.keys.profile) ? 'profile' : e.keys.size !== undefined ? 'size' : undefined;
+    const sizeGiven = isSize(e.keys.profile) ? 'profile' : e.keys.size !== undefined ? 'size' : undefined;
+    if (typeof e.keys.size === 'string' && !isSize(e.keys.size) && !/^[1-9][0-9]*(\.[0-9]+)?[kmgt]$/i.test(e.keys.size)) {
+      add({
+        severity: 'error',
+        code: 'bad-value',
+        key: 'size',
+        message: `size ${e.keys.size} is neither a size name nor a size like 12g`,
+        hint: `one of ${sizeNames.join(', ')}`,
+      });
+    }
     if (sizeGiven && !type.sized) {
       add({
         severity: 'warning',
@@ -106,8 +127,22 @@ export function validatePillar(
         hint: 'remove it, or use profile_type lvm or lvm-scratch',
       });
     }
-    if (typeof e.keys.profile === 'string' && !isSizeName(e.keys.profile)) {
-      const guess = didYouMean(e.keys.profile, SIZE_NAMES, 2);
+    if (typeof e.keys.profile === 'string' && !isSize(e.keys.profile)) {
+      const guess = didYouMean(e.keys.profile, sizeNames, 2);
+      const generated = new Set(
+        PROFILE_TYPE_NAMES.flatMap((t) =>
+          PROFILE_TYPES[t].sized ? sizeNames.map((z) => profileName(e.node, t, z)) : [profileName(e.node, t, DEFAULT_SIZE)],
+        ),
+      );
+      if (!guess && !generated.has(e.keys.profile) && !opts.knownProfiles?.has(e.keys.profile)) {
+        add({
+          severity: 'warning',
+          code: 'profile-unknown',
+          key: 'profile',
+          message: `profile '${e.keys.profile}' is not a size name, so it is a salt-cloud profile name used verbatim, and no profile of that name is generated for ${e.node} or written in the profiles files`,
+          hint: `use a size name (${sizeNames.slice(5, 8).join(', ')}…), or write the profile (lxc-wizard controller setup writes the generated ones)`,
+        });
+      }
       if (guess)
         add({
           severity: 'warning',
@@ -147,7 +182,7 @@ export function validatePillar(
           message: 'snapshot has no effect with dir backing (a dir clone is a full copy)',
           hint: 'remove snapshot:, or use overlayfs for copy-on-write clones',
         });
-      } else if (env === 'prod') {
+      } else if (rd.env === 'prod') {
         add({
           severity: 'warning',
           code: 'snapshot-prod',
@@ -247,12 +282,26 @@ function hintFor(key: string): string {
   }
 }
 
-/** Names are echoed in messages: make control and look-alike characters visible. */
-function printable(s: string): string {
-  return [...s]
-    .map((c) => {
-      const cp = c.codePointAt(0)!;
-      return cp < 0x20 || cp > 0x7e ? `\\u{${cp.toString(16)}}` : c;
-    })
-    .join('');
+/**
+ * A saltify target (the compute node attached by salt-cloud's saltify driver) logs in with a key or
+ * with a password: both, or neither, is the error mc_cloud_saltify raised (original-system.md §7.1).
+ */
+function saltifyFindings(file: string, node: NodeDecl): Finding[] {
+  const t = node.saltifyTarget;
+  if (!t) return [];
+  const key = ['ssh_keyfile', 'key_filename'].find((k) => t.keys[k] !== undefined && t.keys[k] !== null);
+  const password = t.keys.password !== undefined && t.keys.password !== null;
+  if (Boolean(key) === password) {
+    return [
+      {
+        severity: 'error',
+        code: 'saltify-auth',
+        message: `the saltify target ${node.name} ${password ? `has both a password and a key (${key})` : 'has neither a password nor a key (ssh_keyfile)'}`,
+        where: { file, line: t.line },
+        node: node.name,
+        hint: 'give exactly one: password: … or ssh_keyfile: /root/.ssh/id_rsa',
+      },
+    ];
+  }
+  return [];
 }

@@ -327,8 +327,13 @@ function extract(
     const k = keyText(p);
     if (k === undefined) continue;
     if (k.startsWith(PILLAR_KEYS.targets)) addNodeMap(k.slice(PILLAR_KEYS.targets.length), 'targets', p);
-    else if (k.startsWith(PILLAR_KEYS.saltify)) declare(k.slice(PILLAR_KEYS.saltify.length), lineOfPair(p), undefined, true);
-    else if (k.startsWith(PILLAR_KEYS.vms)) {
+    else if (k.startsWith(PILLAR_KEYS.saltify)) {
+      const node = k.slice(PILLAR_KEYS.saltify.length);
+      declare(node, lineOfPair(p), undefined, true);
+      const v = toJS(deref(p.value));
+      if (v && typeof v === 'object' && !Array.isArray(v))
+        model.nodes.get(node)!.saltifyTarget = { keys: v as Record<string, unknown>, line: lineOfPair(p) };
+    } else if (k.startsWith(PILLAR_KEYS.vms)) {
       const rest = k.slice(PILLAR_KEYS.vms.length);
       const value = deref(p.value);
       const node = nodeIds.has(rest) && !looksLikeSettings(value) ? undefined : longestNodePrefix(rest);
@@ -344,16 +349,11 @@ function extract(
           hint: `declare the node with makina-states.cloud.saltify.targets.<node>, or write the VM under ${PILLAR_KEYS.vms}<node>`,
         });
       } else addNodeMap(rest, 'vms', p);
-    } else if (k === PILLAR_KEYS.defaults) {
-      const value = deref(p.value);
-      if (isMap(value)) {
-        for (const it of value.items as Pair[]) {
-          const dk = keyText(it);
-          if (dk !== undefined && !mergeKey(it)) model.defaults[dk] = { value: toJS(it.value), line: lineOfPair(it) };
-        }
-      }
-    } else if (k.startsWith(PILLAR_KEYS.defaults + '.')) {
-      model.defaults[k.slice(PILLAR_KEYS.defaults.length + 1)] = { value: toJS(p.value), line: lineOfPair(p) };
+    } else if (k === 'default_env' || k === PILLAR_KEYS.cloud || k.startsWith(PILLAR_KEYS.cloud + '.')) {
+      // Everything else under makina-states.cloud configures the cloud: core resolves it the way
+      // mc_utils.defaults did (map forms, flat keys, list extension) and flags what it cannot read.
+      const value = toJS(deref(p.value));
+      model.settings.push({ key: k, value: value instanceof Map ? Object.fromEntries(value) : value, line: lineOfPair(p) });
     }
   }
 }
