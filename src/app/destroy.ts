@@ -3,8 +3,7 @@ import { ExitCode, UserError } from '../core/errors.js';
 import { childPath } from '../core/paths.js';
 import { fqdnProblem, hostnameProblem } from '../core/naming.js';
 import { lastLine, NodeSession } from '../engine/node-session.js';
-import { editNodeHosts, nodeHostsMarkers } from '../engine/steps/hostsfile.js';
-import { removeBlock } from '../engine/steps/step.js';
+import { editNodeHosts, removeNodeHosts } from '../engine/steps/hostsfile.js';
 import type { Transport } from '../engine/transport.js';
 import { writeFileAtomic } from '../pillar-writer/atomic-write.js';
 import { pillarDiff } from '../pillar-writer/diff.js';
@@ -21,6 +20,8 @@ const KEY_SUBDIRS = ['minions', 'minions_pre', 'minions_rejected', 'minions_deni
 export interface DestroyTarget {
   vm: string;
   node: string;
+  /** the VM's domains (its name first): each has a block in the node's /etc/hosts */
+  domains: string[];
   /** the VM has an entry on that node */
   inPillar: boolean;
 }
@@ -47,7 +48,10 @@ export async function destroyTarget(ws: Workspace, vm: string, node: string | un
     });
   }
   if (forget && !entry) throw new UserError(`--forget: ${vm} has no entry on ${target} in ${file.path}`, { where: { field: '--forget' } });
-  return { vm, node: target, inPillar: entry !== undefined };
+  const domains = Array.isArray(entry?.keys.domains)
+    ? (entry.keys.domains as unknown[]).filter((d): d is string => typeof d === 'string' && !fqdnProblem(d))
+    : [];
+  return { vm, node: target, inPillar: entry !== undefined, domains: [vm, ...domains.filter((d) => d !== vm)] };
 }
 
 export interface DestroyOptions {
@@ -83,8 +87,7 @@ export async function destroyVm(ws: Workspace, t: DestroyTarget, o: DestroyOptio
       }
       out.info(`destroyed container ${vm} on ${node}`);
     } else out.info(`no container ${vm} on ${node}`);
-    const [start, end] = nodeHostsMarkers(vm);
-    if (await editNodeHosts({ session, signal: new AbortController().signal }, (text) => removeBlock(text, start, end))) {
+    if (await editNodeHosts({ session, signal: new AbortController().signal }, (text) => removeNodeHosts(text, t.domains))) {
       out.info(`removed ${vm} from /etc/hosts on ${node}`);
     }
   } finally {

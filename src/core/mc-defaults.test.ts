@@ -31,12 +31,22 @@ describe("mc_utils.defaults, the original's merge of pillar keys into defaults",
   });
   it('-overrides replaces a list outright; the map form updates recursively and replaces lists', () => {
     expect(mcDefaults('p', D, [set('p.dnsservers-overrides', ['9.9.9.9'])]).value.dnsservers).toEqual(['9.9.9.9']);
-    const r = mcDefaults('p', D, [set('p', { defaults: { users: ['x'], bridge: 'br9' }, profiles: { huge: { size: '4000g' } } }, 7)]);
+    const r = mcDefaults(
+      'p',
+      D,
+      [set('p', { defaults: { users: ['x'], bridge: 'br9', brige: 'y' }, profiles: { huge: { size: '4000g' } } }, 7)],
+      {
+        open: ['profiles'],
+      },
+    );
     expect(r.value).toMatchObject({
       defaults: { profile: 'medium', users: ['x'], bridge: 'br9' },
       profiles: { medium: { size: '10g' }, huge: { size: '4000g' } },
     });
     expect(r.sources.get('defaults.bridge')).toBe(7);
+    // a closed mapping takes no new key: reported, not added
+    expect(r.unknown).toEqual([{ key: 'p: {defaults.brige: …}', line: 7, guess: 'defaults.bridge' }]);
+    expect(r.value.defaults).not.toHaveProperty('brige');
   });
   it('reports every key under the prefix that nothing reads, with a guess; never silence', () => {
     const r = mcDefaults(

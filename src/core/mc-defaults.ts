@@ -36,7 +36,7 @@ export function mcDefaults(
   prefix: string,
   defaults: Tree,
   settings: readonly PillarSetting[],
-  opts: { exclude?: string[] } = {},
+  opts: { exclude?: string[]; /** mappings that may gain keys (new sizes in lxc_cloud_profiles) */ open?: string[] } = {},
 ): Resolved {
   const value = clone(defaults);
   const sources = new Map<string, number>();
@@ -50,11 +50,12 @@ export function mcDefaults(
     used.add(map);
     if (isTree(map.value)) {
       const update = (target: Tree, from: Tree, at: string) => {
+        const openHere = (opts.open ?? []).some((o) => at === `${o}.` || at.startsWith(`${o}.`));
         for (const [k, v] of Object.entries(from)) {
           const path = `${at}${k}`;
-          if (!Object.hasOwn(target, k) && !isTree(target)) continue;
-          if (!Object.hasOwn(defaults, path.split('.')[0]!) && at === '') {
-            unknown.push({ key: `${prefix}: {${path}: …}`, line: map.line, guess: didYouMean(k, Object.keys(defaults)) });
+          if ((opts.exclude ?? []).includes(path)) continue;
+          if (!Object.hasOwn(target, k) && !openHere) {
+            unknown.push({ key: `${prefix}: {${path}: …}`, line: map.line, guess: didYouMean(path, known, 3) });
             continue;
           }
           if (isTree(target[k]) && isTree(v)) update(target[k] as Tree, v, `${path}.`);

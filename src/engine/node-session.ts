@@ -9,6 +9,8 @@ export interface ContainerFacts {
   mac?: string;
   ip?: string;
   link?: string;
+  /** lxc.rootfs(.path): for LVM, lvm:/dev/<vg>/<lv> or /dev/<vg>/<lv> */
+  rootfs?: string;
 }
 
 /** What a compute node offers, read in one round trip when the session starts. */
@@ -18,6 +20,8 @@ export interface NodeFacts {
   lxcPath: string;
   bridges: string[];
   volumeGroups: string[];
+  /** the volume group LXC creates LVM containers in (lxc.bdev.lvm.vg; LXC's default is lxc) */
+  defaultVg: string;
   freeKb: number | undefined;
   containers: Map<string, ContainerFacts>;
 }
@@ -29,12 +33,13 @@ p=$(lxc-config lxc.lxcpath 2>/dev/null) || p=/var/lib/lxc
 [ -n "$p" ] || p=/var/lib/lxc
 echo "@version $v"
 echo "@lxcpath $p"
+echo "@lvmvg $(lxc-config lxc.bdev.lvm.vg 2>/dev/null)"
 for d in /sys/class/net/*/bridge; do [ -d "$d" ] && echo "@bridge $(basename "$(dirname "$d")")"; done
 vgs --noheadings -o vg_name 2>/dev/null | while read -r vg; do echo "@vg $vg"; done
 echo "@df $(df -Pk "$p" 2>/dev/null | tail -n 1)"
 lxc-ls -f -F NAME,STATE 2>/dev/null | tail -n +2 | while read -r n s; do
   echo "@c $n $s"
-  grep -E '^[[:space:]]*lxc\\.(net\\.0|network)\\.' "$p/$n/config" 2>/dev/null
+  grep -E '^[[:space:]]*lxc\\.((net\\.0|network)\\.|rootfs)' "$p/$n/config" 2>/dev/null
 done
 true
 `;
@@ -46,6 +51,7 @@ export function parseFacts(stdout: string): NodeFacts {
     lxcPath: '/var/lib/lxc',
     bridges: [],
     volumeGroups: [],
+    defaultVg: 'lxc',
     freeKb: undefined,
     containers: new Map(),
   };
@@ -53,7 +59,8 @@ export function parseFacts(stdout: string): NodeFacts {
   const flush = () => {
     if (!current) return;
     const n = readNetwork(current.config.join('\n'), facts.generation);
-    Object.assign(current.c, { mac: n.mac, ip: n.ip, link: n.link });
+    const rootfs = /^\s*lxc\.rootfs(?:\.path)?\s*=\s*(.*?)\s*$/m.exec(current.config.join('\n'))?.[1];
+    Object.assign(current.c, { mac: n.mac, ip: n.ip, link: n.link, ...(rootfs ? { rootfs } : {}) });
     facts.containers.set(current.c.name, current.c);
     current = undefined;
   };
@@ -70,6 +77,7 @@ export function parseFacts(stdout: string): NodeFacts {
       facts.lxcVersion = value === 'none' || !value ? undefined : value;
       if (facts.lxcVersion) facts.generation = generationOf(facts.lxcVersion);
     } else if (tag === '@lxcpath') facts.lxcPath = value;
+    else if (tag === '@lvmvg') facts.defaultVg = value || 'lxc';
     else if (tag === '@bridge') facts.bridges.push(value);
     else if (tag === '@vg') facts.volumeGroups.push(value);
     else if (tag === '@df') {

@@ -196,6 +196,66 @@ describe('plans (--dry-run): the exact commands of each profile type on both LXC
       });
     }
   }
+  it('honours a custom volume group for LVM clones on LXC 1.x, and refuses one lxc-copy cannot honour before anything is made', async () => {
+    const pillar = `makina-states.cloud.lxc.vms.cn:\n  v.example.com: {profile_type: lvm, vgname: data, snapshot: false}\n`;
+    const old = new FakeNode('cn', { version: '1.0.8', vgs: ['lxc', 'data'] });
+    const planned = (await runWith(vmsFrom(pillar), { cn: old }, { dryRun: true })).events.filter((e) => e.type === 'command' && e.dryRun);
+    expect((planned[0] as { argv: string[] }).argv.join(' ')).toBe(
+      'lxc-clone -o makina-states-precise -n v.example.com -B lvm -v data -L 10g',
+    );
+    const node = new FakeNode('cn', { version: '5.0.2', vgs: ['lxc', 'data'] });
+    const r = await runWith(vmsFrom(pillar), { cn: node });
+    expect(r.results[0]!.steps[0]).toMatchObject({
+      name: 'preflight',
+      state: 'failed',
+      error: 'an LVM clone on cn would land in volume group lxc, not data: lxc-copy copies into lxc.bdev.lvm.vg',
+      hint: expect.stringContaining('or use lvm-scratch (lxc-create takes --vgname)'),
+    });
+    expect(node.log.filter((c) => c.argv[0] !== 'sh')).toEqual([]);
+    // a snapshot lands beside its origin: fine when the origin lives in the group asked for
+    node.files.set('/var/lib/lxc/makina-states-precise/config', 'lxc.rootfs.path = lvm:/dev/data/makina-states-precise\n');
+    const snap = await runWith(vmsFrom(pillar.replace('snapshot: false', 'snapshot: true')), { cn: node }, { dryRun: true });
+    expect(snap.results[0]!.ok).toBe(true);
+  });
+
+  it('writes /etc/resolv.conf once, behind the marker, and leaves it alone afterwards', async () => {
+    const node = new FakeNode('cn');
+    const vms = vmsFrom(`makina-states.cloud.lxc.vms.cn:\n  v.example.com: {profile_type: dir, dnsservers: [10.5.0.1]}\n`);
+    await runWith(vms, { cn: node }, { only: ['spawn'] });
+    const c = node.containers.get('v.example.com')!;
+    expect(c.files.get('/etc/resolv.conf')).toBe('nameserver 10.5.0.1\n');
+    expect(c.files.has('/.lxc.v.example.com.initial_dns')).toBe(true);
+    c.files.set('/etc/resolv.conf', 'nameserver 127.0.0.53\n'); // systemd-resolved took over
+    const again = await runWith(vms, { cn: node }, { only: ['spawn'] });
+    expect(again.results[0]!.steps.find((s) => s.name === 'spawn')!.state).toBe('already-done');
+    expect(c.files.get('/etc/resolv.conf')).toBe('nameserver 127.0.0.53\n');
+  });
+
+  it('writes one /etc/hosts block per domain on the node, and migrates the single block of 0.1', async () => {
+    const node = new FakeNode('cn');
+    node.files.set(
+      '/etc/hosts',
+      '127.0.0.1 localhost\n#-- start virt dns v.example.com:: DO NOT EDIT --\n10.5.3.4 v.example.com\n10.5.3.4 www.example.com\n#-- end virt dns v.example.com:: DO NOT EDIT --\n',
+    );
+    await runWith(
+      vmsFrom(`makina-states.cloud.lxc.vms.cn:\n  v.example.com: {profile_type: dir, ip: 10.5.3.4, domains: [www.example.com]}\n`),
+      { cn: node },
+      { only: ['spawn', 'hostsfile'] },
+    );
+    expect(node.files.get('/etc/hosts')).toBe(
+      [
+        '127.0.0.1 localhost',
+        '#-- start virt dns v.example.com:: DO NOT EDIT --',
+        '10.5.3.4 v.example.com',
+        '#-- end virt dns v.example.com:: DO NOT EDIT --',
+        '#-- start virt dns www.example.com:: DO NOT EDIT --',
+        '10.5.3.4 www.example.com',
+        '#-- end virt dns www.example.com:: DO NOT EDIT --',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('writes the right config dialect for each generation', async () => {
     for (const [version, key] of [
       ['1.0.8', 'lxc.network.ipv4 = '],

@@ -69,7 +69,7 @@ export class FakeNode implements Transport {
     for (const [name, c] of this.containers) {
       lines.push(`@c ${name} ${c.state}`);
       const config = this.files.get(`/var/lib/lxc/${name}/config`) ?? '';
-      lines.push(...config.split('\n').filter((l) => /^\s*lxc\.(net\.0|network)\./.test(l)));
+      lines.push(...config.split('\n').filter((l) => /^\s*lxc\.((net\.0|network)\.|rootfs)/.test(l)));
     }
     return lines.join('\n') + '\n';
   }
@@ -153,7 +153,9 @@ export class FakeNode implements Transport {
       return this.ok();
     }
     if (a[0] === 'sh' && a[2]?.includes('basic.target')) {
+      if (c.files.has(a[4]!)) return this.ok();
       c.files.set('/etc/resolv.conf', stdin ?? '');
+      c.files.set(a[4]!, '');
       return this.ok();
     }
     if (a[0] === 'touch') {

@@ -1,21 +1,29 @@
-import { readInVm, replaceBlock, type Step, type StepContext } from './step.js';
+import { readInVm, removeBlock, replaceBlock, type Step, type StepContext } from './step.js';
 
 export const vmHostsMarkers = (vm: string) =>
   [`#-- start lxc dns ${vm}:: DO NOT EDIT --`, `#-- end lxc dns ${vm}:: DO NOT EDIT --`] as const;
-export const nodeHostsMarkers = (vm: string) =>
-  [`#-- start virt dns ${vm}:: DO NOT EDIT --`, `#-- end virt dns ${vm}:: DO NOT EDIT --`] as const;
+/** One block per domain on the node (original-system.md §9.2); the VM's own name is its first domain. */
+export const nodeHostsMarkers = (domain: string) =>
+  [`#-- start virt dns ${domain}:: DO NOT EDIT --`, `#-- end virt dns ${domain}:: DO NOT EDIT --`] as const;
+
+/**
+ * The node's /etc/hosts with a block `<ip> <domain>` per domain. A block written by lxc-wizard
+ * 0.1 (one block named after the VM, holding every domain) is the first domain's block:
+ * replacing it with one line migrates it.
+ */
+export function nodeHostsText(text: string, ip: string, domains: readonly string[]): string {
+  return domains.reduce((t, d) => replaceBlock(t, ...nodeHostsMarkers(d), [`${ip} ${d}`]), text);
+}
+
+export function removeNodeHosts(text: string, domains: readonly string[]): string {
+  return domains.reduce((t, d) => removeBlock(t, ...nodeHostsMarkers(d)), text);
+}
 
 function wanted(ctx: StepContext, vmText: string, nodeText: string) {
   const [vs, ve] = vmHostsMarkers(ctx.vm);
-  const [ns, ne] = nodeHostsMarkers(ctx.vm);
   return {
     vm: replaceBlock(vmText, vs, ve, [`${ctx.v.gateway} ${ctx.node} ${ctx.vm}`]),
-    node: replaceBlock(
-      nodeText,
-      ns,
-      ne,
-      ctx.v.domains.map((d) => `${ctx.v.ip} ${d}`),
-    ),
+    node: nodeHostsText(nodeText, ctx.v.ip, ctx.v.domains),
   };
 }
 

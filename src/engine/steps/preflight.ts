@@ -50,6 +50,20 @@ export const preflight: Step = {
           : 'create it (vgcreate), or use dir or overlayfs',
       );
     }
+    // lxc-copy (LXC >= 2) takes no volume group: a copy lands in lxc.bdev.lvm.vg, a snapshot
+    // beside its origin. Asked for another, it would silently use that one: refuse first.
+    if (!mine && type.backing === 'lvm' && type.install === 'clone' && f.generation === 2 && v.vgname) {
+      const originVg = vgOfRootfs(f.containers.get(v.from_container ?? '')?.rootfs);
+      const lands = v.snapshot ? originVg : f.defaultVg;
+      if (lands && lands !== v.vgname) {
+        throw new StepError(
+          `an LVM clone on ${node} would land in volume group ${lands}, not ${v.vgname}: ${v.snapshot ? `a snapshot stays in its origin's group` : 'lxc-copy copies into lxc.bdev.lvm.vg'}`,
+          v.snapshot
+            ? `clone an origin that lives in ${v.vgname}, or set vgname: ${lands}`
+            : `set vgname: ${lands}, or set lxc.bdev.lvm.vg = ${v.vgname} in /etc/lxc/lxc.conf on ${node}, or use lvm-scratch (lxc-create takes --vgname)`,
+        );
+      }
+    }
     for (const c of f.containers.values()) {
       if (c.name === vm) continue;
       if (c.ip && c.ip === v.ip)
@@ -65,3 +79,8 @@ export const preflight: Step = {
     }
   },
 };
+
+/** The volume group of an LVM rootfs (lvm:/dev/<vg>/<lv> or /dev/<vg>/<lv>), or undefined. */
+export function vgOfRootfs(rootfs: string | undefined): string | undefined {
+  return rootfs ? /^(?:lvm:)?\/dev\/([^/]+)\/[^/]+$/.exec(rootfs.trim())?.[1] : undefined;
+}

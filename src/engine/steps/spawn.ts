@@ -33,10 +33,17 @@ export const SETTLE = `if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; then
     sleep 0.05
   done
 fi
-# then the DNS servers, from stdin, replacing the file (or the symlink) atomically
+# then the DNS servers, once: the original's intent (lxc.<name>.initial_dns). Later runs leave
+# /etc/resolv.conf alone, whatever the VM made of it since (a symlink to a resolver's stub).
 umask 022
+[ -e "$1" ] && exit 0
 cat > /etc/resolv.conf.lxcw-tmp
-mv -f /etc/resolv.conf.lxcw-tmp /etc/resolv.conf 2>/dev/null || { cat /etc/resolv.conf.lxcw-tmp > /etc/resolv.conf; rm -f /etc/resolv.conf.lxcw-tmp; }`;
+[ -d /etc/resolvconf/resolv.conf.d ] && cp /etc/resolv.conf.lxcw-tmp /etc/resolvconf/resolv.conf.d/base
+mv -f /etc/resolv.conf.lxcw-tmp /etc/resolv.conf 2>/dev/null || { cat /etc/resolv.conf.lxcw-tmp > /etc/resolv.conf; rm -f /etc/resolv.conf.lxcw-tmp; }
+: > "$1"`;
+
+/** The marker that says the DNS servers were written (original-system.md §5.4, step 6). */
+export const dnsMarker = (vm: string) => `/.lxc.${vm}.initial_dns`;
 
 const resolvConf = (dns: string[]) => dns.map((d) => `nameserver ${d}`).join('\n') + '\n';
 
@@ -49,8 +56,7 @@ export const spawn: Step = {
     if (!c || c.state !== 'RUNNING') return false;
     const config = await ctx.session.readFile(await configPath(ctx));
     if (!config || rewriteConfig(config, f.generation, wantedNetwork(ctx)) !== config) return false;
-    const dns = await readInVm(ctx, '/etc/resolv.conf').catch(() => undefined);
-    return dns === resolvConf(ctx.v.dnsservers);
+    return (await readInVm(ctx, dnsMarker(ctx.vm)).catch(() => undefined)) !== undefined;
   },
   async apply(ctx) {
     const { v, vm, session } = ctx;
@@ -104,14 +110,14 @@ export const spawn: Step = {
     }
     ctx.progress('waiting for the boot (basic.target), then writing the DNS servers');
     const dns = resolvConf(v.dnsservers);
-    await inVm(ctx, ['sh', '-c', SETTLE], {
+    await inVm(ctx, ['sh', '-c', SETTLE, 'sh', dnsMarker(vm)], {
       stdin: dns,
       stdinNote: `${Buffer.byteLength(dns)} bytes for /etc/resolv.conf`,
       what: 'waiting for the boot and writing /etc/resolv.conf',
       timeoutS: 150,
       hint: `systemctl list-jobs inside ${vm} shows what the boot waits for`,
     });
-    session.noteFile(vm, '/etc/resolv.conf', dns);
+    session.noteFile(vm, dnsMarker(vm), '');
   },
   async verify(ctx) {
     const r = await ctx.session.query(['lxc-info', '-s', '-H', '-n', ctx.vm], { timeoutS: 30 });
