@@ -1,4 +1,7 @@
-import { unlink } from 'node:fs/promises';
+import { rm, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { NET } from '../engine/node-net.js';
+import { masterPkiDirs } from './controller-side.js';
 import { ExitCode, UserError } from '../core/errors.js';
 import { childPath } from '../core/paths.js';
 import { fqdnProblem, hostnameProblem } from '../core/naming.js';
@@ -13,8 +16,6 @@ import { parsePillar, readPillar } from '../pillar-writer/read.js';
 import { registerCleanup } from '../process/cleanup.js';
 import { loadWorkspace, type Reporter, type Workspace } from './workspace.js';
 
-/** Where a salt master keeps minion keys, for both masters the controller may run. */
-export const MASTER_PKI_DIRS = ['/etc/mastersalt/pki/master', '/etc/salt/pki/master'];
 const KEY_SUBDIRS = ['minions', 'minions_pre', 'minions_rejected', 'minions_denied'];
 
 export interface DestroyTarget {
@@ -87,6 +88,21 @@ export async function destroyVm(ws: Workspace, t: DestroyTarget, o: DestroyOptio
       }
       out.info(`destroyed container ${vm} on ${node}`);
     } else out.info(`no container ${vm} on ${node}`);
+    // the ssh forward (reverse_proxy): its conf goes, and the table is rebuilt without it
+    const fwd = await session.change(
+      [
+        'sh',
+        '-c',
+        '[ -e "$1" ] || exit 3; rm -f -- "$1"; [ ! -x "$2" ] || "$2" ruleset | nft -f -',
+        'sh',
+        `${NET.forwards}/${vm}`,
+        NET.script,
+      ],
+      { timeoutS: 60 },
+    );
+    if (fwd.code === 0) out.info(`removed the ssh forward of ${vm} on ${node}`);
+    else if (fwd.code !== 3)
+      throw new UserError(`cannot remove the ssh forward of ${vm} on ${node}: ${lastLine(fwd)}`, { where: { node } });
     if (await editNodeHosts({ session, signal: new AbortController().signal }, (text) => removeNodeHosts(text, t.domains))) {
       out.info(`removed ${vm} from /etc/hosts on ${node}`);
     }
@@ -95,8 +111,9 @@ export async function destroyVm(ws: Workspace, t: DestroyTarget, o: DestroyOptio
     unregister();
   }
 
-  // The controller is this host: its masters' keys for the VM go too.
-  for (const pki of o.masterPki ?? MASTER_PKI_DIRS) {
+  // The controller is this host: its masters' keys for the VM go too, and a key still waiting here.
+  await rm(childPath(join(ws.store.dir, 'lxc-wizard', 'minion-keys'), vm), { recursive: true, force: true });
+  for (const pki of o.masterPki ?? masterPkiDirs()) {
     for (const sub of KEY_SUBDIRS) {
       const path = childPath(`${pki}/${sub}`, vm);
       try {

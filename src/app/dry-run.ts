@@ -1,11 +1,11 @@
 import type { RunEvent } from '../core/run-events.js';
-import type { StepName } from '../core/steps.js';
+import type { TaskName } from '../core/steps.js';
 import { shJoin } from '../engine/quote.js';
 
 /** --dry-run: the exact commands, per VM and step, in the order they would run. */
 export class DryRunPlan {
-  private readonly cmds = new Map<string, { node: string; steps: Map<StepName, string[]> }>();
-  private stepOf(vm: string, node: string, step: StepName): string[] {
+  private readonly cmds = new Map<string, { node: string; steps: Map<TaskName, string[]> }>();
+  private stepOf(vm: string, node: string, step: TaskName): string[] {
     const v = this.cmds.get(vm) ?? this.cmds.set(vm, { node, steps: new Map() }).get(vm)!;
     return v.steps.get(step) ?? v.steps.set(step, []).get(step)!;
   }

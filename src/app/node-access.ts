@@ -35,10 +35,20 @@ function sshDefaults(r: ReachOptions): SshDefaults {
 }
 
 /** localhost runs child processes; every other node is reached over SSH as ~/.ssh/config says. */
-export function transportFactory(r: ReachOptions, passphrases?: ReadonlyMap<string, string>): (node: string) => Transport {
+export function transportFactory(
+  r: ReachOptions,
+  passphrases?: ReadonlyMap<string, string>,
+  passwords?: ReadonlyMap<string, string>,
+): (node: string) => Transport {
   return (node) => {
     if (node === 'localhost') return new LocalTransport(node);
-    return new SshTransport(resolveSshTarget(node, sshDefaults(r)), { agent: r.agent, passphrases, log: r.log });
+    const password = passwords?.get(node);
+    return new SshTransport(resolveSshTarget(node, sshDefaults(r)), {
+      agent: r.agent,
+      passphrases,
+      log: r.log,
+      ...(password ? { password } : {}),
+    });
   };
 }
 

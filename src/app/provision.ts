@@ -6,7 +6,9 @@ import type { NodeState, VmEntry } from '../core/model.js';
 import { resolveNodeSettings } from '../core/node-settings.js';
 import { resolvedVm, type ResolvedVm } from '../core/resolved-vm.js';
 import { ResultCollector, type RunEvent, type RunListener, type VmResult } from '../core/run-events.js';
-import type { StepName } from '../core/steps.js';
+import { NODE_SETUP, NODE_TASKS, type StepName } from '../core/steps.js';
+import type { ControllerSide } from '../engine/controller-side.js';
+import type { NodeSetupSpec } from '../engine/node-setup.js';
 import { validatePillar } from '../core/validate.js';
 import { NodeSession, type CommandRecord } from '../engine/node-session.js';
 import { redactor, RunLog, tail } from '../engine/run-log.js';
@@ -34,7 +36,10 @@ export interface ProvisionOptions {
   sessions?: Map<string, NodeSession>;
   listeners: RunListener[];
   signal: AbortSignal;
-  renderer: 'simple' | 'silent';
+  /** node setup before the VMs of these nodes (node setup alone: no VM selected) */
+  setup?: Map<string, NodeSetupSpec>;
+  /** this host as the controller: minion keys, ping, the default bootstrap */
+  controller?: ControllerSide;
 }
 
 export interface ProvisionOutcome {
@@ -85,7 +90,10 @@ export async function provisionVms(ws: Workspace, loaded: Loaded, selected: VmEn
     : (o.logPath ?? join(o.stateHome, 'logs', `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}.log`));
   const log = logPath ? new RunLog(logPath, redactor(vms.map((v) => v.password))) : undefined;
   const steps = selectedSteps(o.only, o.from).map((s) => s.name);
-  const collector = new ResultCollector(vms.map((v) => ({ node: v.node, vm: v.name, steps })));
+  const collector = new ResultCollector([
+    ...[...(o.setup?.keys() ?? [])].map((node) => ({ node, vm: NODE_SETUP, steps: NODE_TASKS })),
+    ...vms.map((v) => ({ node: v.node, vm: v.name, steps })),
+  ]);
   const plan = new DryRunPlan();
   const sessions = o.sessions ?? new Map<string, NodeSession>();
   const listeners: RunListener[] = [collector.listener, plan.listener, ...(log ? [log.listener] : []), ...o.listeners];
@@ -132,15 +140,20 @@ export async function provisionVms(ws: Workspace, loaded: Loaded, selected: VmEn
     await runProvision({
       vms,
       session,
-      opts: { dryRun, bootsaltScript: o.bootsaltScript, noSalt: o.noSalt, sshPublicKeys: o.sshPublicKeys },
+      opts: {
+        dryRun,
+        bootsaltScript: o.bootsaltScript,
+        noSalt: o.noSalt,
+        sshPublicKeys: o.sshPublicKeys,
+        ...(o.controller ? { controller: o.controller } : {}),
+      },
       only: o.only,
       from: o.from,
       concurrency: dryRun ? 1 : o.concurrency,
       ledger: storeLedger(ws.store),
       listeners,
       signal: o.signal,
-      renderer: o.renderer,
-      stderr: process.stderr,
+      ...(o.setup ? { setup: o.setup } : {}),
     });
   } finally {
     log?.write({ type: 'end', connections: connections() });

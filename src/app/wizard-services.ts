@@ -7,6 +7,7 @@ import type { StepName } from '../core/steps.js';
 import { NodeSession } from '../engine/node-session.js';
 import { registerCleanup } from '../process/cleanup.js';
 import type { WizardServices } from '../wizard/services.js';
+import { controllerSide } from './controller-side.js';
 import { draftEntry } from './draft.js';
 import { publicKeys, transportFactory, type ReachOptions } from './node-access.js';
 import { writePrefs } from './prefs.js';
@@ -18,6 +19,8 @@ export interface WizardRunOptions {
   bootsaltScript?: string;
   /** --ssh-pubkey files; default ~/.ssh/*.pub */
   sshPublicKeyFiles?: string[];
+  /** --master-pki */
+  masterPki?: string;
 }
 
 /** The wizard's services over the same use cases as the commands: the same draft, write and run. */
@@ -95,7 +98,7 @@ export async function wizardServices(
         sessions,
         listeners: [onEvent],
         signal,
-        renderer: 'silent',
+        controller: controllerSide({ storeDir: ws.store.dir, env: process.env, ...(run.masterPki ? { masterPki: run.masterPki } : {}) }),
       });
       await reload();
       return { ok: out.results.every((r) => r.ok), logFile: out.logPath ?? '' };

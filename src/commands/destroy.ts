@@ -4,7 +4,7 @@ import { transportFactory } from '../app/node-access.js';
 import { openWorkspace } from '../app/workspace.js';
 import { confirm } from '../process/prompts.js';
 import { requireTerminal } from '../process/terminal.js';
-import { flag, reachOptions, str, workspaceOptions } from './options.js';
+import { flag, pathFlag, reachOptions, str, workspaceOptions } from './options.js';
 import type { CommandInput } from './types.js';
 
 /** Stop and destroy the container, remove its hosts block and minion key; --forget also the entry. */
@@ -23,7 +23,13 @@ export async function run(input: CommandInput): Promise<number> {
       return ExitCode.OK;
     }
   }
-  const diff = await destroyVm(ws, target, { forget, backup: flag(input, 'backup'), transport: transportFactory(reach) }, out);
+  const pki = pathFlag(input, 'master-pki');
+  const diff = await destroyVm(
+    ws,
+    target,
+    { forget, backup: flag(input, 'backup'), transport: transportFactory(reach), ...(pki ? { masterPki: [pki] } : {}) },
+    out,
+  );
   if (diff !== undefined) out.data(diff);
   return ExitCode.OK;
 }

@@ -15,7 +15,18 @@ export function settingsDocument(s: VmSettings, showSecrets: boolean) {
     sources,
     live: Object.keys(s.fields).filter((k) => s.fields[k]!.live),
     pending: Object.keys(s.fields).filter((k) => s.fields[k]!.source === 'pending'),
+    waysIn: waysIn(s),
   };
+}
+
+/** How to reach the VM: its reverse-proxy port on the node, or through the node as a jump host. */
+export function waysIn(s: VmSettings): string[] {
+  const f = (k: string) => s.fields[k]?.value;
+  const node = s.node === 'localhost' ? 'localhost' : String(f('ssh_gateway') ?? s.node);
+  const out: string[] = [];
+  if (typeof f('ssh_reverse_proxy_port') === 'number') out.push(`ssh -p ${String(f('ssh_reverse_proxy_port'))} root@${node}`);
+  if (typeof f('ip') === 'string') out.push(`ssh -J ${String(f('ssh_gateway_user') ?? 'root')}@${node} root@${String(f('ip'))}`);
+  return out;
 }
 
 /** The seed's key/value listing, one line a key, with where each value came from. */
@@ -32,7 +43,8 @@ export function settingsText(s: VmSettings, showSecrets: boolean): string {
     return [`${k}: ${text}`, notes.join(', ')] as const;
   });
   const width = Math.min(60, Math.max(...rows.map(([a]) => a.length)));
-  return rows.map(([a, b]) => `${a.padEnd(width)}  # ${b}`).join('\n') + '\n';
+  const ways = waysIn(s).map((w) => `# way in: ${w}`);
+  return [...rows.map(([a, b]) => `${a.padEnd(width)}  # ${b}`), ...ways].join('\n') + '\n';
 }
 
 /** Columns padded to their widest cell; the last column is not padded. */

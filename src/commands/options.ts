@@ -8,6 +8,7 @@ import { hostnameProblem } from '../core/naming.js';
 import { isStepName, SEED_STEPS, type StepName } from '../core/steps.js';
 import { stateHomeOf, type ReachOptions } from '../app/node-access.js';
 import type { WorkspaceOptions } from '../app/workspace.js';
+import type { RunFlags } from '../app/run-options.js';
 import type { HostKeyPolicy } from '../app/node-access.js';
 import type { CommandInput } from './types.js';
 
@@ -128,4 +129,36 @@ export function intFlag(input: CommandInput, name: string, dflt: number, min: nu
   if (!Number.isInteger(n) || n < min || n > max)
     throw usageError(`--${name}`, `--${name} must be a whole number from ${min} to ${max}, not '${raw}'`);
   return n;
+}
+
+/** The flags of a provisioning run, checked; shared by --yes, node setup and the wizard. */
+export function runFlags(input: CommandInput): RunFlags {
+  const template = str(input, 'origin-template');
+  const release = str(input, 'origin-release');
+  if (template !== undefined && !/^[a-z][a-z0-9_-]{0,31}$/.test(template))
+    throw usageError(
+      '--origin-template',
+      `--origin-template '${template}' is not an LXC template name`,
+      'debian or ubuntu (see /usr/share/lxc/templates)',
+    );
+  if (release !== undefined && !/^[a-z0-9][a-z0-9._-]{0,31}$/.test(release))
+    throw usageError('--origin-release', `--origin-release '${release}' is not a release name`, 'bookworm, jammy…');
+  if (release !== undefined && template === undefined)
+    throw usageError(
+      '--origin-release',
+      '--origin-release needs --origin-template',
+      'for example --origin-template debian --origin-release bookworm',
+    );
+  return {
+    dryRun: flag(input, 'dry-run'),
+    only: stepsFlag(input, 'only', false),
+    from: stepsFlag(input, 'from', true)?.[0],
+    concurrency: intFlag(input, 'concurrency', 4, 1, 64),
+    noSalt: flag(input, 'no-salt'),
+    bootsaltScript: pathFlag(input, 'bootsalt-script'),
+    sshPublicKeyFiles: (input.values['ssh-pubkey'] as string[] | undefined)?.map((f) => resolve(input.io.cwd, f)),
+    logPath: pathFlag(input, 'log-file'),
+    masterPki: pathFlag(input, 'master-pki'),
+    ...(template ? { originTemplate: { template, ...(release ? { release } : {}) } } : {}),
+  };
 }

@@ -1,10 +1,11 @@
 import { ExitCode, UserError } from '../core/errors.js';
-import { publicKeys, transportFactory } from '../app/node-access.js';
+import { provisionOptions } from '../app/run-options.js';
 import { provisionVms } from '../app/provision.js';
 import { loadWorkspace, openWorkspace } from '../app/workspace.js';
 import { onInterrupt } from '../process/interrupts.js';
+import { runLines } from '../ui/run-lines.js';
 import { runSummary } from './format.js';
-import { flag, intFlag, pathFlag, reachOptions, stepsFlag, str, usageError, workspaceOptions } from './options.js';
+import { flag, reachOptions, runFlags, str, usageError, workspaceOptions } from './options.js';
 import type { CommandInput } from './types.js';
 
 export async function run(input: CommandInput): Promise<number> {
@@ -17,22 +18,7 @@ export async function run(input: CommandInput): Promise<number> {
     );
   const ws = await openWorkspace(workspaceOptions(input));
   const reach = reachOptions(input);
-  const dryRun = flag(input, 'dry-run');
-  const json = flag(input, 'json');
-  const opts = {
-    dryRun,
-    only: stepsFlag(input, 'only', false),
-    from: stepsFlag(input, 'from', true)?.[0],
-    concurrency: intFlag(input, 'concurrency', 4, 1, 64),
-    noSalt: flag(input, 'no-salt'),
-    bootsaltScript: pathFlag(input, 'bootsalt-script'),
-    sshPublicKeys: await publicKeys(values['ssh-pubkey'] as string[] | undefined, reach.home),
-    logPath: pathFlag(input, 'log-file'),
-    stateHome: reach.stateHome,
-    transport: transportFactory(reach),
-    listeners: [],
-    renderer: 'simple' as const,
-  };
+  const flags = runFlags(input);
   const loaded = await loadWorkspace(ws);
   const { model } = loaded.file;
   const wantNode = str(input, 'node');
@@ -52,27 +38,30 @@ export async function run(input: CommandInput): Promise<number> {
   }
   const selected = model.vms.filter((e) => (!wantNode || e.node === wantNode) && (!wantVms.length || wantVms.includes(e.name)));
   if (!selected.length) throw new UserError(`no VM to provision in ${model.file}`, { hint: 'add one with lxc-wizard add CN VM' });
+  const setupNodes = flag(input, 'setup-nodes') ? [...new Set(selected.map((e) => e.node))] : [];
 
   const interrupt = onInterrupt((m) => out.info(m));
   let outcome;
   try {
-    outcome = await provisionVms(ws, loaded, selected, { ...opts, signal: interrupt.signal });
+    const opts = await provisionOptions(ws, loaded, reach, flags, setupNodes, interrupt.signal);
+    opts.listeners.push(runLines((l) => out.info(l)));
+    outcome = await provisionVms(ws, loaded, selected, opts);
   } finally {
     interrupt.dispose();
   }
   const { results, logPath, connections, plan } = outcome;
   const failed = results.filter((r) => !r.ok);
-  if (json)
+  if (flag(input, 'json'))
     out.document({
       ok: failed.length === 0,
-      dryRun,
+      dryRun: flags.dryRun,
       logFile: logPath ?? null,
       connections,
       vms: results,
-      ...(dryRun ? { commands: plan.byVm() } : {}),
+      ...(flags.dryRun ? { commands: plan.byVm() } : {}),
     });
   else {
-    out.data(dryRun ? plan.text() : runSummary(results));
+    out.data(flags.dryRun ? plan.text() : runSummary(results));
     if (failed.length && logPath) out.info(`log: ${logPath}`);
   }
   if (interrupt.signal.aborted) return ExitCode.INTERRUPTED;

@@ -171,6 +171,10 @@ ${COMMON_HELP}`,
       'no-salt': { type: 'boolean' },
       'ssh-pubkey': { type: 'string', multiple: true },
       'log-file': { type: 'string' },
+      'setup-nodes': { type: 'boolean' },
+      'master-pki': { type: 'string' },
+      'origin-template': { type: 'string' },
+      'origin-release': { type: 'string' },
     },
     help: `Usage: lxc-wizard --yes --pillar FILE [options]
 
@@ -195,6 +199,11 @@ Options:
   --no-salt            skip the salt bootstrap and the initial highstate
   --ssh-pubkey FILE    public key for root in the VMs (repeatable; default ~/.ssh/*.pub)
   --log-file FILE      default ~/.local/state/lxc-wizard/logs/<time>.log
+  --setup-nodes        run node setup on their compute nodes first (see lxc-wizard node --help)
+  --master-pki DIR     the salt master's pki directory for the minion keys (default by mode:
+                       /etc/mastersalt/pki/master or /etc/salt/pki/master)
+  --origin-template T, --origin-release R
+                       with --setup-nodes: create a missing origin from this LXC template
 ${ENGINE_HELP}${COMMON_HELP}`,
     load: () => import('./provision.js'),
   },
@@ -209,6 +218,7 @@ ${ENGINE_HELP}${COMMON_HELP}`,
       node: { type: 'string' },
       forget: { type: 'boolean' },
       backup: { type: 'boolean' },
+      'master-pki': { type: 'string' },
     },
     help: `Usage: lxc-wizard destroy VM --pillar FILE [--node CN] [--forget] [--yes]
 
@@ -226,6 +236,49 @@ Options:
   -y, --yes            do not ask
 ${ENGINE_HELP}${COMMON_HELP}`,
     load: () => import('./destroy.js'),
+  },
+  node: {
+    usage: 'lxc-wizard node setup CN --pillar FILE --yes [options]',
+    summary: 'prepare a compute node: LXC, the bridge, forwarding and NAT, origin containers, registry, keys',
+    args: ['ACTION', 'CN'],
+    options: {
+      ...PILLAR,
+      ...ENGINE,
+      yes: { type: 'boolean', short: 'y' },
+      'dry-run': { type: 'boolean' },
+      json: { type: 'boolean' },
+      'ssh-pubkey': { type: 'string', multiple: true },
+      'origin-template': { type: 'string' },
+      'origin-release': { type: 'string' },
+      'log-file': { type: 'string' },
+    },
+    help: `Usage: lxc-wizard node setup CN --pillar FILE --yes [options]
+
+The seed's install_vt: makes compute node CN ready for the VMs the pillar puts on it. Each part
+checks first, and what is in place is reported "already done":
+  node_sshkeys  the controller's public keys in the login user's ~/.ssh/authorized_keys (a node
+                that takes only a password, the saltify target's, gets the key installed)
+  lxc           LXC, its templates, rsync, tar, nftables (apt-get, on Debian and Ubuntu)
+  bridge        the bridge of the node's settings with its gateway address, kept across reboots
+                by lxc-wizard-net.service (/usr/local/sbin/lxc-wizard-net, /etc/lxc-wizard)
+  forwarding    IPv4 forwarding, now and at boot (/etc/sysctl.d/60-lxc-wizard.conf)
+  masquerade    the container network masqueraded to the outside, in nftables table ip
+                lxc_wizard (lxc-wizard's own: no other rule is touched)
+  registry      makina-states.cloud.is.lxchost, .is.compute_node, .services.virt.lxc
+  origin        every origin the node's clone entries need, stopped: copied from the
+                controller when it has one of that name, else made from --origin-template.
+                A running origin is refused, never stopped.
+
+Options:
+  -y, --yes            required: node setup changes the compute node
+  --dry-run            print the exact commands; change nothing (reads the node)
+  --json               one JSON document on stdout
+  --ssh-pubkey FILE    public key to install (repeatable; default ~/.ssh/*.pub)
+  --origin-template T  LXC template for a missing origin (debian, ubuntu)
+  --origin-release R   its release (bookworm, jammy…)
+  --log-file FILE      default ~/.local/state/lxc-wizard/logs/<time>.log
+${ENGINE_HELP}${COMMON_HELP}`,
+    load: () => import('./node.js'),
   },
   forget: {
     usage: 'lxc-wizard forget CN VM --pillar FILE [--yes]',
@@ -257,6 +310,7 @@ ${COMMON_HELP}`,
       'bootsalt-script': { type: 'string' },
       'no-salt': { type: 'boolean' },
       'ssh-pubkey': { type: 'string', multiple: true },
+      'master-pki': { type: 'string' },
     },
     help: `Usage: lxc-wizard [--pillar FILE] [--plain]
 
@@ -268,6 +322,7 @@ Not on a terminal, or with CI set: exits 2 (use --yes --pillar FILE).
 Options:
   --plain              line prompts instead of the full-screen UI (serial consoles, screen readers)
   --bootsalt-script F  the salt bootstrap script for the run (see lxc-wizard provision --help)
+  --master-pki DIR     the salt master's pki directory for the minion keys
   --no-salt            run without the salt bootstrap and initial highstate
   --ssh-pubkey FILE    public key for root in the VM (default ~/.ssh/*.pub)
 ${ENGINE_HELP}${COMMON_HELP}`,

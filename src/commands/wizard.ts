@@ -28,6 +28,7 @@ export async function run(input: CommandInput): Promise<number> {
     noSalt: flag(input, 'no-salt'),
     bootsaltScript: pathFlag(input, 'bootsalt-script'),
     sshPublicKeyFiles: input.values['ssh-pubkey'] as string[] | undefined,
+    ...(pathFlag(input, 'master-pki') ? { masterPki: pathFlag(input, 'master-pki') } : {}),
   };
   const services = await wizardServices(ws, reach, runOpts, {
     passphrases,

@@ -1,4 +1,4 @@
-import type { StepName, StepState } from './steps.js';
+import type { StepState, TaskName } from './steps.js';
 
 /**
  * What a run reports. One stream, many listeners: the ledger, the log file, the renderers, the
@@ -9,20 +9,20 @@ export type RunEvent =
       type: 'step';
       node: string;
       vm: string;
-      step: StepName;
+      step: TaskName;
       state: StepState;
       reason?: string;
       error?: string;
       hint?: string;
       durationMs?: number;
     }
-  | { type: 'progress'; node: string; vm: string; step: StepName; line: string }
+  | { type: 'progress'; node: string; vm: string; step: TaskName; line: string }
   | {
       type: 'command';
       node: string;
       /** the VM and step the command belongs to, when a step sent it */
       vm?: string;
-      step?: StepName;
+      step?: TaskName;
       argv: string[];
       stdin?: string;
       code?: number | null;
@@ -37,7 +37,7 @@ export type RunEvent =
 export type RunListener = (e: RunEvent) => void;
 
 export interface StepRecord {
-  name: StepName;
+  name: TaskName;
   state: StepState;
   reason?: string;
   error?: string;
@@ -55,7 +55,7 @@ export interface VmResult {
 /** Collects step events into per-VM results (the --json document, the summary, the result screen). */
 export class ResultCollector {
   private readonly vms = new Map<string, VmResult>();
-  constructor(order: { node: string; vm: string; steps: readonly StepName[] }[]) {
+  constructor(order: { node: string; vm: string; steps: readonly TaskName[] }[]) {
     for (const o of order) {
       this.vms.set(`${o.node}\0${o.vm}`, {
         node: o.node,

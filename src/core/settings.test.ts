@@ -39,6 +39,8 @@ describe("settings of a VM (the seed's get_settings_for_vm)", () => {
       password: 'balh',
       profile: 'ms-devhost10-local-overlayfs',
       profile_type: 'overlayfs',
+      // not in the seed's listing: the profile's script (original-system.md §2.3), shown since 0.2
+      script: '/srv/mastersalt/makina-states/_scripts/boot-salt.sh',
       script_args: '-C --from-salt-cloud --mastersalt-minion -b master',
       snapshot: true,
       ssh_gateway: 'devhost10.local',

@@ -130,6 +130,10 @@ export function resolveSettings(
       'derived',
     );
 
+  // The seed's `script`: the controller's makina-states checkout's bootstrap for the mode
+  // (used when it exists there; --bootsalt-script overrides it).
+  set('script', `${mode === 'mastersalt' ? '/srv/mastersalt' : '/srv/salt'}/makina-states/_scripts/boot-salt.sh`, 'derived');
+
   if (valid('ssh_gateway')) set('ssh_gateway', k.ssh_gateway, 'entry');
   else set('ssh_gateway', rd.defaults.ssh_gateway ?? entry.node, rd.defaults.ssh_gateway ? 'pillar-default' : 'derived');
 

@@ -2,24 +2,43 @@
  * The step vocabulary every layer speaks: the engine runs these steps, the run view, the summary,
  * the ledger and --json name them. No engine code here, so the wizard and the UI can import it.
  */
-export type StepName = 'preflight' | 'spawn' | 'hostsfile' | 'sshkeys' | 'grains' | 'initial_setup' | 'initial_highstate';
+export type StepName =
+  'preflight' | 'spawn' | 'reverse_proxy' | 'hostsfile' | 'sshkeys' | 'grains' | 'initial_setup' | 'initial_highstate' | 'ping';
 
+/**
+ * The order of a VM's steps: preflight, the seed's six (spawn, hostsfile, sshkeys, grains,
+ * initial_setup, initial_highstate), with the ssh reverse proxy right after spawn and the
+ * original's post-provision ping at the end.
+ */
 export const STEP_NAMES: readonly StepName[] = [
   'preflight',
   'spawn',
+  'reverse_proxy',
   'hostsfile',
   'sshkeys',
   'grains',
   'initial_setup',
   'initial_highstate',
+  'ping',
 ];
 
-/** The seed's six; preflight runs before them and is never skipped. */
+/** Every step but preflight, which always runs first and is never skipped. */
 export const SEED_STEPS: readonly StepName[] = STEP_NAMES.slice(1);
 
 export function isStepName(s: string): s is StepName {
   return (STEP_NAMES as readonly string[]).includes(s);
 }
+
+/**
+ * What `node setup` does on a compute node (the seed's install_vt), in order. Their events carry
+ * `node setup` as their VM name, so every view shows them under the node like a VM.
+ */
+export type NodeTaskName = 'node_sshkeys' | 'lxc' | 'bridge' | 'forwarding' | 'masquerade' | 'registry' | 'origin';
+export const NODE_TASKS: readonly NodeTaskName[] = ['node_sshkeys', 'lxc', 'bridge', 'forwarding', 'masquerade', 'registry', 'origin'];
+export const NODE_SETUP = 'node setup';
+
+/** A VM step, or a node setup task. */
+export type TaskName = StepName | NodeTaskName;
 
 /**
  * What happened to a step: `done` (it ran), `already-done` (its check found the result in place),

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { InterruptedError } from '../core/errors.js';
@@ -40,7 +41,8 @@ export class LocalTransport implements Transport {
         resolve({ code: timedOut ? 124 : code, signal, stdout, stderr, durationMs: performance.now() - started, timedOut });
       });
       child.stdin.on('error', () => undefined); // a command that does not read stdin closes it early
-      child.stdin.end(opts.stdin ?? '');
+      if (opts.stdin instanceof Readable) opts.stdin.pipe(child.stdin);
+      else child.stdin.end(opts.stdin ?? '');
     });
   }
 

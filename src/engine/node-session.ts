@@ -1,5 +1,6 @@
+import { Readable } from 'node:stream';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { StepName } from '../core/steps.js';
+import type { TaskName } from '../core/steps.js';
 import { generationOf, readNetwork, type Generation } from './lxc-dialect.js';
 import type { ExecResult, Transport } from './transport.js';
 
@@ -91,13 +92,13 @@ export function parseFacts(stdout: string): NodeFacts {
 }
 
 /** Which VM and step a command belongs to: set around each step, read when a command is sent. */
-export const commandScope = new AsyncLocalStorage<{ vm: string; step: StepName }>();
+export const commandScope = new AsyncLocalStorage<{ vm: string; step: TaskName }>();
 
 /** One command as the log, --dry-run and the benches see it. */
 export interface CommandRecord {
   node: string;
   vm?: string;
-  step?: StepName;
+  step?: TaskName;
   argv: string[];
   /** what travels on stdin, described (never the content when secret) */
   stdin?: string;
@@ -128,7 +129,7 @@ export class NodeSession {
     readonly opts: SessionOptions,
   ) {}
 
-  private scope(): { vm?: string; step?: StepName } {
+  private scope(): { vm?: string; step?: TaskName } {
     return commandScope.getStore() ?? {};
   }
 
@@ -164,7 +165,13 @@ export class NodeSession {
   /** Changes something: only recorded in a dry run. */
   async change(
     argv: string[],
-    o: { stdin?: string | Buffer; stdinNote?: string; timeoutS?: number; signal?: AbortSignal; onLine?: (l: string) => void } = {},
+    o: {
+      stdin?: string | Buffer | Readable;
+      stdinNote?: string;
+      timeoutS?: number;
+      signal?: AbortSignal;
+      onLine?: (l: string) => void;
+    } = {},
   ): Promise<ExecResult> {
     return this.run(argv, { ...o, change: true });
   }
@@ -172,7 +179,7 @@ export class NodeSession {
   private async run(
     argv: string[],
     o: {
-      stdin?: string | Buffer;
+      stdin?: string | Buffer | Readable;
       stdinNote?: string;
       timeoutS?: number;
       signal?: AbortSignal;
@@ -180,7 +187,8 @@ export class NodeSession {
       change: boolean;
     },
   ): Promise<ExecResult> {
-    const stdinNote = o.stdinNote ?? (o.stdin !== undefined ? `${Buffer.byteLength(o.stdin)} bytes` : undefined);
+    const stdinNote =
+      o.stdinNote ?? (o.stdin === undefined ? undefined : o.stdin instanceof Readable ? 'a stream' : `${Buffer.byteLength(o.stdin)} bytes`);
     if (o.change && this.opts.dryRun) {
       this.opts.onCommand?.({ ...this.scope(), node: this.node, argv, stdin: stdinNote, dryRun: true });
       return { code: 0, signal: null, stdout: '', stderr: '', durationMs: 0, timedOut: false };

@@ -1,10 +1,11 @@
-import { Listr, ListrLogger, PRESET_TIMER, ProcessOutput, type ListrTask } from 'listr2';
+import { Listr, type ListrTask } from 'listr2';
 import { InterruptedError, UserError } from '../core/errors.js';
 import type { ResolvedVm } from '../core/resolved-vm.js';
 import type { RunEvent, RunListener } from '../core/run-events.js';
-import { STEP_NAMES, type StepName, type StepState } from '../core/steps.js';
+import { NODE_SETUP, STEP_NAMES, type StepName, type StepState } from '../core/steps.js';
+import { readNodeState, NODE_SETUP_TASKS, type NodeSetupSpec, type NodeState, type NodeTaskContext } from './node-setup.js';
 import { commandScope, type NodeSession } from './node-session.js';
-import { StepError, type RunOptions, type Step, type StepContext } from './steps/step.js';
+import { StepError, type RunOptions, type Step, type StepContext, type Task, type TaskContextBase } from './steps/step.js';
 import { STEPS } from './steps/index.js';
 
 /** The ledger of step results, per VM: where a re-run resumes. Stored by the caller. */
@@ -17,7 +18,7 @@ export interface RunConfig {
   vms: ResolvedVm[];
   session(node: string): NodeSession;
   opts: RunOptions;
-  /** run only these of the six (preflight always runs) */
+  /** run only these of the steps (preflight always runs) */
   only?: StepName[];
   /** start at this step; earlier steps are not run */
   from?: StepName;
@@ -26,9 +27,8 @@ export interface RunConfig {
   ledger: Ledger;
   listeners: RunListener[];
   signal: AbortSignal;
-  /** 'simple' writes plain lines to `stderr`; 'silent' draws nothing (Ink or tests draw instead) */
-  renderer: 'simple' | 'default' | 'silent';
-  stderr?: NodeJS.WriteStream;
+  /** node setup to run on these nodes before their VMs (node setup alone: no VMs) */
+  setup?: Map<string, NodeSetupSpec>;
 }
 
 export function selectedSteps(only?: StepName[], from?: StepName): Step[] {
@@ -37,17 +37,21 @@ export function selectedSteps(only?: StepName[], from?: StepName): Step[] {
 }
 
 /**
- * check → apply → verify, reported as events: a step whose check finds its result in place is
+ * check → apply → verify, reported as events: a task whose check finds its result in place is
  * `already-done`, one whose check gives a reason is `skipped` with it, otherwise it runs (`done`).
  */
-export async function runStep(step: Step, ctx: StepContext, emit: (e: RunEvent) => void): Promise<{ state: StepState; reason?: string }> {
+export async function runTask<C extends TaskContextBase>(
+  task: Task<C>,
+  ctx: C,
+  emit: (e: RunEvent) => void,
+): Promise<{ state: StepState; reason?: string }> {
   const started = Date.now();
   const report = (state: StepState, extra: { reason?: string; error?: string; hint?: string } = {}) =>
     emit({
       type: 'step',
       node: ctx.node,
       vm: ctx.vm,
-      step: step.name,
+      step: task.name,
       state,
       ...extra,
       ...(state === 'running' ? {} : { durationMs: Date.now() - started }),
@@ -55,7 +59,7 @@ export async function runStep(step: Step, ctx: StepContext, emit: (e: RunEvent) 
   report('running');
   try {
     if (ctx.signal.aborted) throw new InterruptedError();
-    const done = await step.check(ctx);
+    const done = await task.check(ctx);
     if (done === true) {
       report('already-done');
       return { state: 'already-done' };
@@ -64,12 +68,14 @@ export async function runStep(step: Step, ctx: StepContext, emit: (e: RunEvent) 
       report('skipped', { reason: done });
       return { state: 'skipped', reason: done };
     }
-    await step.apply(ctx);
-    if (step.verify && !ctx.opts.dryRun) await step.verify(ctx);
-    else if (!ctx.opts.dryRun && step.name !== 'preflight' && (await step.check(ctx)) === false) {
-      throw new StepError(`${step.name} ran but its result is not in place`, 'the log file shows each command and its output');
+    await task.apply(ctx);
+    if (!ctx.dryRun) {
+      if (task.verify) await task.verify(ctx);
+      else if (task.name !== 'preflight' && (await task.check(ctx)) === false) {
+        throw new StepError(`${task.name} ran but its result is not in place`, 'the log file shows each command and its output');
+      }
     }
-    report('done', ctx.opts.dryRun ? { reason: 'dry run' } : {});
+    report('done', ctx.dryRun ? { reason: 'dry run' } : {});
     return { state: 'done' };
   } catch (err) {
     const interrupted = err instanceof InterruptedError || ctx.signal.aborted;
@@ -88,23 +94,23 @@ function ledgerState(s: StepState): StepState {
 }
 
 /**
- * One listr2 group per compute node (its VMs at most `concurrency` at once), one subgroup per VM
- * (its steps in order; the first failure stops that VM), nodes and VMs independent of each other.
+ * Per compute node: its setup first (when asked), then its VMs, at most `concurrency` at once,
+ * each VM's steps in order (the first failure stops that VM). Nodes run side by side and are
+ * independent: one node's failure never stops another's.
  */
 export async function runProvision(cfg: RunConfig): Promise<void> {
   const emit = (e: RunEvent) => cfg.listeners.forEach((l) => l(e));
   const steps = selectedSteps(cfg.only, cfg.from);
   const byNode = new Map<string, ResolvedVm[]>();
+  for (const node of cfg.setup?.keys() ?? []) byNode.set(node, []);
   for (const v of cfg.vms) (byNode.get(v.node) ?? byNode.set(v.node, []).get(v.node)!).push(v);
 
   const vmTask = (v: ResolvedVm): ListrTask => ({
-    title: v.name,
-    task: async (_ctx, vmTaskWrapper) => {
+    task: async (_ctx, t) => {
       const ledger = await cfg.ledger.get(v.node, v.name);
-      return vmTaskWrapper.newListr(
+      return t.newListr(
         steps.map((step) => ({
-          title: step.name,
-          task: async (_c, t) => {
+          task: async () => {
             const ctx: StepContext = {
               node: v.node,
               vm: v.name,
@@ -112,23 +118,19 @@ export async function runProvision(cfg: RunConfig): Promise<void> {
               session: cfg.session(v.node),
               opts: cfg.opts,
               signal: cfg.signal,
+              dryRun: cfg.opts.dryRun,
               spawnedBefore: ledger.spawn?.state === 'done',
-              progress: (line) => {
-                t.output = line;
-                emit({ type: 'progress', node: v.node, vm: v.name, step: step.name, line });
-              },
+              progress: (line) => emit({ type: 'progress', node: v.node, vm: v.name, step: step.name, line }),
             };
             try {
-              const r = await commandScope.run({ vm: v.name, step: step.name }, () => runStep(step, ctx, emit));
+              const r = await commandScope.run({ vm: v.name, step: step.name }, () => runTask(step, ctx, emit));
               if (!cfg.opts.dryRun) await cfg.ledger.record(v.node, v.name, step.name, ledgerState(r.state));
-              if (r.state === 'already-done') t.skip('already done');
-              else if (r.state === 'skipped') t.skip(`skipped: ${r.reason}`);
             } catch (err) {
               if (!cfg.opts.dryRun) {
                 const state = err instanceof InterruptedError || cfg.signal.aborted ? 'interrupted' : 'failed';
                 await cfg.ledger.record(v.node, v.name, step.name, state).catch(() => undefined);
               }
-              throw new Error((err as Error).message);
+              throw err;
             }
           },
         })),
@@ -137,24 +139,48 @@ export async function runProvision(cfg: RunConfig): Promise<void> {
     },
   });
 
-  const logger = new ListrLogger({ processOutput: new ProcessOutput(cfg.stderr ?? process.stderr, cfg.stderr ?? process.stderr) });
-  const rendererOptions = { timer: PRESET_TIMER, logger };
+  const setupTask = (node: string, spec: NodeSetupSpec): ListrTask => ({
+    task: async (_ctx, t) => {
+      const session = cfg.session(node);
+      let state: Promise<NodeState> | undefined;
+      const ctx: NodeTaskContext = {
+        node,
+        vm: NODE_SETUP,
+        session,
+        spec,
+        signal: cfg.signal,
+        dryRun: cfg.opts.dryRun,
+        progress: () => undefined,
+        state: () => (state ??= readNodeState(session, spec)),
+        changed: () => {
+          // a dry run changed nothing: the state read stays the truth
+          if (!cfg.opts.dryRun) state = undefined;
+        },
+      };
+      return t.newListr(
+        NODE_SETUP_TASKS.map((task) => ({
+          task: async () => {
+            const c = { ...ctx, progress: (line: string) => emit({ type: 'progress', node, vm: NODE_SETUP, step: task.name, line }) };
+            await commandScope.run({ vm: NODE_SETUP, step: task.name }, () => runTask(task, c, emit));
+          },
+        })),
+        { concurrent: false, exitOnError: true },
+      );
+    },
+  });
+
   const list = new Listr(
     [...byNode].map(([node, vms]) => ({
-      title: `compute node ${node}`,
-      task: (_c: unknown, t: { newListr: (tasks: ListrTask[], o: object) => unknown }) =>
-        t.newListr(vms.map(vmTask), { concurrent: cfg.concurrency, exitOnError: false }),
+      task: (_c: unknown, t: { newListr: (tasks: ListrTask[], o: object) => unknown }) => {
+        const spec = cfg.setup?.get(node);
+        const vmGroup: ListrTask = { task: (_cc, tt) => tt.newListr(vms.map(vmTask), { concurrent: cfg.concurrency, exitOnError: false }) };
+        // the node's setup must succeed before its VMs start: they need what it makes
+        return t.newListr(spec ? [setupTask(node, spec), vmGroup] : [vmGroup], { concurrent: false, exitOnError: true });
+      },
     })) as ListrTask[],
-    {
-      concurrent: true,
-      exitOnError: false,
-      registerSignalListeners: false,
-      renderer: cfg.renderer,
-      fallbackRenderer: cfg.renderer === 'silent' ? 'silent' : 'simple',
-      rendererOptions,
-      fallbackRendererOptions: rendererOptions,
-      collectErrors: false,
-    } as never,
+    // listr2 schedules (nodes side by side, VMs `concurrency` at once, a VM's steps in order, the
+    // first failure stopping only its own group); run events are what every view draws.
+    { concurrent: true, exitOnError: false, registerSignalListeners: false, renderer: 'silent', collectErrors: false } as never,
   );
   await list.run();
 }

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Client as SshClient, ClientChannel, ConnectConfig } from 'ssh2';
@@ -39,6 +40,8 @@ export class SshTransport implements Transport {
       readyTimeoutMs?: number;
       log?: (msg: string) => void;
       passphrases?: ReadonlyMap<string, string>;
+      /** tried after every key: a node that only takes a password until node setup installs the key */
+      password?: string;
     } = {},
   ) {
     this.node = target.node;
@@ -68,10 +71,19 @@ export class SshTransport implements Transport {
               return [];
             }
           });
-          const methods: ({ type: 'agent'; agent: string } | { type: 'publickey'; key: Buffer; passphrase?: string })[] = [];
+          const methods: (
+            | { type: 'agent'; agent: string }
+            | { type: 'publickey'; key: Buffer; passphrase?: string }
+            | { type: 'password'; password: string }
+          )[] = [];
           if (this.opts.agent) methods.push({ type: 'agent', agent: this.opts.agent });
           for (const k of keys) methods.push({ type: 'publickey', key: k.key, ...(k.passphrase ? { passphrase: k.passphrase } : {}) });
-          const tried = [...(this.opts.agent ? ['ssh-agent'] : []), ...keys.map((k) => k.file)];
+          if (this.opts.password) methods.push({ type: 'password', password: this.opts.password });
+          const tried = [
+            ...(this.opts.agent ? ['ssh-agent'] : []),
+            ...keys.map((k) => k.file),
+            ...(this.opts.password ? ['the password'] : []),
+          ];
           const config: ConnectConfig = {
             host: t.host,
             port: t.port,
@@ -83,6 +95,7 @@ export class SshTransport implements Transport {
               const m = methods.shift();
               if (!m) return next(false as never);
               if (m.type === 'agent') return next({ type: 'agent', username: t.user, agent: m.agent } as never);
+              if (m.type === 'password') return next({ type: 'password', username: t.user, password: m.password } as never);
               return next({
                 type: 'publickey',
                 username: t.user,
@@ -280,7 +293,8 @@ export class SshTransport implements Transport {
             timedOut: code === 124 || code === 137,
           });
         });
-        ch.end(opts.stdin ?? '');
+        if (opts.stdin instanceof Readable) opts.stdin.pipe(ch);
+        else ch.end(opts.stdin ?? '');
       });
     });
   }

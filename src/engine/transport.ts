@@ -1,9 +1,10 @@
+import type { Readable } from 'node:stream';
 import { UserError } from '../core/errors.js';
 
 /** Running a command on a compute node, whatever carries it (ssh2 or a local child process). */
 export interface ExecOptions {
   /** file contents and secrets travel here, never in argv */
-  stdin?: string | Buffer;
+  stdin?: string | Buffer | Readable;
   timeoutS: number;
   signal?: AbortSignal;
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KEY, press, renderApp, settle, type } from '../../test/helpers/ink.js';
+import { KEY, press, renderApp, settle, type, waitForFrame } from '../../test/helpers/ink.js';
 import { fakeServices } from '../../test/helpers/wizard-services.js';
 import { App } from './App.js';
 
@@ -39,7 +39,7 @@ describe('the wizard', () => {
     await expect(lastFrame()).toMatchFileSnapshot(snap('7-review'));
     expect(services.written).toEqual([]);
     await press(stdin, KEY.enter); // write and run
-    await settle(50);
+    await waitForFrame(lastFrame, 'is ready on');
     expect(services.written).toEqual([
       { node: 'devhost10.local', vm: 'web01.example.com', entry: { profile_type: 'lvm', profile: 'small', mode: 'salt' } },
     ]);
@@ -122,12 +122,12 @@ describe('the wizard', () => {
     await press(stdin, KEY.enter, KEY.down, KEY.enter, KEY.down, KEY.enter);
     await type(stdin, 'busybox');
     await press(stdin, KEY.enter, KEY.enter, KEY.enter, KEY.enter); // image, mode, advanced, run
-    await settle(50);
+    await waitForFrame(lastFrame, 'retry from');
     await expect(lastFrame()).toMatchFileSnapshot(snap('8-run-failed'));
     expect(lastFrame()).toContain('hint: use an image that has chpasswd');
     await press(stdin, KEY.enter); // retry
-    await settle(50);
-    expect(services.runs.at(-1)!.only).toEqual(['initial_setup', 'initial_highstate']);
+    await waitForFrame(lastFrame, 'is ready on');
+    expect(services.runs.at(-1)!.only).toEqual(['initial_setup', 'initial_highstate', 'ping']);
     expect(lastFrame()).toContain('is ready on devhost10.local');
   });
 
@@ -141,16 +141,14 @@ describe('the wizard', () => {
     await press(during.stdin, KEY.enter);
     await type(during.stdin, 'web06.example.com');
     await press(during.stdin, KEY.enter, KEY.down, KEY.enter, KEY.enter, KEY.enter, KEY.enter, KEY.enter, KEY.enter); // dir, clone, origin, mode, advanced, run
-    await settle(30);
-    expect(during.lastFrame()).toContain('⠋ spawn');
+    await waitForFrame(during.lastFrame, '⠋ spawn');
     await expect(during.lastFrame()).toMatchFileSnapshot(snap('8b-run-in-progress'));
     await press(during.stdin, KEY.ctrlC);
     expect(during.lastFrame()).toContain('Abort the running step? Press Ctrl-C again');
     await press(during.stdin, 'x'); // any other key: go on
     expect(during.lastFrame()).not.toContain('Abort the running step?');
     await press(during.stdin, KEY.ctrlC, KEY.ctrlC);
-    await settle(30);
-    expect(during.lastFrame()).toContain('■ spawn');
+    await waitForFrame(during.lastFrame, '■ spawn');
     expect(during.exits).toEqual([130]);
   });
 });

@@ -2,6 +2,7 @@ import type { ExecOptions, ExecResult, Transport } from '../../src/engine/transp
 import { InterruptedError } from '../../src/core/errors.js';
 import { TransportError } from '../../src/engine/transport.js';
 import { FACTS_SCRIPT } from '../../src/engine/node-session.js';
+import { NET, NET_SCRIPT, NET_UNIT, SYSCTL_CONF } from '../../src/engine/node-net.js';
 
 interface FakeContainer {
   state: 'RUNNING' | 'STOPPED';
@@ -22,13 +23,63 @@ export class FakeNode implements Transport {
   readonly files = new Map<string, string>([['/etc/hosts', '127.0.0.1 localhost\n']]);
   readonly containers = new Map<string, FakeContainer>();
   failOn: { match: (argv: string[]) => boolean; error: Error | ExecResult; times?: number } | undefined;
+  /** the node's network as `node setup` leaves it */
+  readonly net = { forward: '0', addrs: new Map<string, string>(), nft: '', wants: false, lxc: true, os: 'debian|' };
 
   constructor(
     readonly node: string,
-    readonly opts: { version?: string; bridges?: string[]; vgs?: string[]; origins?: string[] } = {},
+    readonly opts: {
+      version?: string;
+      bridges?: string[];
+      vgs?: string[];
+      origins?: string[];
+      /** false: a node nobody prepared (no lxc-wizard-net); default: node setup has run */
+      setUp?: boolean;
+    } = {},
   ) {
     for (const o of opts.origins ?? ['makina-states-precise'])
       this.containers.set(o, { state: 'STOPPED', files: new Map(), users: ['root', 'ubuntu'], hasChpasswd: true });
+    if (opts.setUp !== false) {
+      this.files.set(NET.script, NET_SCRIPT);
+      this.files.set(NET.unit, NET_UNIT);
+      this.files.set(NET.sysctl, SYSCTL_CONF);
+      this.net.forward = '1';
+      this.net.wants = true;
+    }
+  }
+
+  /** What lxc-wizard-net's ruleset would load, from the conf files (the rules only, as nft lists them). */
+  private ruleset(): string {
+    const val = (text: string, k: string) => new RegExp(`^${k}=(.*)$`, 'm').exec(text)?.[1] ?? '';
+    const lines: string[] = [];
+    for (const [path, text] of this.files) {
+      if (path.startsWith(`${NET.forwards}/`))
+        lines.push(`tcp dport ${val(text, 'port')} dnat to ${val(text, 'to')} comment "lxcw vm ${path.slice(NET.forwards.length + 1)}"`);
+      if (path.startsWith(`${NET.bridges}/`)) {
+        const net = val(text, 'network');
+        lines.push(`ip saddr ${net} ip daddr != ${net} masquerade comment "lxcw net ${path.slice(NET.bridges.length + 1)}"`);
+      }
+    }
+    return `table ip ${NET.table} {\n${lines.join('\n')}\n}`;
+  }
+
+  private state(paths: string[]): string {
+    const out = [`@os ${this.net.os}|Fake`];
+    for (const c of ['rsync', 'tar', 'nft', 'ip', 'sysctl', 'apt-get']) out.push(`@cmd ${c}`);
+    if (this.net.lxc) out.push('@cmd lxc-create', '@tpl busybox', '@tpl debian');
+    out.push(`@forward ${this.net.forward}`);
+    for (const [br, addr] of this.net.addrs)
+      out.push(`@addr 9: ${br}    inet ${addr} scope global ${br}`, `@link 9: ${br}: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500`);
+    for (const l of this.net.nft ? this.net.nft.split('\n') : []) out.push(`@nft ${l}`);
+    out.push('@home /root');
+    if (this.net.wants) out.push('@wants');
+    out.push('@files');
+    const files = paths
+      .map((p) => p.replace(/^~/, '/root'))
+      .filter((p) => this.files.has(p))
+      .map((p) => `${p}\u0001\u0001${this.files.get(p)}\u0002\u0002`)
+      .join('');
+    return out.join('\n') + '\n' + files;
   }
 
   private ok(stdout = '', code = 0): ExecResult {
@@ -51,7 +102,47 @@ export class FakeNode implements Transport {
       if (f.error instanceof Error) throw f.error;
       return f.error;
     }
-    if (a[0] === 'sh' && a[2] === FACTS_SCRIPT) return this.ok(this.facts());
+    if (a[0] === 'sh' && a[2] === FACTS_SCRIPT) return this.ok(this.net.lxc ? this.facts() : '@version none\n@lxcpath /var/lib/lxc\n');
+    if (a[0] === 'sh' && a[2]?.includes('echo "@files"')) return this.ok(this.state(a.slice(4)));
+    if (a[0] === 'sh' && a[2]?.startsWith('[ -x "$1" ] && echo "@script"')) {
+      const conf = this.files.get(a[5]!);
+      return this.ok(
+        `${this.files.has(a[4]!) ? '@script\n' : ''}${conf !== undefined ? `@conf\n${conf}@end\n` : ''}@table\n${this.net.nft}`,
+      );
+    }
+    if (a[0] === 'sh' && a[2] === '"$1" ruleset | nft -f -') {
+      if (!this.files.has(a[4]!)) return this.ok('', 127);
+      this.net.nft = this.ruleset();
+      return this.ok();
+    }
+    if (a[0] === 'sh' && a[2]?.startsWith('[ -e "$1" ] || exit 3; rm -f -- "$1"')) {
+      if (!this.files.has(a[4]!)) return this.ok('', 3);
+      this.files.delete(a[4]!);
+      if (this.files.has(a[5]!)) this.net.nft = this.ruleset();
+      return this.ok();
+    }
+    if (a[0] === 'sh' && a[2]?.includes('ip link add "$1" type bridge')) {
+      this.net.addrs.set(a[4]!, a[5]!);
+      if (!(this.opts.bridges ??= ['lxcbr1']).includes(a[4]!)) this.opts.bridges.push(a[4]!);
+      return this.ok();
+    }
+    if (a[0] === 'sh' && a[2]?.includes('ln -sf "$1" "$2"')) {
+      this.net.wants = true;
+      return this.ok();
+    }
+    if (a[0] === 'sysctl') {
+      this.net.forward = '1';
+      return this.ok();
+    }
+    if (a[0] === 'env' && a.includes('apt-get update -qq && apt-get install -y -qq --no-install-recommends "$@"')) {
+      if (this.net.os.startsWith('fedora')) return this.ok('', 127);
+      this.net.lxc = true;
+      return this.ok();
+    }
+    if (a[0] === 'sh' && a[2]?.includes('tar -C "$d.lxcw-tmp"')) {
+      this.containers.set(a[5]!, { state: 'STOPPED', files: new Map(), users: ['root'], hasChpasswd: true });
+      return this.ok();
+    }
     if (a[0] === 'lxc-attach') {
       const name = a[2]!;
       const c = this.containers.get(name);
@@ -145,8 +236,14 @@ export class FakeNode implements Transport {
       return this.ok();
     }
     if (a[0] === 'sh' && a[2]?.includes('/tmp/.saltcloud/minion')) {
-      const [script, vm, master, port, marker, content, ...args] = a.slice(4);
-      c.files.set(script!, stdin ?? '');
+      const [script, vm, master, port, marker, content, np, nq, ...args] = a.slice(4);
+      const input = Buffer.from(stdin ?? '');
+      const [pem, pub] = [Number(np), Number(nq)];
+      if (pem > 0) {
+        c.files.set('/tmp/.saltcloud/minion.pem', input.subarray(0, pem).toString());
+        c.files.set('/tmp/.saltcloud/minion.pub', input.subarray(pem, pem + pub).toString());
+      }
+      c.files.set(script!, input.subarray(pem + pub).toString());
       c.files.set('/tmp/.saltcloud/minion', `id: ${vm}\nmaster: ${master}\nmaster_port: ${port}\n`);
       c.files.set('/var/log/boot-salt-stand-in.calls', (c.files.get('/var/log/boot-salt-stand-in.calls') ?? '') + args.join(' ') + '\n');
       c.files.set(marker!, content! + '\n');

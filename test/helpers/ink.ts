@@ -30,3 +30,14 @@ export async function type(stdin: { write(s: string): void }, text: string): Pro
 export async function settle(ms = 10): Promise<void> {
   await act(async () => new Promise((r) => setTimeout(r, ms)));
 }
+
+/** Wait (inside act) until the last frame shows `text`: a condition, never a fixed pause. */
+export async function waitForFrame(lastFrame: () => string | undefined, text: string | RegExp, ms = 5000): Promise<string> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const f = lastFrame() ?? '';
+    if (typeof text === 'string' ? f.includes(text) : text.test(f)) return f;
+    if (Date.now() > until) throw new Error(`the frame never showed ${String(text)}; it was:\n${f}`);
+    await settle(10);
+  }
+}

@@ -4,7 +4,8 @@ import type { NodeState } from '../../src/core/model.js';
 import { resolveNodeSettings } from '../../src/core/node-settings.js';
 import { resolvedVm, type ResolvedVm } from '../../src/core/resolved-vm.js';
 import { ResultCollector, type RunEvent, type VmResult } from '../../src/core/run-events.js';
-import type { StepName } from '../../src/core/steps.js';
+import { NODE_SETUP, NODE_TASKS, type StepName } from '../../src/core/steps.js';
+import type { NodeSetupSpec } from '../../src/engine/node-setup.js';
 import { NodeSession } from '../../src/engine/node-session.js';
 import { runProvision, selectedSteps, type Ledger } from '../../src/engine/run.js';
 import type { RunOptions } from '../../src/engine/steps/step.js';
@@ -52,7 +53,14 @@ export interface RunOutcome {
 export async function runWith(
   vms: ResolvedVm[],
   transports: Record<string, Transport>,
-  o: Partial<RunOptions> & { ledger?: Ledger; only?: StepName[]; from?: StepName; signal?: AbortSignal; concurrency?: number } = {},
+  o: Partial<RunOptions> & {
+    ledger?: Ledger;
+    only?: StepName[];
+    from?: StepName;
+    signal?: AbortSignal;
+    concurrency?: number;
+    setup?: Map<string, NodeSetupSpec>;
+  } = {},
 ): Promise<RunOutcome> {
   const opts: RunOptions = {
     dryRun: false,
@@ -62,7 +70,10 @@ export async function runWith(
     ...o,
   };
   const steps = selectedSteps(o.only, o.from).map((s) => s.name);
-  const collector = new ResultCollector(vms.map((v) => ({ node: v.node, vm: v.name, steps })));
+  const collector = new ResultCollector([
+    ...[...(o.setup?.keys() ?? [])].map((node) => ({ node, vm: NODE_SETUP, steps: NODE_TASKS })),
+    ...vms.map((v) => ({ node: v.node, vm: v.name, steps })),
+  ]);
   const events: RunEvent[] = [];
   const sessions = new Map<string, NodeSession>();
   await runProvision({
@@ -85,7 +96,7 @@ export async function runWith(
     ledger: o.ledger ?? memoryLedger(),
     listeners: [collector.listener, (e) => events.push(e)],
     signal: o.signal ?? new AbortController().signal,
-    renderer: 'silent',
+    ...(o.setup ? { setup: o.setup } : {}),
   });
   return { results: collector.results(), events, sessions };
 }

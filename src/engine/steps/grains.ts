@@ -10,7 +10,8 @@ export function registryFiles(ctx: StepContext): { path: string; keys: Record<st
   ];
 }
 
-function withKeys(text: string | undefined, path: string, keys: Record<string, boolean>): string {
+/** A registry file's text with these keys set (the rest kept), as mc_registry.update wrote them. */
+export function registryText(text: string | undefined, path: string, keys: Record<string, boolean>): string {
   let current: unknown = {};
   if (text && text.trim()) {
     try {
@@ -44,7 +45,7 @@ export const grains: Step = {
   async apply(ctx) {
     for (const f of registryFiles(ctx)) {
       const text = await readInVm(ctx, f.path);
-      const next = withKeys(text, f.path, f.keys);
+      const next = registryText(text, f.path, f.keys);
       if (next !== text) await ctx.session.writeFile(f.path, next, { vm: ctx.vm, mode: '0644', signal: ctx.signal });
     }
   },

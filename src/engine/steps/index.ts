@@ -3,9 +3,11 @@ import { grains } from './grains.js';
 import { hostsfile } from './hostsfile.js';
 import { initialHighstate } from './initial-highstate.js';
 import { initialSetup } from './initial-setup.js';
+import { ping } from './ping.js';
 import { preflight } from './preflight.js';
+import { reverseProxy } from './reverse-proxy.js';
 import { spawn } from './spawn.js';
 import { sshkeys } from './sshkeys.js';
 
-/** The seed's sequence, preflight first. */
-export const STEPS: readonly Step[] = [preflight, spawn, hostsfile, sshkeys, grains, initialSetup, initialHighstate];
+/** preflight, then the seed's six with the reverse proxy after spawn and the ping at the end. */
+export const STEPS: readonly Step[] = [preflight, spawn, reverseProxy, hostsfile, sshkeys, grains, initialSetup, initialHighstate, ping];

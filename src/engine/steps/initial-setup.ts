@@ -44,12 +44,16 @@ export const initialSetup: Step = {
       return;
     }
     ctx.progress(`boot-salt.sh ${v.script_args}`);
+    // The minion keys salt-cloud would put in /tmp/.saltcloud: accepted on the master at spawn.
+    const keys = await ctx.opts.controller?.minionKeys(ctx.vm, v.mode, ctx.dryRun);
     await runBootstrap(
       ctx,
       scriptArgs(v.script_args),
       { path: BOOTSTRAP_MARKER, content: v.script_args },
       'the salt bootstrap (boot-salt.sh)',
       3600,
+      keys,
     );
+    if (keys && !ctx.dryRun) await ctx.opts.controller!.keysDelivered(ctx.vm);
   },
 };

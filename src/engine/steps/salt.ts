@@ -3,11 +3,17 @@ import { inVm, StepError, type StepContext } from './step.js';
 
 export const REMOTE_SCRIPT = '/tmp/.lxc-wizard/boot-salt.sh';
 
-async function readScript(ctx: StepContext): Promise<string> {
-  const path = ctx.opts.bootsaltScript;
+/** --bootsalt-script, else the controller's makina-states checkout's boot-salt.sh for the VM's mode. */
+export function bootstrapPath(ctx: StepContext): string | undefined {
+  return ctx.opts.bootsaltScript ?? ctx.opts.controller?.bootstrapScript(ctx.v.mode);
+}
+
+async function readScript(ctx: StepContext): Promise<{ path: string; script: string }> {
+  const path = bootstrapPath(ctx);
   if (!path) {
+    const root = ctx.v.mode === 'mastersalt' ? '/srv/mastersalt' : '/srv/salt';
     throw new StepError(
-      'the salt bootstrap needs a bootstrap script, and none was given',
+      `the salt bootstrap needs boot-salt.sh, and there is none: no --bootsalt-script, and no ${root}/makina-states/_scripts/boot-salt.sh on this controller`,
       'pass --bootsalt-script PATH (makina-states _scripts/boot-salt.sh), or --no-salt to provision without salt',
     );
   }
@@ -17,12 +23,14 @@ async function readScript(ctx: StepContext): Promise<string> {
   } catch (err) {
     throw new StepError(`cannot read the bootstrap script ${path}: ${(err as Error).message}`, 'check --bootsalt-script');
   }
-  return script;
+  return { path, script };
 }
 
 /**
- * In one round trip: upload the script (on stdin), write the minion settings it reads (salt-cloud's
- * /tmp/.saltcloud/minion: master and port), run it with `args`, and on success write `marker`.
+ * In one round trip: put the minion keys (when given) and the minion settings the script reads in
+ * salt-cloud's /tmp/.saltcloud (minion.pem 0600, minion.pub, minion: id, master and port), upload
+ * the script, run it with `args`, and on success write `marker`. Keys and script travel on stdin,
+ * one after the other, their lengths as arguments: never in argv, never in the log.
  */
 export async function runBootstrap(
   ctx: StepContext,
@@ -30,14 +38,18 @@ export async function runBootstrap(
   marker: { path: string; content: string },
   what: string,
   timeoutS: number,
+  keys?: { pem: string; pub: string },
 ): Promise<void> {
-  const script = await readScript(ctx);
+  const { path, script } = await readScript(ctx);
+  const pem = keys?.pem ?? '';
+  const pub = keys?.pub ?? '';
   // Values, not file contents, travel as arguments; the files are composed inside the VM.
   const sh = [
     'set -e',
     'umask 022',
-    's=$1; vm=$2; master=$3; port=$4; m=$5; c=$6; shift 6',
+    's=$1; vm=$2; master=$3; port=$4; m=$5; c=$6; np=$7; nq=$8; shift 8',
     'mkdir -p "$(dirname "$s")" /tmp/.saltcloud "$(dirname "$m")"',
+    'if [ "$np" -gt 0 ]; then (umask 077; dd bs="$np" count=1 iflag=fullblock status=none > /tmp/.saltcloud/minion.pem); dd bs="$nq" count=1 iflag=fullblock status=none > /tmp/.saltcloud/minion.pub; fi',
     'cat > "$s.lxcw-tmp"; chmod 755 "$s.lxcw-tmp"; mv -f "$s.lxcw-tmp" "$s"',
     '(umask 077; printf "id: %s\\nmaster: %s\\nmaster_port: %s\\n" "$vm" "$master" "$port" > /tmp/.saltcloud/minion)',
     '"$s" "$@"',
@@ -45,10 +57,24 @@ export async function runBootstrap(
   ].join('\n');
   await inVm(
     ctx,
-    ['sh', '-c', sh, 'sh', REMOTE_SCRIPT, ctx.vm, ctx.v.master, String(ctx.v.master_port), marker.path, marker.content, ...args],
+    [
+      'sh',
+      '-c',
+      sh,
+      'sh',
+      REMOTE_SCRIPT,
+      ctx.vm,
+      ctx.v.master,
+      String(ctx.v.master_port),
+      marker.path,
+      marker.content,
+      String(Buffer.byteLength(pem)),
+      String(Buffer.byteLength(pub)),
+      ...args,
+    ],
     {
-      stdin: script,
-      stdinNote: `${Buffer.byteLength(script)} bytes of ${ctx.opts.bootsaltScript}`,
+      stdin: pem + pub + script,
+      stdinNote: `${keys ? 'the minion keys (secret), then ' : ''}${Buffer.byteLength(script)} bytes of ${path}`,
       what,
       timeoutS,
       hint: 'the log file has the script output; fix the cause and run again',

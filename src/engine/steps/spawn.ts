@@ -56,6 +56,8 @@ export const spawn: Step = {
     if (!c || c.state !== 'RUNNING') return false;
     const config = await ctx.session.readFile(await configPath(ctx));
     if (!config || rewriteConfig(config, f.generation, wantedNetwork(ctx)) !== config) return false;
+    // The original's check: done when the minion key is accepted on the master (and the container is there).
+    if (!ctx.opts.noSalt && ctx.opts.controller && !(await ctx.opts.controller.keyAccepted(ctx.vm, ctx.v.mode))) return false;
     return (await readInVm(ctx, dnsMarker(ctx.vm)).catch(() => undefined)) !== undefined;
   },
   async apply(ctx) {
@@ -118,6 +120,10 @@ export const spawn: Step = {
       hint: `systemctl list-jobs inside ${vm} shows what the boot waits for`,
     });
     session.noteFile(vm, dnsMarker(vm), '');
+    if (!ctx.opts.noSalt && ctx.opts.controller && !(await ctx.opts.controller.keyAccepted(vm, v.mode))) {
+      ctx.progress(`accepting a new minion key for ${vm} in ${ctx.opts.controller.pkiDir(v.mode)}/minions`);
+      await ctx.opts.controller.minionKeys(vm, v.mode, ctx.dryRun);
+    }
   },
   async verify(ctx) {
     const r = await ctx.session.query(['lxc-info', '-s', '-H', '-n', ctx.vm], { timeoutS: 30 });

@@ -1,6 +1,7 @@
 import { readInVm, StepError, type Step, type StepContext } from './step.js';
 
-function merged(current: string, keys: string[]): string {
+/** The key lines added to an authorized_keys text, once each, the rest kept as it was. */
+export function mergedKeys(current: string, keys: string[]): string {
   const have = new Set(
     current
       .split('\n')
@@ -18,13 +19,13 @@ export const sshkeys: Step = {
   async check(ctx: StepContext) {
     if (!ctx.opts.sshPublicKeys.length) return 'no public keys to install (see --ssh-pubkey)';
     const current = (await readInVm(ctx, '/root/.ssh/authorized_keys')) ?? '';
-    return merged(current, ctx.opts.sshPublicKeys) === current;
+    return mergedKeys(current, ctx.opts.sshPublicKeys) === current;
   },
   async apply(ctx) {
     if (!ctx.opts.sshPublicKeys.length)
       throw new StepError('no public keys to install', 'pass --ssh-pubkey FILE or put a key in ~/.ssh/*.pub');
     const current = (await readInVm(ctx, '/root/.ssh/authorized_keys')) ?? '';
-    await ctx.session.writeFile('/root/.ssh/authorized_keys', merged(current, ctx.opts.sshPublicKeys), {
+    await ctx.session.writeFile('/root/.ssh/authorized_keys', mergedKeys(current, ctx.opts.sshPublicKeys), {
       vm: ctx.vm,
       mode: '0600',
       dirMode: '0700',

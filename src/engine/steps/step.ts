@@ -1,6 +1,7 @@
 import { UserError } from '../../core/errors.js';
 import type { ResolvedVm } from '../../core/resolved-vm.js';
-import type { StepName } from '../../core/steps.js';
+import type { ControllerSide } from '../controller-side.js';
+import type { StepName, TaskName } from '../../core/steps.js';
 import { NodeSession, lastLine } from '../node-session.js';
 import type { ExecResult } from '../transport.js';
 
@@ -11,11 +12,20 @@ export interface RunOptions {
   noSalt: boolean;
   /** public key lines for root's authorized_keys in the VM */
   sshPublicKeys: string[];
+  /** the controller's master and salt commands; undefined: no minion keys, no ping (tests of other steps) */
+  controller?: ControllerSide;
 }
 
-export interface StepContext {
+/** What every task's context has: where it runs and whether anything may change. */
+export interface TaskContextBase {
   node: string;
+  /** the VM, or `node setup` for node tasks */
   vm: string;
+  signal: AbortSignal;
+  dryRun: boolean;
+}
+
+export interface StepContext extends TaskContextBase {
   v: ResolvedVm;
   session: NodeSession;
   opts: RunOptions;
@@ -37,13 +47,15 @@ export class StepError extends UserError {
  * check → apply → verify. check answers `true` (already done: its result is in place), `false`
  * (apply it), or a string: skipped for that reason (a flag, or nothing applies).
  */
-export interface Step {
-  name: StepName;
-  check(ctx: StepContext): Promise<boolean | string>;
-  apply(ctx: StepContext): Promise<void>;
-  /** after apply: the check must now hold (or this throws) */
-  verify?(ctx: StepContext): Promise<void>;
+export interface Task<C extends TaskContextBase> {
+  name: TaskName;
+  check(ctx: C): Promise<boolean | string>;
+  apply(ctx: C): Promise<void>;
+  /** after apply: the check must now hold (or this throws); default: check again */
+  verify?(ctx: C): Promise<void>;
 }
+
+export type Step = Task<StepContext> & { name: StepName };
 
 /** Run inside the VM; a non-zero exit is a StepError with the command's last line. */
 export async function inVm(

@@ -1,0 +1,101 @@
+import { spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import type { Mode } from '../core/defaults.js';
+import { fileError, UserError } from '../core/errors.js';
+import { childPath } from '../core/paths.js';
+import type { ControllerSide } from '../engine/controller-side.js';
+import { writeFileAtomic } from '../pillar-writer/atomic-write.js';
+
+/** Where a salt master keeps its pki, by mode (the controller runs mastersalt, salt, or both). */
+export const MASTER_PKI = { mastersalt: '/etc/mastersalt/pki/master', salt: '/etc/salt/pki/master' } as const;
+const CLOUD_ROOT = { mastersalt: '/srv/mastersalt', salt: '/srv/salt' } as const;
+
+export interface ControllerOptions {
+  /** --master-pki: one pki directory for both modes (tests, unusual layouts) */
+  masterPki?: string;
+  /** the state store's directory: minion private keys wait there (0600) until delivered */
+  storeDir: string;
+  env: NodeJS.ProcessEnv;
+}
+
+function onPath(cmd: string, env: NodeJS.ProcessEnv): string | undefined {
+  for (const d of (env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter)) {
+    const p = join(d, cmd);
+    if (d && existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+/** This host as the controller: the salt master's pki for minion keys, its salt commands, its makina-states checkout. */
+export function controllerSide(o: ControllerOptions): ControllerSide {
+  const pkiDir = (mode: Mode) => o.masterPki ?? MASTER_PKI[mode];
+  const accepted = (vm: string, mode: Mode) => childPath(join(pkiDir(mode), 'minions'), vm);
+  const keyDir = (vm: string) => childPath(join(o.storeDir, 'lxc-wizard', 'minion-keys'), vm);
+  return {
+    pkiDir,
+    async keyAccepted(vm, mode) {
+      return existsSync(accepted(vm, mode));
+    },
+    async minionKeys(vm, mode, dryRun) {
+      const dir = keyDir(vm);
+      const [pem, pub, acc] = await Promise.all([
+        readFile(join(dir, 'minion.pem'), 'utf8').catch(() => undefined),
+        readFile(join(dir, 'minion.pub'), 'utf8').catch(() => undefined),
+        readFile(accepted(vm, mode), 'utf8').catch(() => undefined),
+      ]);
+      if (pem && pub && acc === pub) return { pem, pub };
+      if (dryRun) return { pem: '(a new minion key)', pub: '(its public half)' };
+      const minions = join(pkiDir(mode), 'minions');
+      if (!existsSync(minions)) {
+        throw new UserError(`there is no salt master pki at ${pkiDir(mode)} on this controller (no ${minions})`, {
+          where: { file: minions },
+          hint: `install and start the ${mode === 'mastersalt' ? 'mastersalt' : 'salt'} master, pass --master-pki DIR, or provision with --no-salt`,
+        });
+      }
+      // What salt-cloud makes: an RSA key, the private half PKCS#1, the public half SPKI, both PEM.
+      const pair = generateKeyPairSync('rsa', {
+        modulusLength: 2048,
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+        privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+      });
+      try {
+        await mkdir(dir, { recursive: true, mode: 0o700 });
+      } catch (err) {
+        throw fileError(err, dir, 'create the minion key directory');
+      }
+      await writeFileAtomic(join(dir, 'minion.pem'), pair.privateKey, { forceMode: 0o600 });
+      await writeFileAtomic(join(dir, 'minion.pub'), pair.publicKey, { forceMode: 0o600 });
+      await writeFileAtomic(accepted(vm, mode), pair.publicKey, { forceMode: 0o644 });
+      return { pem: pair.privateKey, pub: pair.publicKey };
+    },
+    async keysDelivered(vm) {
+      await rm(keyDir(vm), { recursive: true, force: true });
+    },
+    bootstrapScript(mode) {
+      const p = join(CLOUD_ROOT[mode], 'makina-states', '_scripts', 'boot-salt.sh');
+      return existsSync(p) ? p : undefined;
+    },
+    async saltCommand(mode) {
+      return onPath(mode === 'mastersalt' ? 'mastersalt' : 'salt', o.env);
+    },
+    async ping(vm, mode, signal) {
+      const cmd = onPath(mode === 'mastersalt' ? 'mastersalt' : 'salt', o.env)!;
+      return new Promise((resolve) => {
+        const child = spawn(cmd, [vm, 'test.ping', '--timeout=60'], { stdio: ['ignore', 'pipe', 'pipe'], signal });
+        let out = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.stderr.on('data', (d) => (out += d));
+        child.on('error', (e) => resolve({ ok: false, output: e.message }));
+        child.on('close', (code) => resolve({ ok: code === 0 && /\bTrue\b/.test(out), output: out }));
+      });
+    },
+  };
+}
+
+/** The accepted key of a VM on every master pki of this controller: destroy removes them. */
+export function masterPkiDirs(masterPki?: string): string[] {
+  return masterPki ? [masterPki] : Object.values(MASTER_PKI);
+}

@@ -1,0 +1,58 @@
+import { ExitCode, UserError } from '../core/errors.js';
+import { hostnameProblem } from '../core/naming.js';
+import { provisionOptions } from '../app/run-options.js';
+import { provisionVms } from '../app/provision.js';
+import { loadWorkspace, openWorkspace } from '../app/workspace.js';
+import { onInterrupt } from '../process/interrupts.js';
+import { runLines } from '../ui/run-lines.js';
+import { runSummary } from './format.js';
+import { flag, reachOptions, runFlags, usageError, workspaceOptions } from './options.js';
+import type { CommandInput } from './types.js';
+
+/** `lxc-wizard node setup CN`: the seed's install_vt, as tasks that check before they change. */
+export async function run(input: CommandInput): Promise<number> {
+  const [action, node] = input.args as [string, string];
+  const { out } = input;
+  if (action !== 'setup')
+    throw usageError(
+      'ACTION',
+      `unknown action '${action}' (node setup is the one there is)`,
+      'lxc-wizard node setup CN --pillar FILE --yes',
+    );
+  const np = hostnameProblem(node);
+  if (np) throw usageError('CN', `compute node id '${node}' ${np}`, 'the compute node id is its minion id, a lower-case host name');
+  const flags = runFlags(input);
+  if (!flag(input, 'yes') && !flags.dryRun)
+    throw usageError(
+      '--yes',
+      'node setup changes the compute node: confirm with --yes',
+      `lxc-wizard node setup ${node} --pillar FILE --dry-run shows the commands first`,
+    );
+  const ws = await openWorkspace(workspaceOptions(input));
+  const reach = reachOptions(input);
+  const loaded = await loadWorkspace(ws);
+  if (!loaded.file.model.nodes.has(node) && node !== 'localhost') {
+    throw new UserError(`compute node '${node}' is not in ${loaded.file.path}`, {
+      where: { field: 'CN' },
+      hint: 'declare it (an entry under it, or makina-states.cloud.saltify.targets.CN), then run again',
+    });
+  }
+  const interrupt = onInterrupt((m) => out.info(m));
+  let outcome;
+  try {
+    const opts = await provisionOptions(ws, loaded, reach, flags, [node], interrupt.signal);
+    opts.listeners.push(runLines((l) => out.info(l)));
+    outcome = await provisionVms(ws, loaded, [], opts);
+  } finally {
+    interrupt.dispose();
+  }
+  const failed = outcome.results.filter((r) => !r.ok);
+  if (flag(input, 'json'))
+    out.document({ ok: !failed.length, dryRun: flags.dryRun, logFile: outcome.logPath ?? null, nodes: outcome.results });
+  else {
+    out.data(flags.dryRun ? outcome.plan.text() : runSummary(outcome.results));
+    if (failed.length && outcome.logPath) out.info(`log: ${outcome.logPath}`);
+  }
+  if (interrupt.signal.aborted) return ExitCode.INTERRUPTED;
+  return failed.length ? ExitCode.FAILURE : ExitCode.OK;
+}

@@ -1,0 +1,116 @@
+/**
+ * What `node setup` leaves on a compute node so that its network survives a reboot, and what the
+ * reverse-proxy step adds to it. One small systemd service runs one generated POSIX script that
+ * reads plain conf files: the modern form of the original's lxc-net-makina job (bridge, address,
+ * forwarding, masquerade), the same on Debian and Ubuntu whatever manages their other interfaces
+ * (ifupdown, netplan, NetworkManager), and inspected or undone in one place. lxc-wizard applies a
+ * change by running the same script, so what is live is what a reboot rebuilds.
+ */
+
+export const NET = {
+  dir: '/etc/lxc-wizard',
+  bridges: '/etc/lxc-wizard/bridges',
+  forwards: '/etc/lxc-wizard/forwards',
+  script: '/usr/local/sbin/lxc-wizard-net',
+  unit: '/etc/systemd/system/lxc-wizard-net.service',
+  wants: '/etc/systemd/system/multi-user.target.wants/lxc-wizard-net.service',
+  sysctl: '/etc/sysctl.d/60-lxc-wizard.conf',
+  table: 'lxc_wizard',
+} as const;
+
+/**
+ * The script. It owns the nftables table `ip lxc_wizard` and nothing else: the table is replaced as
+ * a whole in one transaction, so an operator's own rules are never read or rewritten.
+ */
+export const NET_SCRIPT = `#!/bin/sh
+# lxc-wizard-net: the LXC network lxc-wizard set up on this compute node, kept across reboots.
+# Made by \`lxc-wizard node setup\`; run at boot by lxc-wizard-net.service.
+#   lxc-wizard-net apply   create the bridges, turn on IPv4 forwarding, and replace the nftables
+#                          table ip ${NET.table} (ours alone) with one masquerade rule per bridge
+#                          network and one DNAT per ssh forward of ${NET.forwards}
+#   lxc-wizard-net stop    remove that table (bridges are left: containers may be attached)
+# Conf: ${NET.bridges}/<bridge> (address=GW/PREFIX, network=NET/PREFIX)
+#       ${NET.forwards}/<vm> (port=PORT, to=IP:22)
+set -eu
+CONF=${NET.dir}
+val() { sed -n "s/^$2=//p" "$1" | head -n 1; }
+each() { for f in "$CONF/$1"/*; do [ -f "$f" ] && echo "$f"; done; }
+
+ruleset() {
+  echo 'table ip ${NET.table} {}'
+  echo 'delete table ip ${NET.table}'
+  echo 'table ip ${NET.table} {'
+  echo '  chain prerouting {'
+  echo '    type nat hook prerouting priority dstnat; policy accept;'
+  for f in $(each forwards); do
+    echo "    tcp dport $(val "$f" port) dnat to $(val "$f" to) comment \\"lxcw vm $(basename "$f")\\""
+  done
+  echo '  }'
+  echo '  chain output {'
+  echo '    type nat hook output priority -100; policy accept;'
+  for f in $(each forwards); do
+    echo "    ip daddr != 127.0.0.0/8 fib daddr type local tcp dport $(val "$f" port) dnat to $(val "$f" to) comment \\"lxcw vm $(basename "$f")\\""
+  done
+  echo '  }'
+  echo '  chain postrouting {'
+  echo '    type nat hook postrouting priority srcnat; policy accept;'
+  for f in $(each bridges); do
+    net=$(val "$f" network)
+    echo "    ip saddr $net ip daddr != $net masquerade comment \\"lxcw net $(basename "$f")\\""
+  done
+  echo '  }'
+  echo '}'
+}
+
+case "\${1:-apply}" in
+  apply)
+    for f in $(each bridges); do
+      br=$(basename "$f"); addr=$(val "$f" address)
+      ip link show "$br" >/dev/null 2>&1 || ip link add "$br" type bridge
+      ip -4 -o addr show dev "$br" | grep -q " inet $addr " || ip addr add "$addr" dev "$br"
+      ip link set "$br" up
+    done
+    sysctl -q -w net.ipv4.ip_forward=1
+    ruleset | nft -f -
+    ;;
+  stop) nft delete table ip ${NET.table} 2>/dev/null || true ;;
+  ruleset) ruleset ;;
+  *) echo "usage: lxc-wizard-net apply|stop|ruleset" >&2; exit 2 ;;
+esac
+`;
+
+export const NET_UNIT = `# Made by lxc-wizard node setup. Undo: systemctl disable --now lxc-wizard-net; rm ${NET.unit} ${NET.script}
+[Unit]
+Description=lxc-wizard: LXC bridges, IPv4 forwarding, NAT and ssh forwards
+Wants=network-pre.target
+After=network-pre.target
+Before=network.target lxc.service lxc-net.service
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=${NET.script} apply
+ExecStop=${NET.script} stop
+
+[Install]
+WantedBy=multi-user.target
+`;
+
+export const SYSCTL_CONF = '# Made by lxc-wizard node setup: containers reach the outside through this node.\nnet.ipv4.ip_forward = 1\n';
+
+export function bridgeConf(gateway: string, prefix: number, network: string): string {
+  return `# Made by lxc-wizard node setup\naddress=${gateway}/${prefix}\nnetwork=${network}/${prefix}\n`;
+}
+
+export function forwardConf(port: number, ip: string): string {
+  return `# Made by lxc-wizard (reverse_proxy step): ${port} on this node reaches the VM's ssh\nport=${port}\nto=${ip}:22\n`;
+}
+
+/** The live rule of a forward as `nft list table` prints it, for checks. */
+export function forwardRule(vm: string, port: number, ip: string): string {
+  return `tcp dport ${port} dnat to ${ip}:22 comment "lxcw vm ${vm}"`;
+}
+
+export function masqueradeRule(bridge: string, network: string, prefix: number): string {
+  return `ip saddr ${network}/${prefix} ip daddr != ${network}/${prefix} masquerade comment "lxcw net ${bridge}"`;
+}
