@@ -31,7 +31,9 @@ export function stateText(s: { state: StepState; durationMs?: number; reason?: s
  */
 export function runLines(write: (line: string) => void): RunListener {
   return (e: RunEvent) => {
-    if (e.type !== 'step' || e.state === 'running') return;
+    if (e.type === 'progress') return write(printable(`${rowName(e)}  ${e.step}  › ${e.line}`));
+    if (e.type !== 'step') return;
+    if (e.state === 'running') return write(printable(`${rowName(e)}  ${e.step}  … running`));
     write(printable(`${rowName(e)}  ${e.step}  ${stateText(e)}`));
     if (e.hint && (e.state === 'failed' || e.state === 'interrupted')) write(printable(`${rowName(e)}  ${e.step}  hint: ${e.hint}`));
   };

@@ -1,5 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +42,7 @@ describe.skipIf(missing !== undefined)('provisioning real LXC containers over re
   let pillar: string;
   let args: string[];
   let env: NodeJS.ProcessEnv;
+  let pki: string;
   const settings = async (vm: string) =>
     JSON.parse(
       (
@@ -54,6 +57,8 @@ describe.skipIf(missing !== undefined)('provisioning real LXC containers over re
     s = await openBed({ containers: ALL, hostsSuffix: 'e2e.test', alias: NODE, scratch });
     sshd = s.sshd;
     pillar = await s.file('lxc.sls', PILLAR);
+    pki = join(s.dir, 'pki');
+    await mkdir(join(pki, 'minions'), { recursive: true });
     env = { HOME: join(s.dir, 'home'), XDG_STATE_HOME: join(s.dir, 'state') };
     args = [
       '--yes',
@@ -69,6 +74,9 @@ describe.skipIf(missing !== undefined)('provisioning real LXC containers over re
       STAND_IN,
       '--ssh-pubkey',
       sshd.clientPub,
+      '--setup-nodes',
+      '--master-pki',
+      pki,
       '--json',
     ];
   }, 900_000);
@@ -86,20 +94,34 @@ describe.skipIf(missing !== undefined)('provisioning real LXC containers over re
     const allDone = {
       preflight: 'done',
       spawn: 'done',
+      reverse_proxy: 'done',
       hostsfile: 'done',
       sshkeys: 'done',
       grains: 'done',
       initial_setup: 'done',
       initial_highstate: 'done',
+      ping: 'skipped', // no mastersalt command on this controller
     };
     expect(states('ovl.e2e.test')).toEqual(allDone);
     expect(states('dirc.e2e.test')).toEqual(allDone);
-    expect(states('bb.e2e.test')).toEqual({ ...allDone, initial_setup: 'failed', initial_highstate: 'not-run' });
-    expect(vm('bb.e2e.test').steps[5].error).toBe(
+    expect(states('bb.e2e.test')).toEqual({ ...allDone, initial_setup: 'failed', initial_highstate: 'not-run', ping: 'not-run' });
+    // the test bed's bridge existed already: node setup found it and made it persistent
+    expect(vm('node setup').steps.map((x: { name: string }) => x.name)).toEqual([
+      'node_sshkeys',
+      'lxc',
+      'bridge',
+      'forwarding',
+      'masquerade',
+      'registry',
+      'origin',
+    ]);
+    expect(vm('node setup').ok).toBe(true);
+    expect(vm('bb.e2e.test').steps.find((x: { name: string }) => x.name === 'initial_setup').error).toBe(
       "chpasswd is not available in bb.e2e.test's root filesystem, so its passwords cannot be set",
     );
     expect(doc.connections).toEqual({ [NODE]: 1 });
-    expect(r.stderr).toContain('✔ spawn');
+    expect(r.stderr).toMatch(/^ovl\.e2e\.test {2}spawn {2}✔ done \d+\.\ds$/m);
+    expect(r.stderr).toMatch(/^e2e-node \(node setup\) {2}bridge {2}✔ (done|already done)/m);
     expect(await readFile(doc.logFile, 'utf8')).toContain(
       '"argv":["lxc-copy","-n","lxcw-e2e-origin","-N","ovl.e2e.test","-B","overlayfs","-s"]',
     );
@@ -133,9 +155,17 @@ describe.skipIf(missing !== undefined)('provisioning real LXC containers over re
       const hash = lxc(name, 'sh', '-c', 'grep "^root:" /etc/shadow | cut -d: -f2').trim();
       expect(hash).not.toBe(originHash);
       expect(lxc(name, 'perl', '-e', 'print crypt($ARGV[0], $ARGV[1]) eq $ARGV[1] ? "match" : "differ"', v.password, hash)).toBe('match');
-      expect(lxc(name, 'cat', '/var/log/boot-salt-stand-in.calls')).toBe(
-        `called: ${args}\nminion: id: ${name}\nminion: master: ctl.e2e.test\nminion: master_port: ${prefix === 'salt' ? 4506 : 4606}\ncalled: --initial-highstate\nminion: id: ${name}\nminion: master: ctl.e2e.test\nminion: master_port: ${prefix === 'salt' ? 4506 : 4606}\n`,
+      // the minion key salt-cloud would have made: accepted on the test master, its halves in /tmp/.saltcloud
+      const accepted = await readFile(join(pki, 'minions', name), 'utf8');
+      expect(accepted).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
+      const pub = createHash('md5').update(accepted).digest('hex').slice(0, 8);
+      const minion = `minion: id: ${name}\nminion: master: ctl.e2e.test\nminion: master_port: ${prefix === 'salt' ? 4506 : 4606}\n`;
+      const keys = `found: minion\\.pem 600 [0-9a-f]{8}\nfound: minion\\.pub 644 ${pub}\n`;
+      expect(lxc(name, 'cat', '/var/log/boot-salt-stand-in.calls')).toMatch(
+        new RegExp(`^called: ${args.replace(/[-.]/g, '\\$&')}\n${minion}${keys}called: --initial-highstate\n${minion}${keys}$`),
       );
+      // the private half left the controller once it was in the VM
+      expect(existsSync(join(s.dir, 'cloud-controller/lxc-wizard/minion-keys', name))).toBe(false);
       expect(lxc(name, 'cat', '/etc/makina-states/initial_highstate')).toBe('1\n');
       expect(lxc(name, 'test', '-e', '/.initialspasses')).toBe('');
     }
@@ -146,15 +176,19 @@ describe.skipIf(missing !== undefined)('provisioning real LXC containers over re
     const r = await runBin(args, { env });
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout);
-    for (const v of doc.vms.filter((x: { name: string }) => x.name !== 'bb.e2e.test')) {
+    for (const v of doc.vms.filter((x: { name: string }) => !['bb.e2e.test', 'node setup'].includes(x.name))) {
       expect(v.steps.map((x: { state: string; reason?: string }) => `${x.state}${x.reason ? ':' + x.reason : ''}`)).toEqual([
         'done',
-        ...Array(6).fill('already-done'),
+        ...Array(7).fill('already-done'),
+        `skipped:no ${v.name === 'dirc.e2e.test' ? 'salt' : 'mastersalt'} command on this controller`,
       ]);
     }
+    expect(
+      doc.vms.find((x: { name: string }) => x.name === 'node setup').steps.every((x: { state: string }) => x.state === 'already-done'),
+    ).toBe(true);
     const bb = doc.vms.find((x: { name: string }) => x.name === 'bb.e2e.test');
-    expect(bb.steps.slice(1, 5).every((x: { state: string }) => x.state === 'already-done')).toBe(true);
-    expect(bb.steps[5].state).toBe('failed');
+    expect(bb.steps.slice(1, 6).every((x: { state: string }) => x.state === 'already-done')).toBe(true);
+    expect(bb.steps.find((x: { name: string }) => x.name === 'initial_setup').state).toBe('failed');
   }, 300_000);
 
   it('Ctrl-C cancels the running command on the node, records the step interrupted and exits 130', async () => {
@@ -181,7 +215,9 @@ describe.skipIf(missing !== undefined)('provisioning real LXC containers over re
     await new Promise((r) => setTimeout(r, 1000));
     expect(lxc('slow.e2e.test', 'ps', 'ax')).not.toContain('sleep 600');
     const doc = JSON.parse(stdout);
-    expect(doc.vms[0].steps.find((x: { name: string }) => x.name === 'initial_setup')).toMatchObject({ state: 'interrupted' });
+    expect(
+      doc.vms.find((x: { name: string }) => x.name === 'slow.e2e.test').steps.find((x: { name: string }) => x.name === 'initial_setup'),
+    ).toMatchObject({ state: 'interrupted' });
     const ledger = JSON.parse(await readFile(join(s.dir, 'cloud-controller/lxc-wizard/ledger', `${NODE}.json`), 'utf8'));
     expect(ledger.vms['slow.e2e.test'].initial_setup.state).toBe('interrupted');
     VMS.push('slow.e2e.test');
@@ -189,7 +225,10 @@ describe.skipIf(missing !== undefined)('provisioning real LXC containers over re
 
   it('destroy leaves nothing behind', async () => {
     for (const vm of VMS) {
-      const r = await runBin(['destroy', vm, '--pillar', pillar, '--forget', '--yes', '--ssh-config', sshd.sshConfig], { env });
+      const r = await runBin(
+        ['destroy', vm, '--pillar', pillar, '--forget', '--yes', '--ssh-config', sshd.sshConfig, '--master-pki', pki],
+        { env },
+      );
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toContain(`destroyed container ${vm} on ${NODE}`);
     }
@@ -202,5 +241,9 @@ describe.skipIf(missing !== undefined)('provisioning real LXC containers over re
     const text = await readFile(pillar, 'utf8');
     expect(text).toContain('# end-to-end fleet\n');
     for (const vm of VMS) expect(text).not.toContain(vm);
+    // the forwards and the accepted keys went with the VMs
+    expect(execFileSync('nft', ['list', 'table', 'ip', 'lxc_wizard'], { encoding: 'utf8' })).not.toContain('e2e.test');
+    for (const vm of VMS) expect(existsSync(`/etc/lxc-wizard/forwards/${vm}`)).toBe(false);
+    expect(await readdir(join(pki, 'minions'))).toEqual([]);
   }, 300_000);
 });

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
@@ -204,6 +204,8 @@ export interface Bed {
  * close() undoes all of it, also after a failed test.
  */
 export async function openBed(o: {
+  /** other bridges the tests create (node setup of a new bridge) */
+  bridges?: string[];
   containers: string[];
   hostsSuffix: string;
   alias: string;
@@ -216,6 +218,8 @@ export async function openBed(o: {
     await removeHostsBlocks(o.hostsSuffix);
   };
   await clean();
+  // node setup (--setup-nodes, node setup tests) writes on this machine: undone at close
+  const restoreNet = hostNetGuard({ bridges: [BRIDGE, ...(o.bridges ?? [])], vmSuffix: o.hostsSuffix });
   ensureBridge();
   ensureOrigin();
   const sshd = await startSshd(s.dir, o.alias);
@@ -225,10 +229,45 @@ export async function openBed(o: {
     file: s.file,
     close: async () => {
       await clean();
+      restoreNet();
       sshd.stop();
       removeBridge();
       await s.cleanup();
       await release();
     },
+  };
+}
+
+/** What node setup writes on this machine (the node of the test bed is this machine). */
+const NODE_FILES = [
+  '/usr/local/sbin/lxc-wizard-net',
+  '/etc/systemd/system/lxc-wizard-net.service',
+  '/etc/systemd/system/multi-user.target.wants/lxc-wizard-net.service',
+  '/etc/sysctl.d/60-lxc-wizard.conf',
+  '/etc/mastersalt/makina-states/cloud.yaml',
+  '/etc/mastersalt/makina-states/services.yaml',
+];
+
+/**
+ * Undo what node setup did to this machine, and only that: the files it made (those that were
+ * there before stay), the bridges and forwards of the test, its nftables table, ip_forward as it
+ * was, the login user's authorized_keys.
+ */
+export function hostNetGuard(o: { bridges: string[]; vmSuffix: string }): () => void {
+  const existed = new Set(NODE_FILES.filter((f) => existsSync(f)));
+  const forward = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
+  const confDir = existsSync('/etc/lxc-wizard');
+  return () => {
+    for (const f of NODE_FILES) if (!existed.has(f)) rmSync(f, { force: true });
+    for (const b of o.bridges) rmSync(`/etc/lxc-wizard/bridges/${b}`, { force: true });
+    if (existsSync('/etc/lxc-wizard/forwards'))
+      for (const f of readdirSync('/etc/lxc-wizard/forwards'))
+        if (f.endsWith(o.vmSuffix)) rmSync(`/etc/lxc-wizard/forwards/${f}`, { force: true });
+    if (!confDir) rmSync('/etc/lxc-wizard', { recursive: true, force: true });
+    if (existed.has('/usr/local/sbin/lxc-wizard-net')) ok('/usr/local/sbin/lxc-wizard-net', ['apply']);
+    else ok('nft', ['delete', 'table', 'ip', 'lxc_wizard']);
+    for (const b of o.bridges) if (b !== BRIDGE) ok('ip', ['link', 'del', b]);
+    writeFileSync('/proc/sys/net/ipv4/ip_forward', forward + '\n');
+    rmSync(`${USER_HOME}/.ssh`, { recursive: true, force: true });
   };
 }

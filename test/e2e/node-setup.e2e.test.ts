@@ -1,0 +1,160 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBin } from '../helpers/cli.js';
+import { scratch } from '../helpers/pillar.js';
+import { containerNames, e2eMissing, lxc, openBed, type Bed } from '../helpers/testbed.js';
+
+const missing = e2eMissing() ?? (existsSync('/usr/sbin/nft') ? undefined : '/usr/sbin/nft is missing (bash .ci/run installs nftables)');
+const required = process.env.CI === 'true';
+if (missing && !required) console.warn(`end-to-end node setup tests skipped: ${missing}`);
+
+const NODE = 'e2e-np-node';
+const BRIDGE = 'lxcwbr9';
+const ORIGIN = 'lxcw-e2e-origin2';
+const VM = 'np.e2e-node.test';
+const STAND_IN = new URL('../fixtures/boot-salt-stand-in.sh', import.meta.url).pathname;
+
+/** The first line a TCP peer sends, or the error: an SSH server greets with SSH-2.0-… */
+function banner(host: string, port: number, ms = 5000): Promise<string> {
+  return new Promise((resolve) => {
+    const c = connect(port, host);
+    const t = setTimeout(() => (c.destroy(), resolve('timeout')), ms);
+    c.once('data', (d) => (clearTimeout(t), c.destroy(), resolve(d.toString().split('\n')[0]!)));
+    c.once('error', (e) => (clearTimeout(t), resolve(e.message)));
+  });
+}
+
+describe('prerequisites', () => {
+  it.runIf(required)('the test bed and nftables are available (required with CI=true)', () => {
+    expect(missing).toBeUndefined();
+  });
+});
+
+describe.skipIf(missing !== undefined)('node setup on a node that has no bridge and no origin yet, then a VM reached through it', () => {
+  let bed: Bed;
+  let pillar: string;
+  let pki: string;
+  let env: NodeJS.ProcessEnv;
+  let common: string[];
+  let reach: string[];
+  let keys: string[];
+  const nodeSetup = () =>
+    runBin(
+      [
+        'node',
+        'setup',
+        NODE,
+        ...common,
+        ...reach,
+        ...keys,
+        '--yes',
+        '--origin-template',
+        'debian',
+        '--origin-release',
+        'bookworm',
+        '--json',
+      ],
+      { env },
+    );
+
+  beforeAll(async () => {
+    // the clone first: an origin cannot go while a snapshot of it exists
+    bed = await openBed({ containers: [VM, ORIGIN], bridges: [BRIDGE], hostsSuffix: 'e2e-node.test', alias: NODE, scratch });
+    expect(execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' })).not.toContain(` ${BRIDGE}:`);
+    expect(containerNames()).not.toContain(ORIGIN);
+    pki = join(bed.dir, 'pki');
+    await mkdir(join(pki, 'minions'), { recursive: true });
+    pillar = await bed.file(
+      'lxc.sls',
+      [
+        `makina-states.cloud.lxc.defaults.bridge: ${BRIDGE}`,
+        'makina-states.cloud.lxc.defaults.network: 10.79.0.0',
+        'makina-states.cloud.lxc.defaults.gateway: 10.79.0.1',
+        `makina-states.cloud.lxc.defaults.from_container: ${ORIGIN}`,
+        'makina-states.cloud.lxc.defaults.dnsservers: [10.79.0.1]',
+        `makina-states.cloud.lxc.vms.${NODE}:`,
+        `  ${VM}: {profile_type: overlayfs}`,
+        '',
+      ].join('\n'),
+    );
+    env = { HOME: join(bed.dir, 'home'), XDG_STATE_HOME: join(bed.dir, 'state') };
+    common = ['--pillar', pillar, '--env', 'dev', '--controller', 'ctl.e2e.test'];
+    reach = ['--ssh-config', bed.sshd.sshConfig];
+    keys = ['--ssh-pubkey', bed.sshd.clientPub];
+  }, 900_000);
+
+  afterAll(async () => {
+    await bed?.close();
+  });
+
+  it('makes the bridge, forwarding, the masquerade and the origin, each kept across a reboot', async () => {
+    const r = await nodeSetup();
+    expect(r.code, r.stderr).toBe(0);
+    const setup = JSON.parse(r.stdout).nodes[0];
+    expect(Object.fromEntries(setup.steps.map((s: { name: string; state: string }) => [s.name, s.state]))).toMatchObject({
+      bridge: 'done',
+      masquerade: 'done',
+      registry: expect.stringMatching(/done/),
+      origin: 'done',
+    });
+    // live state, by its effect
+    expect(execFileSync('ip', ['-4', '-o', 'addr', 'show', 'dev', BRIDGE], { encoding: 'utf8' })).toContain('inet 10.79.0.1/16');
+    expect((await readFile('/proc/sys/net/ipv4/ip_forward', 'utf8')).trim()).toBe('1');
+    expect(execFileSync('nft', ['list', 'table', 'ip', 'lxc_wizard'], { encoding: 'utf8' })).toContain(
+      `ip saddr 10.79.0.0/16 ip daddr != 10.79.0.0/16 masquerade comment "lxcw net ${BRIDGE}"`,
+    );
+    expect(execFileSync('lxc-info', ['-s', '-H', '-n', ORIGIN], { encoding: 'utf8' }).trim()).toBe('STOPPED');
+    // persistent configuration, by its content (no systemd runs here to reboot with)
+    expect(await readFile(`/etc/lxc-wizard/bridges/${BRIDGE}`, 'utf8')).toContain('address=10.79.0.1/16\nnetwork=10.79.0.0/16\n');
+    expect(await readFile('/etc/systemd/system/lxc-wizard-net.service', 'utf8')).toContain(
+      'ExecStart=/usr/local/sbin/lxc-wizard-net apply',
+    );
+    expect(existsSync('/etc/systemd/system/multi-user.target.wants/lxc-wizard-net.service')).toBe(true);
+    expect(await readFile('/etc/sysctl.d/60-lxc-wizard.conf', 'utf8')).toContain('net.ipv4.ip_forward = 1');
+    // the script rebuilds the same table from its files: what a reboot would do
+    expect(execFileSync('/usr/local/sbin/lxc-wizard-net', ['ruleset'], { encoding: 'utf8' })).toContain(
+      `masquerade comment \\"lxcw net ${BRIDGE}\\"`.replace(/\\"/g, '"'),
+    );
+  }, 600_000);
+
+  it('a second run finds everything in place and changes nothing', async () => {
+    const r = await nodeSetup();
+    expect(r.code, r.stderr).toBe(0);
+    const setup = JSON.parse(r.stdout).nodes[0];
+    expect(setup.steps.map((s: { state: string }) => s.state)).toEqual(Array(7).fill('already-done'));
+  }, 300_000);
+
+  it('provisions a VM that answers on <node>:<ssh_reverse_proxy_port>, its minion key accepted on the master', async () => {
+    const r = await runBin(['--yes', ...common, ...reach, ...keys, '--bootsalt-script', STAND_IN, '--master-pki', pki, '--json'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const v = JSON.parse((await runBin(['settings', NODE, VM, ...common, '--json', '--show-secrets'], { env })).stdout);
+    const port = v.settings.ssh_reverse_proxy_port as number;
+    expect(v.waysIn).toContain(`ssh -p ${port} root@${NODE}`);
+    // the node's own address on the bridge, forwarded to the VM's sshd. Started directly: the unit would wait
+    // about a minute for network-online, which this static-address test image never reaches.
+    lxc(VM, 'sh', '-c', 'mkdir -p /run/sshd && /usr/sbin/sshd');
+    let greeting = '';
+    for (let i = 0; i < 30 && !greeting.startsWith('SSH-2.0-'); i++) {
+      greeting = await banner('10.79.0.1', port);
+      if (!greeting.startsWith('SSH-2.0-')) await new Promise((res) => setTimeout(res, 500));
+    }
+    expect(greeting).toMatch(/^SSH-2\.0-OpenSSH/);
+    expect(await readFile(join(pki, 'minions', VM), 'utf8')).toMatch(/^-----BEGIN PUBLIC KEY-----/);
+    expect(lxc(VM, 'cat', '/var/log/boot-salt-stand-in.calls')).toMatch(
+      /found: minion\.pem 600 [0-9a-f]{8}\nfound: minion\.pub 644 [0-9a-f]{8}\n/,
+    );
+  }, 600_000);
+
+  it('destroy removes the forward and the key', async () => {
+    const r = await runBin(['destroy', VM, ...common, ...reach, '--forget', '--yes', '--master-pki', pki], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`removed the ssh forward of ${VM} on ${NODE}`);
+    expect(execFileSync('nft', ['list', 'table', 'ip', 'lxc_wizard'], { encoding: 'utf8' })).not.toContain(VM);
+    expect(existsSync(`/etc/lxc-wizard/forwards/${VM}`)).toBe(false);
+    expect(await readdir(join(pki, 'minions'))).toEqual([]);
+  }, 300_000);
+});
