@@ -3,15 +3,11 @@ import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import type { Mode } from '../core/defaults.js';
+import { bootScriptPath, MODES, type Mode } from '../core/defaults.js';
 import { fileError, UserError } from '../core/errors.js';
 import { childPath } from '../core/paths.js';
 import type { ControllerSide } from '../engine/controller-side.js';
 import { writeFileAtomic } from '../pillar-writer/atomic-write.js';
-
-/** Where a salt master keeps its pki, by mode (the controller runs mastersalt, salt, or both). */
-export const MASTER_PKI = { mastersalt: '/etc/mastersalt/pki/master', salt: '/etc/salt/pki/master' } as const;
-const CLOUD_ROOT = { mastersalt: '/srv/mastersalt', salt: '/srv/salt' } as const;
 
 export interface ControllerOptions {
   /** --master-pki: one pki directory for both modes (tests, unusual layouts) */
@@ -31,7 +27,7 @@ function onPath(cmd: string, env: NodeJS.ProcessEnv): string | undefined {
 
 /** This host as the controller: the salt master's pki for minion keys, its salt commands, its makina-states checkout. */
 export function controllerSide(o: ControllerOptions): ControllerSide {
-  const pkiDir = (mode: Mode) => o.masterPki ?? MASTER_PKI[mode];
+  const pkiDir = (mode: Mode) => o.masterPki ?? MODES[mode].pki;
   const accepted = (vm: string, mode: Mode) => childPath(join(pkiDir(mode), 'minions'), vm);
   const keyDir = (vm: string) => childPath(join(o.storeDir, 'lxc-wizard', 'minion-keys'), vm);
   return {
@@ -75,7 +71,7 @@ export function controllerSide(o: ControllerOptions): ControllerSide {
       await rm(keyDir(vm), { recursive: true, force: true });
     },
     bootstrapScript(mode) {
-      const p = join(CLOUD_ROOT[mode], 'makina-states', '_scripts', 'boot-salt.sh');
+      const p = bootScriptPath(mode);
       return existsSync(p) ? p : undefined;
     },
     async saltCommand(mode) {
@@ -97,5 +93,5 @@ export function controllerSide(o: ControllerOptions): ControllerSide {
 
 /** The accepted key of a VM on every master pki of this controller: destroy removes them. */
 export function masterPkiDirs(masterPki?: string): string[] {
-  return masterPki ? [masterPki] : Object.values(MASTER_PKI);
+  return masterPki ? [masterPki] : Object.values(MODES).map((m) => m.pki);
 }

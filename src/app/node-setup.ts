@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { MODES } from '../core/defaults.js';
 import { UserError } from '../core/errors.js';
 import { resolveNodeSettings } from '../core/node-settings.js';
 import type { NodeSetupSpec, OriginSource } from '../engine/node-setup.js';
@@ -32,7 +33,7 @@ export function nodeSetupSpecs(ws: Workspace, loaded: Loaded, nodes: string[], f
       netmask: d.netmask,
       network: d.network,
       useBridge: d.use_bridge,
-      registryDir: `/etc/${d.mode === 'mastersalt' ? 'mastersalt' : 'salt'}/makina-states`,
+      registryDir: `${MODES[d.mode].config}/makina-states`,
       origins,
       ...(f.originTemplate ? { originTemplate: f.originTemplate } : {}),
       sshPublicKeys: f.sshPublicKeys,

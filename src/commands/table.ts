@@ -137,8 +137,8 @@ ${COMMON_HELP}`,
     variadic: 'OTHER.sls',
     summary: 'check the pillar: names, IPs, MACs, types, sizes, modes; exit 1 on any error',
     args: [],
-    options: { ...PILLAR, json: { type: 'boolean' } },
-    help: `Usage: lxc-wizard validate --pillar FILE [--json]
+    options: { ...PILLAR, json: { type: 'boolean' }, 'cloud-dir': { type: 'string' } },
+    help: `Usage: lxc-wizard validate --pillar FILE [OTHER.sls...] [--json] [--cloud-dir DIR]
 
 Prints every finding as FILE:LINE: severity[code]: message, with a hint. Exit status 1 when
 there is at least one error, 0 when there are only warnings or notes.
@@ -147,8 +147,12 @@ Notes (severity info) list values the store beside FILE holds for VMs that FILE 
 (with the forget command that releases them). Pillars beside it share that store: name them
 after FILE, and the values their VMs use are not reported.
 
+A profile: that is not a size name is a salt-cloud profile name: it is reported unknown unless
+it is one lxc-wizard generates or one defined in DIR/cloud.profiles.d/*.conf.
+
 Options:
   --json               one JSON document on stdout
+  --cloud-dir DIR      where salt-cloud's files are (default by mode: /etc/mastersalt, /etc/salt)
 ${COMMON_HELP}`,
     load: () => import('./validate.js'),
   },
@@ -279,6 +283,39 @@ Options:
   --log-file FILE      default ~/.local/state/lxc-wizard/logs/<time>.log
 ${ENGINE_HELP}${COMMON_HELP}`,
     load: () => import('./node.js'),
+  },
+  controller: {
+    usage: 'lxc-wizard controller setup --pillar FILE [--out DIR] [--dry-run] [--show-secrets]',
+    summary: "write salt-cloud's providers, profiles and map for the pillar's fleet",
+    args: ['ACTION'],
+    options: {
+      ...PILLAR,
+      out: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      'show-secrets': { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    help: `Usage: lxc-wizard controller setup --pillar FILE [--out DIR] [--dry-run] [--show-secrets]
+
+The seed's post_deploy_controller: writes salt-cloud's own files for every compute node and VM
+of the pillar, under DIR (default by the pillar's mode: /etc/mastersalt, or /etc/salt):
+  cloud.providers.d/makinastates_lxc.conf      one lxc provider per compute node (<node>-lxc)
+  cloud.providers.d/makinastates_saltify.conf  the saltify provider (makinastates_salty)
+  cloud.profiles.d/makinastates_lxc.conf       the 26 profiles of each node (ms-<node>-…)
+  cloud.profiles.d/makinastates_saltify.conf   the saltify profile (ms-salt-minion)
+  cloud.maps.d/makinastates_lxc.map            every VM under its profile with its settings,
+                                               and the saltify targets: salt-cloud -m MAP -P
+Output is deterministic; a file is written only when it changes (atomically, its mode kept),
+and the unified diff is printed. A file lxc-wizard did not write is kept as FILE.bak. Values not
+allocated yet are left out of the map (said so). A pillar with errors is refused.
+
+Options:
+  --out DIR            the configuration prefix to write under
+  --dry-run            print the diff only; write nothing
+  --show-secrets       put the stored passwords in the map (then written 0600)
+  --json               one JSON document on stdout (files and their state, notes)
+${COMMON_HELP}`,
+    load: () => import('./controller.js'),
   },
   forget: {
     usage: 'lxc-wizard forget CN VM --pillar FILE [--yes]',

@@ -3,7 +3,7 @@ import { ExitCode } from '../core/errors.js';
 import { countBySeverity, plural } from '../core/findings.js';
 import { validateWorkspace } from '../app/validate.js';
 import { openWorkspace } from '../app/workspace.js';
-import { flag, workspaceOptions } from './options.js';
+import { flag, pathFlag, workspaceOptions } from './options.js';
 import type { CommandInput } from './types.js';
 
 export async function run(input: CommandInput): Promise<number> {
@@ -11,6 +11,7 @@ export async function run(input: CommandInput): Promise<number> {
   const { file, findings } = await validateWorkspace(
     ws,
     input.args.map((a) => resolve(input.io.cwd, a)),
+    pathFlag(input, 'cloud-dir'),
   );
   const { errors, warnings, infos } = countBySeverity(findings);
   if (flag(input, 'json')) {

@@ -10,18 +10,47 @@ import { DEFAULT_SIZE, SIZES, type SizeName } from './sizes.js';
 export type Env = 'prod' | 'dev';
 export type Mode = 'mastersalt' | 'salt';
 
-export const MODES: Record<Mode, { args: string; port: number; summary: string }> = {
+export interface ModeInfo {
+  args: string;
+  port: number;
+  summary: string;
+  /** the controller's code root (makina-states checkout, boot-salt.sh) */
+  root: string;
+  /** the controller's configuration prefix: cloud.providers.d, cloud.profiles.d, makina-states registries */
+  config: string;
+  /** the master's pki directory: minions/<id> holds accepted keys */
+  pki: string;
+}
+
+/** The two salt layouts of makina-states (original-system.md §0 and §6). */
+export const MODES: Record<Mode, ModeInfo> = {
   mastersalt: {
     args: '-C --from-salt-cloud --mastersalt-minion',
     port: 4606,
     summary: 'a mastersalt minion attached to the controller, plus a local salt master and minion',
+    root: '/srv/mastersalt',
+    config: '/etc/mastersalt',
+    pki: '/etc/mastersalt/pki/master',
   },
   salt: {
     args: '-C --from-salt-cloud -no-M',
     port: 4506,
     summary: 'only a salt minion attached to the master',
+    root: '/srv/salt',
+    config: '/etc/salt',
+    pki: '/etc/salt/pki/master',
   },
 };
+
+/** The bootstrap's base arguments for a mode (original-system.md §6.1): the pillar's bootsalt_[mastersalt_]args. */
+export function bootsaltArgs(d: Defaults, mode: Mode): string {
+  return mode === 'mastersalt' ? d.bootsalt_mastersalt_args : d.bootsalt_args;
+}
+
+/** The seed's `script`: the bootstrap in the controller's makina-states checkout for the mode. */
+export function bootScriptPath(mode: Mode): string {
+  return `${MODES[mode].root}/makina-states/_scripts/boot-salt.sh`;
+}
 
 /** The defaults every VM starts from (the seed's values), after the pillar's settings. */
 export interface Defaults {

@@ -1,5 +1,5 @@
 import type { PendingValues } from './allocation.js';
-import { MODES, type Env, type Mode, type ResolvedDefaults } from './defaults.js';
+import { bootsaltArgs, bootScriptPath, MODES, type Env, type Mode, type ResolvedDefaults } from './defaults.js';
 import { SECRET_KEYS, fieldProblem } from './fields.js';
 import { parseNetmask } from './ipv4.js';
 import type { StoredVm, VmEntry } from './model.js';
@@ -123,16 +123,11 @@ export function resolveSettings(
 
   if (valid('script_args')) set('script_args', withBranch(k.script_args as string, branch), 'entry');
   else if (rd.defaults.script_args !== undefined) set('script_args', withBranch(rd.defaults.script_args, branch), 'pillar-default');
-  else
-    set(
-      'script_args',
-      withBranch(mode === 'mastersalt' ? rd.defaults.bootsalt_mastersalt_args : rd.defaults.bootsalt_args, branch),
-      'derived',
-    );
+  else set('script_args', withBranch(bootsaltArgs(rd.defaults, mode), branch), 'derived');
 
   // The seed's `script`: the controller's makina-states checkout's bootstrap for the mode
   // (used when it exists there; --bootsalt-script overrides it).
-  set('script', `${mode === 'mastersalt' ? '/srv/mastersalt' : '/srv/salt'}/makina-states/_scripts/boot-salt.sh`, 'derived');
+  set('script', bootScriptPath(mode), 'derived');
 
   if (valid('ssh_gateway')) set('ssh_gateway', k.ssh_gateway, 'entry');
   else set('ssh_gateway', rd.defaults.ssh_gateway ?? entry.node, rd.defaults.ssh_gateway ? 'pillar-default' : 'derived');

@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createTwoFilesPatch } from 'diff';
-import { isPair, isScalar, visit } from 'yaml';
+import { isPair, isScalar, parseDocument, visit, type Document } from 'yaml';
 import { SECRET_KEYS } from '../core/fields.js';
 import type { PillarFile } from './read.js';
+import { SALT_YAML } from './yaml-salt.js';
 
 /** The unified diff a reviewer reads before a write: `a/` and `b/` labels as git shows them. */
 export function unifiedDiff(path: string, before: string, after: string): string {
@@ -23,9 +24,12 @@ const tagOf = (secret: string) => createHash('sha256').update(SALT).update(secre
  * by `<hidden #tag>`: equal secrets show equal tags, so a changed password still shows as a change.
  */
 export function maskSecrets(file: PillarFile): string {
-  if (!file.doc) return file.text;
+  return file.doc ? maskSecretsIn(file.text, file.doc) : file.text;
+}
+
+function maskSecretsIn(text: string, doc: Document): string {
   const spans: [number, number, string][] = [];
-  visit(file.doc, {
+  visit(doc, {
     Pair(_k, p) {
       if (!isPair(p) || !isScalar(p.key) || !SECRET_KEYS.has(String(p.key.value))) return;
       const v = p.value;
@@ -33,7 +37,7 @@ export function maskSecrets(file: PillarFile): string {
         spans.push([v.range[0], v.range[1], `<hidden #${tagOf(String(v.value))}>`]);
     },
   });
-  let out = file.text;
+  let out = text;
   for (const [a, b, t] of spans.sort((x, y) => y[0] - x[0])) out = out.slice(0, a) + t + out.slice(b);
   return out;
 }
@@ -41,4 +45,10 @@ export function maskSecrets(file: PillarFile): string {
 /** The diff of a pillar edit, secrets masked on both sides. */
 export function pillarDiff(before: PillarFile, after: PillarFile): string {
   return unifiedDiff(before.path, maskSecrets(before), maskSecrets(after));
+}
+
+/** The diff of any Salt YAML text (salt-cloud's files), secrets masked on both sides. */
+export function maskedDiff(path: string, before: string, after: string): string {
+  const mask = (t: string) => (t ? maskSecretsIn(t, parseDocument(t, SALT_YAML)) : t);
+  return unifiedDiff(path, mask(before), mask(after));
 }

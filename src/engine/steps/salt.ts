@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { bootScriptPath } from '../../core/defaults.js';
 import { inVm, StepError, type StepContext } from './step.js';
 
 export const REMOTE_SCRIPT = '/tmp/.lxc-wizard/boot-salt.sh';
@@ -11,9 +12,8 @@ export function bootstrapPath(ctx: StepContext): string | undefined {
 async function readScript(ctx: StepContext): Promise<{ path: string; script: string }> {
   const path = bootstrapPath(ctx);
   if (!path) {
-    const root = ctx.v.mode === 'mastersalt' ? '/srv/mastersalt' : '/srv/salt';
     throw new StepError(
-      `the salt bootstrap needs boot-salt.sh, and there is none: no --bootsalt-script, and no ${root}/makina-states/_scripts/boot-salt.sh on this controller`,
+      `the salt bootstrap needs boot-salt.sh, and there is none: no --bootsalt-script, and no ${bootScriptPath(ctx.v.mode)} on this controller`,
       'pass --bootsalt-script PATH (makina-states _scripts/boot-salt.sh), or --no-salt to provision without salt',
     );
   }
