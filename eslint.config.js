@@ -3,15 +3,19 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const layer = (folder, forbidden, message, extra = []) => ({
-  files: [`src/${folder}/**/*.ts`, `src/${folder}/**/*.tsx`],
-  rules: {
-    'no-restricted-imports': [
-      'error',
-      { patterns: [{ group: forbidden.map((f) => (f.startsWith('**') || !f.includes('/') ? f : `**/${f}`)), message }, ...extra] },
-    ],
-  },
-});
+// The arrows hold for tests too; the purity groups (`extra`: no I/O in core…) for the code only, so a
+// unit test beside its code may run a shell or read a fixture.
+const layer = (folder, forbidden, message, extra = []) => {
+  const files = [`src/${folder}/**/*.ts`, `src/${folder}/**/*.tsx`];
+  const arrows = { group: forbidden.map((f) => (f.startsWith('**') || !f.includes('/') ? f : `**/${f}`)), message };
+  return [
+    { files, ignores: ['**/*.test.ts', '**/*.test.tsx'], rules: { 'no-restricted-imports': ['error', { patterns: [arrows, ...extra] }] } },
+    {
+      files: ['**/*.test.ts', '**/*.test.tsx'].map((t) => `src/${folder}/${t}`),
+      rules: { 'no-restricted-imports': ['error', { patterns: [arrows] }] },
+    },
+  ];
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'dist-check/**', 'node_modules/**', 'coverage/**'] },
@@ -37,7 +41,7 @@ export default tseslint.config(
       'no-restricted-imports': 'off',
     },
   },
-  layer(
+  ...layer(
     'core',
     ['pillar-writer/**', 'engine/**', 'process/**', 'app/**', 'wizard/**', 'ui/**', 'commands/**', 'cli.js'],
     'core imports none of the other layers',
@@ -48,32 +52,32 @@ export default tseslint.config(
       },
     ],
   ),
-  layer(
+  ...layer(
     'pillar-writer',
     ['engine/**', 'process/**', 'app/**', 'wizard/**', 'ui/**', 'commands/**', 'cli.js'],
     'pillar-writer depends on core only',
   ),
-  layer(
+  ...layer(
     'engine',
     ['pillar-writer/**', 'process/**', 'app/**', 'wizard/**', 'ui/**', 'commands/**', 'cli.js'],
     'the engine depends on core only (the ledger comes in as an interface)',
   ),
-  layer(
+  ...layer(
     'process',
     ['pillar-writer/**', 'engine/**', 'app/**', 'wizard/**', 'ui/**', 'commands/**', 'cli.js'],
     'process concerns (cleanup, signals, terminal, prompts) depend on core only',
   ),
-  layer(
+  ...layer(
     'wizard',
     ['pillar-writer/**', 'engine/**', 'process/**', 'app/**', 'ui/**', 'commands/**', 'cli.js'],
     'the wizard is a state machine over core: no UI, no files (services come in as an interface)',
     [{ group: ['ink', 'react', 'node:fs', 'node:fs/*', 'enquirer'], message: 'the wizard renders nothing and reads nothing' }],
   ),
-  layer('app', ['ui/**', 'commands/**', 'cli.js'], 'use cases know nothing of the front ends that call them'),
-  layer(
+  ...layer('app', ['ui/**', 'commands/**', 'cli.js'], 'use cases know nothing of the front ends that call them'),
+  ...layer(
     'ui',
     ['pillar-writer/**', 'engine/**', 'app/**', 'commands/**', 'cli.js'],
     'the UI draws wizard state and calls services; it reads no files and reaches no node itself',
   ),
-  layer('commands', ['pillar-writer/**', 'engine/**', 'cli.js'], 'commands are thin adapters over the use cases in src/app'),
+  ...layer('commands', ['pillar-writer/**', 'engine/**', 'cli.js'], 'commands are thin adapters over the use cases in src/app'),
 );

@@ -1,6 +1,6 @@
 import type { RunEvent } from '../core/run-events.js';
 import type { TaskName } from '../core/steps.js';
-import { shJoin } from '../engine/quote.js';
+import { shJoin } from '../core/shell-quote.js';
 
 /** --dry-run: the exact commands, per VM and step, in the order they would run. */
 export class DryRunPlan {

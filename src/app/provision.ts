@@ -146,6 +146,7 @@ export async function provisionVms(ws: Workspace, loaded: Loaded, selected: VmEn
         noSalt: o.noSalt,
         sshPublicKeys: o.sshPublicKeys,
         ...(o.controller ? { controller: o.controller } : {}),
+        pillarPath: ws.pillarPath,
       },
       only: o.only,
       from: o.from,

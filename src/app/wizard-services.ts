@@ -3,15 +3,20 @@ import { formatFinding } from '../core/findings.js';
 import { findVm } from '../core/model.js';
 import { resolveNodeSettings } from '../core/node-settings.js';
 import { settingsValues } from '../core/settings.js';
-import type { StepName } from '../core/steps.js';
+import { UserError } from '../core/errors.js';
+import type { VmEntry } from '../core/model.js';
+import type { RunEvent } from '../core/run-events.js';
 import { NodeSession } from '../engine/node-session.js';
 import { registerCleanup } from '../process/cleanup.js';
-import type { WizardServices } from '../wizard/services.js';
+import type { RunOutcome, WizardServices } from '../wizard/services.js';
 import { controllerSide } from './controller-side.js';
 import { draftEntry } from './draft.js';
 import { publicKeys, transportFactory, type ReachOptions } from './node-access.js';
 import { writePrefs } from './prefs.js';
 import { writeEntry } from './write-entry.js';
+import { localLxcPath, passwordsOf } from './run-options.js';
+import { nodeSetupSpecs } from './node-setup.js';
+import type { ProvisionOptions } from './provision.js';
 import { loadWorkspace, type Loaded, type Workspace } from './workspace.js';
 
 export interface WizardRunOptions {
@@ -21,9 +26,13 @@ export interface WizardRunOptions {
   sshPublicKeyFiles?: string[];
   /** --master-pki */
   masterPki?: string;
+  /** --origin-template, --origin-release: how node setup makes an origin the controller has no copy of */
+  originTemplate?: { template: string; release?: string };
+  /** the flags the wizard was started with that its equivalent commands repeat */
+  commandArgs: { context: string[]; run: string[] };
 }
 
-/** The wizard's services over the same use cases as the commands: the same draft, write and run. */
+/** The wizard's services over the same use cases as the commands: the same draft, write, run and node setup. */
 export async function wizardServices(
   ws: Workspace,
   reach: ReachOptions,
@@ -36,15 +45,53 @@ export async function wizardServices(
   const sessions = new Map<string, NodeSession>();
   // The probe's connection is the run's connection; whatever ends the wizard closes it.
   registerCleanup(async () => void (await Promise.all([...sessions.values()].map((s) => s.transport.close()))));
-  const makeTransport = transportFactory(reach, o.passphrases);
+  const makeTransport = transportFactory(reach, o.passphrases, passwordsOf(loaded));
   const sessionOf = (node: string) =>
     sessions.get(node) ?? sessions.set(node, new NodeSession(makeTransport(node), { dryRun: false })).get(node)!;
+  const controller = controllerSide({ storeDir: ws.store.dir, env: process.env, ...(run.masterPki ? { masterPki: run.masterPki } : {}) });
   const d = loaded.rd.defaults;
   let reviewedSha = loaded.file.sha256;
+  const stale = new Set<string>();
+  /** One provisioning run over the shared sessions: VMs, or node setup alone. */
+  const provision = async (
+    vms: VmEntry[],
+    onEvent: (e: RunEvent) => void,
+    signal: AbortSignal,
+    extra: Partial<ProvisionOptions>,
+  ): Promise<RunOutcome> => {
+    await reload();
+    // The engine's run (listr2 and all) loads when the first run starts, not before the first frame.
+    const { provisionVms } = await import('./provision.js');
+    const out = await provisionVms(ws, loaded, vms, {
+      dryRun: false,
+      concurrency: 1,
+      noSalt: run.noSalt,
+      ...(run.bootsaltScript ? { bootsaltScript: run.bootsaltScript } : {}),
+      sshPublicKeys: await publicKeys(run.sshPublicKeyFiles, reach.home),
+      stateHome: reach.stateHome,
+      transport: makeTransport,
+      sessions,
+      listeners: [onEvent],
+      signal,
+      controller,
+      ...extra,
+    });
+    await reload();
+    const r = out.results[0];
+    return {
+      ok: out.results.every((x) => x.ok),
+      interrupted: signal.aborted,
+      logFile: out.logPath ?? '',
+      steps: r?.steps ?? [],
+    };
+  };
   return {
     pillarPath: ws.pillarPath,
     env: loaded.rd.env,
-    defaults: { mode: d.mode, origin: d.from_container, image: d.image, branch: d.bootsalt_branch },
+    defaults: { mode: d.mode, origin: d.from_container, image: d.image, branch: d.bootsalt_branch, size: d.size, sizes: d.sizes },
+    commandArgs: run.commandArgs,
+    noSalt: run.noSalt,
+    bootstrap: (mode) => run.bootsaltScript ?? controller.bootstrapScript(mode),
     nodes: () => {
       const m = loaded.file.model;
       const names = [...m.nodes.keys()];
@@ -56,13 +103,26 @@ export async function wizardServices(
       return e ? { node: e.node, line: e.line, keys: e.keys } : undefined;
     },
     probe: async (node) => {
-      const f = await sessionOf(node).facts();
-      if (!f.lxcVersion) return { state: 'error', error: 'LXC is not installed there', stopped: [], volumeGroups: [] };
+      const f = await sessionOf(node).facts(stale.delete(node));
+      const missing = [
+        ...(f.lxcVersion ? [] : ['LXC is not installed']),
+        ...(d.use_bridge && !f.bridges.includes(d.bridge) ? [`bridge ${d.bridge} does not exist`] : []),
+        ...(f.lxcVersion && !f.netSetUp
+          ? ['node setup has not run (no lxc-wizard-net): the ssh reverse proxy port would not forward']
+          : []),
+      ];
       const stopped = [...f.containers.values()]
         .filter((c) => c.state === 'STOPPED')
         .map((c) => c.name)
         .sort();
-      return { state: 'ok', lxcVersion: f.lxcVersion, freeKb: f.freeKb, volumeGroups: f.volumeGroups, stopped };
+      return {
+        state: 'ok',
+        ...(f.lxcVersion ? { lxcVersion: f.lxcVersion } : {}),
+        ...(f.freeKb !== undefined ? { freeKb: f.freeKb } : {}),
+        volumeGroups: f.volumeGroups,
+        stopped,
+        missing,
+      };
     },
     nextFreeIp: (node) => nextFreeIpOf(loaded.file.model, node, d, loaded.store.get(node) ?? {}),
     preview: (node, vm, entry) => {
@@ -76,32 +136,30 @@ export async function wizardServices(
         diff: draft.diff,
       };
     },
-    write: async (node, vm, entry) => {
-      const update = findVm(loaded.file.model, node, vm) !== undefined;
-      await writeEntry(ws, node, vm, entry, { update, reviewedSha256: reviewedSha });
+    write: async (node, vm, entry, w) => {
+      await writeEntry(ws, node, vm, entry, { update: w.update, reviewedSha256: reviewedSha });
       await reload();
     },
     run: async (node, vm, onEvent, signal, opts) => {
       await reload();
-      const e = findVm(loaded.file.model, node, vm)!;
-      // The engine's run (listr2 and all) loads when the first run starts, not before the first frame.
-      const { provisionVms } = await import('./provision.js');
-      const out = await provisionVms(ws, loaded, [e], {
-        dryRun: false,
-        only: opts.only as StepName[] | undefined,
-        concurrency: 1,
-        noSalt: run.noSalt,
-        bootsaltScript: run.bootsaltScript,
-        sshPublicKeys: await publicKeys(run.sshPublicKeyFiles, reach.home),
-        stateHome: reach.stateHome,
-        transport: makeTransport,
-        sessions,
-        listeners: [onEvent],
-        signal,
-        controller: controllerSide({ storeDir: ws.store.dir, env: process.env, ...(run.masterPki ? { masterPki: run.masterPki } : {}) }),
-      });
+      const e = findVm(loaded.file.model, node, vm);
+      if (!e) throw new UserError(`${vm} is no longer in ${ws.pillarPath}`, { hint: 'someone changed the pillar: start the wizard again' });
+      return provision([e], onEvent, signal, { ...(opts.from ? { from: opts.from } : {}), noSalt: opts.noSalt || run.noSalt });
+    },
+    setupNode: async (node, origins, onEvent, signal) => {
       await reload();
-      return { ok: out.results.every((r) => r.ok), logFile: out.logPath ?? '' };
+      const specs = nodeSetupSpecs(ws, loaded, [node], {
+        sshPublicKeys: await publicKeys(run.sshPublicKeyFiles, reach.home),
+        controllerLxcPath: localLxcPath(),
+        ...(run.originTemplate ? { originTemplate: run.originTemplate } : {}),
+      });
+      const spec = specs.get(node)!;
+      // what the operator picked in the wizard, beside what the pillar's entries on the node need
+      specs.set(node, { ...spec, origins: [...new Set([...spec.origins, ...origins])].sort() });
+      const r = await provision([], onEvent, signal, { setup: specs });
+      // the node changed: the next probe (and the run's preflight after it) reads its facts again
+      stale.add(node);
+      return r;
     },
     settings: (node, vm) => {
       const e = findVm(loaded.file.model, node, vm);

@@ -1,3 +1,5 @@
+import type { Mode } from '../core/defaults.js';
+import { entryOf, parseYesNo, type EntryChoices } from '../core/entry.js';
 import { fieldProblem } from '../core/fields.js';
 import { fqdnProblem, hostnameProblem } from '../core/naming.js';
 import { parseProfileType } from '../core/profile-types.js';
@@ -5,26 +7,18 @@ import { isSizeName, SIZE_NAMES } from '../core/sizes.js';
 import { ExitCode } from '../core/errors.js';
 import { openWorkspace } from '../app/workspace.js';
 import { readPasswordFile, writeEntry } from '../app/write-entry.js';
-import type { Entry } from '../app/write-entry.js';
 import { flag, pathFlag, str, usageError, workspaceOptions } from './options.js';
 import type { CommandInput } from './types.js';
 
-/** flag → pillar key; each value is checked with the same rule validate applies to the file. */
-const FLAG_KEYS: Record<string, string> = {
-  'profile-type': 'profile_type',
-  mode: 'mode',
-  ip: 'ip',
-  mac: 'mac',
-  'from-container': 'from_container',
-  image: 'image',
-  'bootsalt-branch': 'bootsalt_branch',
-};
-
-async function entryFromFlags(input: CommandInput): Promise<Entry> {
-  const entry: Entry = {};
-  for (const [name, key] of Object.entries(FLAG_KEYS)) {
+/**
+ * The flags as entry choices; each value is checked with the same rule validate applies to the
+ * file, and the entry is written through core's entryOf, as the wizard writes it.
+ */
+async function choicesFromFlags(input: CommandInput): Promise<EntryChoices> {
+  const c: EntryChoices = {};
+  const checked = (name: string, key: string): string | undefined => {
     const raw = str(input, name);
-    if (raw === undefined) continue;
+    if (raw === undefined) return undefined;
     const problem = fieldProblem(key, raw);
     if (problem)
       throw usageError(
@@ -32,17 +26,40 @@ async function entryFromFlags(input: CommandInput): Promise<Entry> {
         `--${name} ${problem}`,
         name === 'profile-type' ? 'lvm, lvm-scratch, dir, dir-scratch, overlayfs or overlayfs-scratch' : 'see `lxc-wizard add --help`',
       );
-    entry[key] = key === 'profile_type' ? parseProfileType(raw).type : raw;
-    if (key === 'profile_type' && parseProfileType(raw).aliasOf) input.out.warn(`--profile-type ${raw} is read as ${String(entry[key])}`);
+    return raw;
+  };
+  const type = checked('profile-type', 'profile_type');
+  if (type !== undefined) {
+    const parsed = parseProfileType(type);
+    c.profileType = parsed.type;
+    if (parsed.aliasOf) input.out.warn(`--profile-type ${type} is read as ${String(parsed.type)}`);
   }
   const size = str(input, 'size');
   if (size !== undefined) {
     if (!isSizeName(size)) throw usageError('--size', `--size must be a size profile, not '${size}'`, `one of ${SIZE_NAMES.join(', ')}`);
-    entry.profile = size; // the seed's spelling: `profile: small`
+    c.size = size;
   }
+  const mode = checked('mode', 'mode');
+  if (mode !== undefined) c.mode = mode as Mode;
+  const set = (name: string, key: string, choice: 'fromContainer' | 'image' | 'ip' | 'mac' | 'branch') => {
+    const v = checked(name, key);
+    if (v !== undefined) c[choice] = v;
+  };
+  set('from-container', 'from_container', 'fromContainer');
+  set('image', 'image', 'image');
+  set('ip', 'ip', 'ip');
+  set('mac', 'mac', 'mac');
   const pwFile = pathFlag(input, 'password-file');
-  if (pwFile !== undefined) entry.password = await readPasswordFile(pwFile);
-  return entry;
+  if (pwFile !== undefined) c.password = await readPasswordFile(pwFile);
+  set('bootsalt-branch', 'bootsalt_branch', 'branch');
+  for (const name of ['snapshot', 'autostart'] as const) {
+    const raw = str(input, name);
+    if (raw === undefined) continue;
+    const v = parseYesNo(raw);
+    if (v === undefined) throw usageError(`--${name}`, `--${name} takes yes or no, not '${raw}'`, `--${name} yes`);
+    c[name] = v;
+  }
+  return c;
 }
 
 export async function run(input: CommandInput): Promise<number> {
@@ -60,7 +77,7 @@ export async function run(input: CommandInput): Promise<number> {
   const ws = await openWorkspace(workspaceOptions(input));
   const dryRun = flag(input, 'dry-run');
   const { out } = input;
-  const result = await writeEntry(ws, node, vm, await entryFromFlags(input), {
+  const result = await writeEntry(ws, node, vm, entryOf(await choicesFromFlags(input)), {
     update: flag(input, 'update'),
     dryRun,
     backup: flag(input, 'backup'),

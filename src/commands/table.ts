@@ -69,6 +69,8 @@ export const COMMANDS = {
       'from-container': { type: 'string' },
       image: { type: 'string' },
       'bootsalt-branch': { type: 'string' },
+      snapshot: { type: 'string' },
+      autostart: { type: 'string' },
       'dry-run': { type: 'boolean' },
       update: { type: 'boolean' },
       backup: { type: 'boolean' },
@@ -93,6 +95,8 @@ Options:
   --from-container C   origin container for clone types
   --image I            LXC template for scratch types
   --bootsalt-branch B  makina-states branch for the salt bootstrap
+  --snapshot yes|no    clone as a snapshot (overlayfs, LVM clones)
+  --autostart yes|no   start the container with its node (default yes)
   --update             the VM exists: change the given keys, keep the others
   --backup             keep the previous file as FILE.bak
   --dry-run            print the diff only; write and allocate nothing (takes no lock)
@@ -348,6 +352,8 @@ ${COMMON_HELP}`,
       'no-salt': { type: 'boolean' },
       'ssh-pubkey': { type: 'string', multiple: true },
       'master-pki': { type: 'string' },
+      'origin-template': { type: 'string' },
+      'origin-release': { type: 'string' },
     },
     help: `Usage: lxc-wizard [--pillar FILE] [--plain]
 
@@ -362,6 +368,11 @@ Options:
   --master-pki DIR     the salt master's pki directory for the minion keys
   --no-salt            run without the salt bootstrap and initial highstate
   --ssh-pubkey FILE    public key for root in the VM (default ~/.ssh/*.pub)
+  --origin-template T, --origin-release R
+                       when the wizard prepares a node: make a missing origin from this template
+
+A node that is not ready (no LXC, no bridge, no origin for the clone picked) is offered node
+setup ("prepare this node now", lxc-wizard node --help), run with the live step view.
 ${ENGINE_HELP}${COMMON_HELP}`,
     load: () => import('./wizard.js'),
   },

@@ -1,10 +1,11 @@
+import { resolve } from 'node:path';
 import { encryptedKeys } from '../app/node-access.js';
 import { askPassphrases } from '../app/passphrases.js';
 import { readPrefs } from '../app/prefs.js';
-import { wizardServices } from '../app/wizard-services.js';
+import { wizardServices, type WizardRunOptions } from '../app/wizard-services.js';
 import { openWorkspace } from '../app/workspace.js';
 import { requireTerminal } from '../process/terminal.js';
-import { flag, pathFlag, reachOptions, workspaceOptions } from './options.js';
+import { flag, pathFlag, reachOptions, str, workspaceOptions } from './options.js';
 import type { CommandInput } from './types.js';
 
 /**
@@ -24,11 +25,16 @@ export async function run(input: CommandInput): Promise<number> {
   const ui = flag(input, 'plain') ? import('../ui/plain/wizard-plain.js') : import('../ui/interactive.js');
   const passphrases = new Map<string, string>();
   let asked = false;
-  const runOpts = {
+  const template = str(input, 'origin-template');
+  const runOpts: WizardRunOptions = {
     noSalt: flag(input, 'no-salt'),
-    bootsaltScript: pathFlag(input, 'bootsalt-script'),
-    sshPublicKeyFiles: input.values['ssh-pubkey'] as string[] | undefined,
+    ...(pathFlag(input, 'bootsalt-script') ? { bootsaltScript: pathFlag(input, 'bootsalt-script') } : {}),
+    ...(input.values['ssh-pubkey'] ? { sshPublicKeyFiles: input.values['ssh-pubkey'] as string[] } : {}),
     ...(pathFlag(input, 'master-pki') ? { masterPki: pathFlag(input, 'master-pki') } : {}),
+    ...(template
+      ? { originTemplate: { template, ...(str(input, 'origin-release') ? { release: str(input, 'origin-release')! } : {}) } }
+      : {}),
+    commandArgs: commandArgs(input),
   };
   const services = await wizardServices(ws, reach, runOpts, {
     passphrases,
@@ -44,4 +50,22 @@ export async function run(input: CommandInput): Promise<number> {
   const prefs = readPrefs(reach.stateHome);
   const mod = await ui;
   return 'runPlain' in mod ? mod.runPlain(services, prefs) : mod.runWizard(services, { ...prefs, ownTerminal: asked });
+}
+
+/**
+ * The flags the wizard was started with that its equivalent commands must repeat to do the same:
+ * the pillar's context for both (env, controller, store), how nodes are reached and what the run
+ * uploads for the run. Paths absolute: the commands may be run from another directory.
+ */
+function commandArgs(input: CommandInput): { context: string[]; run: string[] } {
+  const context: string[] = [];
+  const run: string[] = [];
+  for (const name of ['env', 'controller']) if (str(input, name)) context.push(`--${name}`, str(input, name)!);
+  if (pathFlag(input, 'state-dir')) context.push('--state-dir', pathFlag(input, 'state-dir')!);
+  for (const name of ['ssh-config', 'bootsalt-script', 'master-pki'])
+    if (pathFlag(input, name)) run.push(`--${name}`, pathFlag(input, name)!);
+  if (str(input, 'host-key-policy')) run.push('--host-key-policy', str(input, 'host-key-policy')!);
+  for (const f of (input.values['ssh-pubkey'] as string[] | undefined) ?? []) run.push('--ssh-pubkey', resolve(input.io.cwd, f));
+  if (flag(input, 'no-salt')) run.push('--no-salt');
+  return { context, run };
 }

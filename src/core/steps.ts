@@ -60,3 +60,24 @@ export const STEP_STATE_WORDS: Record<StepState, string> = {
 export function isComplete(state: StepState): boolean {
   return state === 'done' || state === 'already-done';
 }
+
+/** What a VM lacks when a step did not run: said on the result screen and in the summary. */
+export const NOT_DONE_MEANS: Partial<Record<StepName, string>> = {
+  spawn: 'the container may not exist',
+  reverse_proxy: 'ssh -p PORT root@NODE does not reach it',
+  hostsfile: "the node's /etc/hosts does not name it",
+  sshkeys: "your public keys are not in its root's authorized_keys",
+  grains: 'its makina-states registry is not written',
+  initial_setup: 'the salt bootstrap did not run: the password shown is not set in the container, and no minion runs',
+  initial_highstate: 'salt has not run its highstate',
+  ping: 'nobody checked that its minion answers the master',
+};
+
+/**
+ * "Ready" only when every step ran or was found in place; otherwise the steps that did not, in
+ * order (skipped by a flag or by the operator, failed, interrupted, not run).
+ */
+export function readiness<T extends { name: TaskName; state: StepState }>(steps: readonly T[]): { ready: boolean; notDone: T[] } {
+  const notDone = steps.filter((s) => !isComplete(s.state));
+  return { ready: notDone.length === 0, notDone };
+}

@@ -25,6 +25,8 @@ export interface NodeFacts {
   defaultVg: string;
   freeKb: number | undefined;
   containers: Map<string, ContainerFacts>;
+  /** lxc-wizard-net is installed: node setup has run (the ssh reverse proxy needs it) */
+  netSetUp: boolean;
 }
 
 /** POSIX sh; prints @sections the parser below reads. No bashisms: the node's /bin/sh may be dash. */
@@ -38,6 +40,7 @@ echo "@lvmvg $(lxc-config lxc.bdev.lvm.vg 2>/dev/null)"
 for d in /sys/class/net/*/bridge; do [ -d "$d" ] && echo "@bridge $(basename "$(dirname "$d")")"; done
 vgs --noheadings -o vg_name 2>/dev/null | while read -r vg; do echo "@vg $vg"; done
 echo "@df $(df -Pk "$p" 2>/dev/null | tail -n 1)"
+[ -x /usr/local/sbin/lxc-wizard-net ] && echo "@netsetup"
 lxc-ls -f -F NAME,STATE 2>/dev/null | tail -n +2 | while read -r n s; do
   echo "@c $n $s"
   grep -E '^[[:space:]]*lxc\\.((net\\.0|network)\\.|rootfs)' "$p/$n/config" 2>/dev/null
@@ -55,6 +58,7 @@ export function parseFacts(stdout: string): NodeFacts {
     defaultVg: 'lxc',
     freeKb: undefined,
     containers: new Map(),
+    netSetUp: false,
   };
   let current: { c: ContainerFacts; config: string[] } | undefined;
   const flush = () => {
@@ -81,6 +85,7 @@ export function parseFacts(stdout: string): NodeFacts {
     else if (tag === '@lvmvg') facts.defaultVg = value || 'lxc';
     else if (tag === '@bridge') facts.bridges.push(value);
     else if (tag === '@vg') facts.volumeGroups.push(value);
+    else if (tag === '@netsetup') facts.netSetUp = true;
     else if (tag === '@df') {
       const cols = value.split(/\s+/);
       const avail = Number(cols[3]);

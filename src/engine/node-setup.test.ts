@@ -117,16 +117,19 @@ describe('node setup (the seed install_vt) on a bare node', () => {
 });
 
 describe('the reverse_proxy step', () => {
-  it('forwards <node>:<port> to the VM ssh, and says to run node setup on a node without it', async () => {
+  it('forwards <node>:<port> to the VM ssh; a node without node setup is refused in preflight, before spawn changes anything', async () => {
     const vms = vmsFrom(
       `makina-states.cloud.lxc.vms.cn:\n  v.example.com: {profile_type: dir, ip: 10.5.3.4, ssh_reverse_proxy_port: 40007}\n`,
     );
     const bare = new FakeNode('cn', { setUp: false });
     const r = await runWith(vms, { cn: bare }, { only: ['spawn', 'reverse_proxy'] });
-    expect(r.results[0]!.steps.find((s) => s.name === 'reverse_proxy')).toMatchObject({
+    expect(r.results[0]!.steps[0]).toMatchObject({
+      name: 'preflight',
       state: 'failed',
+      error: 'node setup has not run on cn (no lxc-wizard-net): nothing would forward 40007 to v.example.com',
       hint: expect.stringContaining('lxc-wizard node setup cn'),
     });
+    expect(bare.containers.has('v.example.com')).toBe(false);
     const node = new FakeNode('cn');
     const ok = await runWith(vms, { cn: node }, { only: ['spawn', 'reverse_proxy'] });
     expect(states(ok.results[0]!).reverse_proxy).toBe('done');

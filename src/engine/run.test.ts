@@ -141,6 +141,10 @@ describe('a provisioning run against a (fake) compute node', () => {
     expect(err('b.example.com')).toBe('origin container nope does not exist on cn');
     expect(err('c.example.com')).toBe('bridge br9 does not exist on cn');
     expect(err('d.example.com')).toBe('IP 10.5.0.77 is already used by container other on cn');
+    // what node setup makes, the hint names it
+    const hint = (vm: string) => results.find((r) => r.name === vm)!.steps[0]!.hint;
+    expect(hint('b.example.com')).toMatch(/^lxc-wizard node setup cn --pillar \S+ --yes copies it .*--setup-nodes/);
+    expect(hint('c.example.com')).toMatch(/^lxc-wizard node setup cn --pillar \S+ --yes makes it with 10\.5\.0\.1\/16/);
     expect(node.log.some((c) => c.argv[0]?.startsWith('lxc-c'))).toBe(false);
   });
 

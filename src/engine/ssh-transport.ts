@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Client as SshClient, ClientChannel, ConnectConfig } from 'ssh2';
 import { verifyHostKey, type HostKeyVerdict } from './known-hosts.js';
-import { shJoin, withRemoteTimeout } from './quote.js';
+import { shJoin, withRemoteTimeout } from '../core/shell-quote.js';
 import type { SshTarget } from './ssh-options.js';
 import { InterruptedError } from '../core/errors.js';
 import { lineSplitter, Semaphore, TransportError, type ExecOptions, type ExecResult, type Transport } from './transport.js';

@@ -1,38 +1,37 @@
-import { Box, Text, useInput } from 'ink';
-import { useMemo, useRef, useState, type ReactElement } from 'react';
+import { Box, Text } from 'ink';
+import { useEffect, type ReactElement } from 'react';
 import { profileTypeFor } from '../core/profile-types.js';
-import { SEED_STEPS, STEP_NAMES } from '../core/steps.js';
 import {
-  advance,
-  answersFromEntry,
-  back,
   backingChoices,
-  entryOf,
-  initialState,
+  imageProblem,
+  noBootstrapNote,
   installChoices,
-  jump,
   modeChoices,
   originChoices,
   preselect,
   sizeChoices,
-} from '../wizard/machine.js';
-import type { Preview, WizardServices } from '../wizard/services.js';
-import type { NodeProbe, WizardState } from '../wizard/types.js';
+} from '../wizard/choices.js';
+import { equivalentCommands } from '../wizard/commands.js';
+import type { WizardServices } from '../wizard/services.js';
+import type { FailureAction, FlowContext, WizardEvent, WizardState } from '../wizard/types.js';
+import { ErrorView } from './components/ErrorView.js';
 import { Footer } from './components/Footer.js';
 import { NodeBanner } from './components/NodeBanner.js';
 import { TextField } from './components/TextField.js';
-import { RunStore } from './run-store.js';
+import { useWizard } from './hooks/useWizard.js';
+import { useWizardKeys } from './hooks/useWizardKeys.js';
 import { AdvancedScreen } from './screens/AdvancedScreen.js';
 import { ChoiceScreen } from './screens/ChoiceScreen.js';
+import { ExistingScreen } from './screens/ExistingScreen.js';
 import { NameScreen } from './screens/NameScreen.js';
 import { NodeScreen } from './screens/NodeScreen.js';
+import { PrepareScreen } from './screens/PrepareScreen.js';
 import { ResultScreen } from './screens/ResultScreen.js';
 import { ReviewScreen } from './screens/ReviewScreen.js';
-import { RunScreen, type FailureAction } from './screens/RunScreen.js';
+import { RunScreen } from './screens/RunScreen.js';
 
-const KEYS: Record<string, string[]> = {
+const KEYS: Record<'question' | 'run' | 'result', string[]> = {
   question: ['↑/↓ choose', 'Enter confirm', 'Esc back', 'Ctrl-C quit (nothing is written)'],
-  review: ['↑/↓ choose', 'Enter confirm', 'Esc back', 'Ctrl-C quit (nothing is written)'],
   run: ['Ctrl-C abort the running step (asks first)'],
   result: ['p reveal the password', 'Enter or q quit'],
 };
@@ -43,98 +42,51 @@ export interface AppProps {
   /** false in snapshot tests: elapsed times are not deterministic */
   showTime?: boolean;
   advancedOpen?: boolean;
+  /** hears every event the UI sends (tests: both front ends send the same) */
+  tap?: (e: WizardEvent) => void;
 }
 
-/** The wizard: the state machine drawn one screen at a time. */
-export function App({ services, onExit, showTime, advancedOpen }: AppProps) {
-  const [state, setState] = useState<WizardState>(() =>
-    initialState({ mode: services.defaults.mode, advancedOpen: advancedOpen ?? false }),
-  );
-  const [probes, setProbes] = useState<Record<string, NodeProbe>>({});
-  const [installStep, setInstallStep] = useState<'mode' | 'origin' | 'image'>('mode');
-  const [preview, setPreview] = useState<Preview>();
-  const [confirmAbort, setConfirmAbort] = useState(false);
-  const [message, setMessage] = useState<string>();
-  const store = useMemo(() => new RunStore(STEP_NAMES as string[]), []);
-  const abort = useRef<AbortController | undefined>(undefined);
-  const { answers: a, screen } = state;
-  const probe = a.node ? probes[a.node] : undefined;
-
-  const startProbe = (node: string) => {
-    if (probes[node]?.state === 'ok') return;
-    setProbes((p) => ({ ...p, [node]: { state: 'probing', stopped: [], volumeGroups: [] } }));
-    services.probe(node).then(
-      (r) => setProbes((p) => ({ ...p, [node]: r })),
-      (e: Error) => setProbes((p) => ({ ...p, [node]: { state: 'error', error: e.message, stopped: [], volumeGroups: [] } })),
-    );
-  };
-
-  const toReview = (s: WizardState) => {
-    setPreview(services.preview(s.answers.node!, s.answers.name!, entryOf(s.answers, services.defaults)));
-    setState({ ...s, screen: 'review' });
-  };
-
-  const startRun = (s: WizardState, from?: string) => {
-    abort.current = new AbortController();
-    store.reset(STEP_NAMES as string[]);
-    setConfirmAbort(false);
-    setState(s.screen === 'run' ? s : jump(s, 'run'));
-    const only = from ? SEED_STEPS.slice(SEED_STEPS.indexOf(from as never)) : undefined;
-    services.run(s.answers.node!, s.answers.name!, store.listener, abort.current.signal, { only }).then(
-      (r) => {
-        store.finish(r.ok, r.logFile);
-        if (r.ok) setState((cur) => jump(cur, 'result'));
-        else if (abort.current?.signal.aborted) onExit(130);
-      },
-      (e: Error) => {
-        setMessage(e.message);
-        store.finish(false, '');
-      },
-    );
-  };
-
-  useInput((input, key) => {
-    if (key.ctrl && input === 'c') {
-      if (screen !== 'run') return onExit(130);
-      const running = store.get().steps.some((x) => x.state === 'running');
-      if (!running) return onExit(1);
-      if (confirmAbort) abort.current?.abort();
-      else setConfirmAbort(true);
-      return;
-    }
-    if (confirmAbort) setConfirmAbort(false);
-    if (key.escape && screen !== 'run' && screen !== 'result') {
-      if (screen === 'install' && installStep !== 'mode') return setInstallStep('mode');
-      setState((s) => back(s));
-    }
-  });
+/** The wizard: the flow's state drawn one screen at a time; every key becomes an event. */
+export function App({ services, onExit, showTime, advancedOpen, tap }: AppProps) {
+  const { state, send, runStore } = useWizard(services, advancedOpen ?? false, tap);
+  useWizardKeys(state, send);
+  useEffect(() => {
+    if (state.exit !== undefined) onExit(state.exit);
+  }, [state.exit, onExit]);
+  const ctx: FlowContext = { existing: services.existing, bootstrap: services.bootstrap };
+  const a = state.answers;
+  const probe = a.node ? state.probes[a.node] : undefined;
 
   let body: ReactElement;
-  switch (screen) {
+  switch (state.screen) {
     case 'node':
-      body = (
-        <NodeScreen
-          nodes={services.nodes()}
-          initial={a.node}
-          onPick={(node) => {
-            startProbe(node);
-            setState((s) => advance(s, { node }));
-          }}
-        />
-      );
+      body = <NodeScreen nodes={services.nodes()} initial={a.node} onPick={(node) => send({ type: 'pick-node', node })} />;
       break;
     case 'name':
+      body = <NameScreen initial={a.name} onName={(name) => send({ type: 'name', name })} />;
+      break;
+    case 'existing':
       body = (
-        <NameScreen
-          initial={a.name}
-          existing={services.existing}
-          onName={(name) => setState((s) => advance(s, { name }))}
-          onExisting={(name, vm, action) => {
-            startProbe(vm.node);
-            const answers = answersFromEntry(vm.node, name, vm.keys, a);
-            if (action === 'edit') setState({ ...state, answers, screen: 'backing', history: [...state.history, 'name'] });
-            else startRun({ ...state, answers });
-          }}
+        <ExistingScreen name={state.existing!.name} vm={state.existing!.vm} onAction={(action) => send({ type: 'existing', action })} />
+      );
+      break;
+    case 'prepare':
+      body = <PrepareScreen prepare={state.prepare!} onAction={(action) => send({ type: 'prepare', action })} />;
+      break;
+    case 'setup':
+      body = (
+        <RunScreen<'retry' | 'back'>
+          title={`Preparing ${state.setup!.node} (node setup)`}
+          store={runStore}
+          failed={state.setup!.phase === 'failed'}
+          logFile={state.setup!.logFile}
+          confirmAbort={state.setup!.confirmAbort}
+          showTime={showTime}
+          choices={[
+            { value: 'retry', label: 'retry node setup' },
+            { value: 'back', label: 'back (choose what to do about this node)' },
+          ]}
+          onChoice={(action) => send({ type: 'setup-failure', action })}
         />
       );
       break;
@@ -145,70 +97,67 @@ export function App({ services, onExit, showTime, advancedOpen }: AppProps) {
           title="Backing store"
           choices={choices}
           initial={preselect(choices, a.backing ?? (services.env === 'prod' ? 'lvm' : 'overlayfs'))}
-          onSelect={(backing) => setState((s) => advance(s, { backing }))}
+          onSelect={(backing) => send({ type: 'backing', backing })}
         />
       );
       break;
     }
     case 'install': {
-      if (installStep === 'origin') {
-        const origins = originChoices(probe, services.defaults.origin);
-        body = (
-          <ChoiceScreen
-            title="Origin container (stopped containers of the node)"
-            choices={origins.map((o) => ({ value: o, label: o }))}
-            initial={a.origin ?? services.defaults.origin}
-            onSelect={(origin) => {
-              setInstallStep('mode');
-              setState((s) => advance(s, { install: 'clone', origin }));
-            }}
-          />
-        );
-      } else if (installStep === 'image') {
-        body = (
-          <TextField
-            label="Template image:"
-            initial={a.image ?? services.defaults.image}
-            check={(v) => (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(v) ? undefined : 'a template name such as ubuntu, debian or busybox')}
-            onSubmit={(image) => {
-              setInstallStep('mode');
-              setState((s) => advance(s, { install: 'create', image }));
-            }}
-          />
-        );
-      } else {
-        const choices = installChoices(probe, a.backing);
-        body = (
-          <ChoiceScreen
-            title={`Install mode (${a.backing} backing)`}
-            choices={choices}
-            initial={preselect(choices, a.install ?? 'clone')}
-            onSelect={(m) => setInstallStep(m === 'clone' ? 'origin' : 'image')}
-          />
-        );
-      }
+      const choices = installChoices(probe, a.backing);
+      body = (
+        <ChoiceScreen
+          title={`Install mode (${a.backing} backing)`}
+          choices={choices}
+          initial={preselect(choices, a.install ?? 'clone')}
+          onSelect={(install) => send({ type: 'install', install })}
+        />
+      );
       break;
     }
+    case 'origin':
+      body = (
+        <ChoiceScreen
+          title="Origin container (stopped containers of the node)"
+          choices={originChoices(probe, services.defaults.origin)}
+          initial={a.origin ?? services.defaults.origin}
+          onSelect={(origin) => send({ type: 'origin', origin })}
+        />
+      );
+      break;
+    case 'image':
+      body = (
+        <TextField
+          label="Template image:"
+          initial={a.image ?? services.defaults.image}
+          check={imageProblem}
+          onSubmit={(image) => send({ type: 'image', image })}
+        />
+      );
+      break;
     case 'size':
       body = (
         <ChoiceScreen
           title="Size (LVM logical volume)"
-          choices={sizeChoices()}
-          initial={a.size ?? 'medium'}
-          onSelect={(size) => setState((s) => advance(s, { size }))}
+          choices={sizeChoices(services.defaults.sizes, services.defaults.size)}
+          initial={a.size ?? services.defaults.size}
+          onSelect={(size) => send({ type: 'size', size })}
         />
       );
       break;
-    case 'mode':
+    case 'mode': {
+      const choices = modeChoices(ctx);
+      const none = choices.every((c) => c.value === 'none' || c.disabled);
       body = (
         <ChoiceScreen
           title="Salt mode"
-          choices={modeChoices()}
-          initial={a.mode}
-          onSelect={(mode) => setState((s) => advance(s, { mode }))}
+          note={none ? noBootstrapNote() : undefined}
+          choices={choices}
+          initial={preselect(choices, a.noSalt ? 'none' : a.mode)}
+          onSelect={(mode) => send({ type: 'mode', mode })}
         />
       );
       break;
+    }
     case 'advanced':
       body = (
         <AdvancedScreen
@@ -216,11 +165,8 @@ export function App({ services, onExit, showTime, advancedOpen }: AppProps) {
           values={a.advanced}
           nextIp={a.node ? services.nextFreeIp(a.node) : undefined}
           defaultBranch={services.defaults.branch}
-          onToggle={(open) => {
-            services.rememberAdvanced(open);
-            setState((s) => ({ ...s, answers: { ...s.answers, advancedOpen: open } }));
-          }}
-          onDone={(advanced) => toReview({ ...state, answers: { ...a, advanced }, history: [...state.history, 'advanced'] })}
+          onToggle={(open) => send({ type: 'toggle-advanced', open })}
+          onDone={(advanced) => send({ type: 'advanced', advanced })}
         />
       );
       break;
@@ -229,79 +175,69 @@ export function App({ services, onExit, showTime, advancedOpen }: AppProps) {
         <ReviewScreen
           name={a.name!}
           node={a.node!}
-          preview={preview!}
-          onAction={(action) => {
-            if (action === 'back') return setState((s) => back(s));
-            if (action === 'cancel') return onExit(130);
-            services.write(a.node!, a.name!, entryOf(a, services.defaults)).then(
-              () =>
-                action === 'run'
-                  ? startRun(state)
-                  : (setMessage(
-                      `wrote ${a.name} to ${services.pillarPath}; provision it later with: lxc-wizard --yes --pillar ${services.pillarPath} --vm ${a.name}`,
-                    ),
-                    onExit(0)),
-              (e: Error) => setMessage(e.message),
-            );
-          }}
+          preview={state.preview}
+          noSalt={a.noSalt}
+          onAction={(action) => send(action === 'back' ? { type: 'back' } : { type: 'review', action })}
         />
       );
       break;
-    case 'run':
+    case 'run': {
+      const failed = state.run!.steps.find((x) => x.state === 'failed' || x.state === 'interrupted');
       body = (
-        <RunScreen
-          store={store}
-          confirmAbort={confirmAbort}
+        <RunScreen<FailureAction>
+          title={`Provisioning ${a.name} on ${a.node}`}
+          store={runStore}
+          failed={state.run!.phase === 'failed'}
+          logFile={state.run!.logFile}
+          confirmAbort={state.run!.confirmAbort}
           showTime={showTime}
-          onFailure={(action: FailureAction) => {
-            const failed = store.get().steps.find((x) => x.state === 'failed' || x.state === 'interrupted');
-            if (action === 'abort' || !failed) return onExit(1);
-            const i = SEED_STEPS.indexOf(failed.name as never);
-            if (action === 'retry') return startRun(state, failed.name === 'preflight' ? undefined : failed.name);
-            const next = SEED_STEPS[i + 1];
-            if (next) startRun(state, next);
-            else setState((s) => jump(s, 'result'));
-          }}
-        />
-      );
-      break;
-    case 'result': {
-      const type = a.backing && a.install ? profileTypeFor(a.backing, a.install) : undefined;
-      const add = [
-        'lxc-wizard add',
-        a.node,
-        a.name,
-        '--pillar',
-        services.pillarPath,
-        ...(type ? ['--profile-type', type] : []),
-        ...(a.size && a.backing === 'lvm' ? ['--size', a.size] : []),
-        ...(a.mode !== services.defaults.mode ? ['--mode', a.mode!] : []),
-      ].join(' ');
-      body = (
-        <ResultScreen
-          node={a.node!}
-          name={a.name!}
-          settings={services.settings(a.node!, a.name!)}
-          commands={[add, `lxc-wizard --yes --pillar ${services.pillarPath} --vm ${a.name}`]}
-          onExit={() => onExit(0)}
+          choices={[
+            { value: 'retry', label: `retry from ${failed?.name ?? 'the start'}` },
+            {
+              value: 'skip',
+              label: `skip ${failed?.name} and go on`,
+              ...(failed?.name === 'preflight' ? { disabled: 'nothing can run without preflight' } : {}),
+            },
+            { value: 'abort', label: 'abort (the entry stays in the pillar; a re-run resumes here)' },
+          ]}
+          onChoice={(action) => send({ type: 'failure', action })}
         />
       );
       break;
     }
+    case 'result':
+      body = (
+        <ResultScreen
+          node={a.node!}
+          name={a.name!}
+          steps={state.run?.steps ?? []}
+          settings={services.settings(a.node!, a.name!)}
+          commands={equivalentCommands(state, services)}
+          onExit={() => send({ type: 'finish' })}
+        />
+      );
+      break;
   }
-  const keys = screen === 'run' ? KEYS.run! : screen === 'result' ? KEYS.result! : screen === 'review' ? KEYS.review! : KEYS.question!;
+  const keys = state.screen === 'run' || state.screen === 'setup' ? KEYS.run : state.screen === 'result' ? KEYS.result : KEYS.question;
   return (
     <Box flexDirection="column">
       <Text bold color="cyan">
         lxc-wizard · {services.pillarPath}
       </Text>
-      {screen !== 'node' ? <NodeBanner node={a.node} probe={probe} /> : null}
-      {/* One mount per screen: a Select must not carry its cursor from the previous question. */}
-      <Box key={`${screen}:${installStep}`} marginTop={1} flexDirection="column">
+      {state.screen !== 'node' ? <NodeBanner node={a.node} probe={probe} /> : null}
+      {/* One mount per screen: a list must not carry its cursor from the previous question. */}
+      <Box key={screenKey(state)} marginTop={1} flexDirection="column">
         {body}
       </Box>
-      {message ? <Text color="yellow">{message}</Text> : null}
+      {state.error ? <ErrorView error={state.error} /> : null}
+      {state.notice ? <Text color="green">{state.notice}</Text> : null}
       <Footer keys={keys} />
     </Box>
   );
+}
+
+/** A new key when the question changes, so each screen starts fresh (the same screen twice: edit then back). */
+function screenKey(s: WizardState): string {
+  const type = s.answers.backing && s.answers.install ? profileTypeFor(s.answers.backing, s.answers.install) : '';
+  return `${s.screen}:${s.history.length}:${s.screen === 'install' ? type : ''}`;
 }

@@ -14,9 +14,6 @@ export interface StepView {
 
 export interface RunSnapshot {
   steps: StepView[];
-  done: boolean;
-  ok?: boolean;
-  logFile?: string;
 }
 
 /**
@@ -27,7 +24,7 @@ export class RunStore {
   private snap: RunSnapshot;
   private readonly listeners = new Set<() => void>();
   constructor(steps: string[]) {
-    this.snap = { steps: steps.map((name) => ({ name, state: 'not-run' })), done: false };
+    this.snap = { steps: steps.map((name) => ({ name, state: 'not-run' })) };
   }
   subscribe = (l: () => void) => {
     this.listeners.add(l);
@@ -38,13 +35,26 @@ export class RunStore {
     this.snap = next;
     for (const l of this.listeners) l();
   }
-  reset(steps: string[]) {
-    this.set({ steps: steps.map((name) => ({ name, state: 'not-run' })), done: false });
+  /**
+   * A new run over these steps. From a step (a retry or a skip), the steps before it keep what they
+   * showed, or what the wizard settled them as (`settled`: a step skipped by the operator).
+   */
+  restart(steps: string[], from?: string, settled: { name: string; state: StepState; reason?: string }[] = []) {
+    const start = from ? steps.indexOf(from) : 0;
+    this.from = start;
+    const old = new Map<string, StepView>(this.snap.steps.map((s) => [s.name, s]));
+    for (const s of settled)
+      if (old.get(s.name)?.state !== s.state) old.set(s.name, { name: s.name, state: s.state, ...(s.reason ? { reason: s.reason } : {}) });
+    this.set({
+      steps: steps.map((name, i) => (i > 0 && i < start && old.has(name) ? old.get(name)! : { name, state: 'not-run' })),
+    });
   }
+  private from = 0;
   readonly listener = (e: RunEvent) => {
     if (e.type === 'command') return;
-    const steps = this.snap.steps.map((s) => {
-      if (s.name !== e.step) return s;
+    const steps = this.snap.steps.map((s, i) => {
+      // the steps before a retry's start are not run again: what they showed stays
+      if (s.name !== e.step || (i > 0 && i < this.from)) return s;
       if (e.type === 'progress') return { ...s, lastLine: e.line };
       return {
         ...s,
@@ -58,7 +68,4 @@ export class RunStore {
     });
     this.set({ ...this.snap, steps });
   };
-  finish(ok: boolean, logFile: string) {
-    this.set({ ...this.snap, done: true, ok, logFile });
-  }
 }

@@ -1,44 +1,52 @@
+import type { Env, Mode } from '../core/defaults.js';
 import type { RunEvent } from '../core/run-events.js';
-import type { NodeChoice, NodeProbe } from './types.js';
+import type { StepName } from '../core/steps.js';
+import type { ExistingVm, NodeChoice, NodeProbe, Preview, RunOutcome } from './types.js';
 
-export interface Preview {
-  profile: string;
-  /** resolved settings, password hidden */
-  settings: Record<string, unknown>;
-  warnings: string[];
-  errors: string[];
-  diff: string;
-}
+export type { ExistingVm, Preview, RunOutcome };
 
-export interface ExistingVm {
-  node: string;
-  line: number;
-  keys: Record<string, unknown>;
+export interface WizardDefaults {
+  mode: Mode;
+  origin: string;
+  image: string;
+  branch: string;
+  /** the default size name (makina-states.cloud.lxc.defaults.profile, else medium) */
+  size: string;
+  /** the size table (lxc_cloud_profiles may change or add sizes) */
+  sizes: Record<string, string>;
 }
 
 /**
- * What the wizard needs from the world. The command layer implements it over pillar-writer and
+ * What the wizard needs from the world. The use-case layer implements it over pillar-writer and
  * the engine; tests implement it in memory. Screens never touch files or SSH themselves.
  */
 export interface WizardServices {
   pillarPath: string;
-  env: 'prod' | 'dev';
-  defaults: { mode: 'salt' | 'mastersalt'; origin: string; image: string; branch: string };
+  env: Env;
+  defaults: WizardDefaults;
+  /** the flags the wizard was started with that the equivalent commands repeat */
+  commandArgs: { context: string[]; run: string[] };
+  /** --no-salt was given */
+  noSalt: boolean;
+  /** the bootstrap script a run would upload in this mode, or undefined (none here) */
+  bootstrap(mode: Mode): string | undefined;
   nodes(): NodeChoice[];
   existing(name: string): ExistingVm | undefined;
   probe(node: string): Promise<NodeProbe>;
   nextFreeIp(node: string): string | undefined;
   preview(node: string, vm: string, entry: Record<string, unknown>): Preview;
   /** write the entry (allocating generated values); throws a UserError on refusal */
-  write(node: string, vm: string, entry: Record<string, unknown>): Promise<void>;
+  write(node: string, vm: string, entry: Record<string, unknown>, o: { update: boolean }): Promise<void>;
   /** run the steps for one VM; events feed the run view */
   run(
     node: string,
     vm: string,
     onEvent: (e: RunEvent) => void,
     signal: AbortSignal,
-    opts: { only?: string[] },
-  ): Promise<{ ok: boolean; logFile: string }>;
+    opts: { from?: StepName; noSalt: boolean },
+  ): Promise<RunOutcome>;
+  /** node setup (the seed's install_vt) on one node, making these origins too */
+  setupNode(node: string, origins: string[], onEvent: (e: RunEvent) => void, signal: AbortSignal): Promise<RunOutcome>;
   /** the resulting settings, secrets included (the result screen hides them until asked) */
   settings(node: string, vm: string): Record<string, unknown>;
   rememberAdvanced(open: boolean): void;

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
 import { scratch } from '../helpers/pillar.js';
 import { bedDefaults, e2eMissing, openBed, ORIGIN, type Bed, type Sshd } from '../helpers/testbed.js';
@@ -13,18 +13,27 @@ if (missing && !required) console.warn(`wizard terminal test skipped: ${missing}
 
 const NODE = 'e2e-wiz-node';
 const VM = 'wiz.e2e-wizard.test';
+/** A bridge no node has yet: the "prepare this node now" test makes it through node setup. */
+const NEW_BRIDGE = 'lxcwbr8';
 /** Every container these tests may create, cleaned before and after even when a test failed. */
 const ALL = [VM, 'plain.e2e-wizard.test'];
-const SESSION = `lxcw-e2e-${process.pid}`;
 const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+/** Each test its own tmux session, killed when the test ends whatever happened (afterEach). */
+let SESSION = '';
+let sessions = 0;
 const screen = () => tmux('capture-pane', '-p', '-t', SESSION);
+function startSession(cmd: string): void {
+  SESSION = `lxcw-e2e-${process.pid}-${++sessions}`;
+  tmux('new-session', '-d', '-s', SESSION, '-x', '110', '-y', '50', cmd);
+}
 
-async function waitFor(text: string, ms = 60_000): Promise<string> {
+/** Wait for what the test owns on screen; a RegExp where the machine's state could add to the line. */
+async function waitFor(text: string | RegExp, ms = 60_000): Promise<string> {
   const until = Date.now() + ms;
   for (;;) {
     const s = screen();
-    if (s.includes(text)) return s;
-    if (Date.now() > until) throw new Error(`"${text}" did not appear; the screen was:\n${s}`);
+    if (typeof text === 'string' ? s.includes(text) : text.test(s)) return s;
+    if (Date.now() > until) throw new Error(`"${String(text)}" did not appear; the screen was:\n${s}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -34,6 +43,8 @@ const keys = async (...k: string[]) => {
     await new Promise((r) => setTimeout(r, 150));
   }
 };
+/** The banner names the origin among the node's stopped containers, whatever else this machine has. */
+const ORIGIN_IN_BANNER = new RegExp(`stopped containers: [^\\n]*\\b${ORIGIN.replaceAll('-', '\\-')}\\b`);
 
 describe('prerequisites', () => {
   it.runIf(required)('tmux and the end-to-end test bed are available (required with CI=true)', () => {
@@ -46,19 +57,26 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
   let s: Bed;
   let sshd: Sshd;
   let pillar: string;
+  let pki: string;
 
   beforeAll(async () => {
-    s = bed = await openBed({ containers: ALL, hostsSuffix: 'e2e-wizard.test', alias: NODE, scratch });
+    s = bed = await openBed({ containers: ALL, bridges: [NEW_BRIDGE], hostsSuffix: 'e2e-wizard.test', alias: NODE, scratch });
+    pki = join(s.dir, 'pki');
+    await mkdir(join(pki, 'minions'), { recursive: true });
     sshd = bed.sshd;
     pillar = await s.file('lxc.sls', `# wizard session\n${bedDefaults()}makina-states.services.cloud.lxc.targets.${NODE}: {}\n`);
   }, 900_000);
 
-  afterAll(async () => {
+  afterEach(() => {
     try {
-      tmux('kill-session', '-t', SESSION);
+      if (SESSION) tmux('kill-session', '-t', SESSION);
     } catch {
       // already gone
     }
+    SESSION = '';
+  });
+
+  afterAll(async () => {
     await bed?.close();
   });
 
@@ -81,16 +99,21 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
       sshd.clientPub,
       '--bootsalt-script',
       new URL('../fixtures/boot-salt-stand-in.sh', import.meta.url).pathname,
+      '--master-pki',
+      pki,
     ].join(' ');
-    tmux('new-session', '-d', '-s', SESSION, '-x', '110', '-y', '50', `env -u CI ${cmd}; echo EXIT=$?; sleep 600`);
+    startSession(`env -u CI ${cmd}; echo EXIT=$?; sleep 600`);
     await waitFor('Compute node');
     expect(tmux('capture-pane', '-p', '-e', '-t', SESSION)).not.toContain('\u001b[3'); // NO_COLOR: no colours
     await keys('Enter');
     await waitFor('Container name');
     await keys('-l', VM);
     await keys('Enter');
-    await waitFor(`stopped containers: ${ORIGIN}`);
-    const backing = await waitFor('Backing store');
+    await waitFor(ORIGIN_IN_BANNER);
+    // nobody ran node setup on the bed: the wizard offers it, and goes on where it was
+    expect(await waitFor('is not ready for this VM')).toContain('node setup has not run (no lxc-wizard-net)');
+    await keys('Enter');
+    const backing = await waitFor('Backing store', 120_000);
     expect(backing).toContain('(unavailable: no LVM volume group on this node)');
     expect(backing).toContain('❯ overlayfs');
     await keys('Enter', 'Enter');
@@ -103,9 +126,12 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
     expect(review).toContain(`+  ${VM}:`);
     expect(await readFile(pillar, 'utf8')).not.toContain(VM); // nothing written before the review is accepted
     await keys('Enter');
-    const result = await waitFor('is ready on e2e-wiz-node', 300_000);
+    // every step ran but the ping: this controller has no salt command to ask the master with
+    const result = await waitFor('is provisioned on e2e-wiz-node with 1 step not done', 300_000);
+    expect(result).toMatch(/ping: skipped \(.*\): nobody checked that its minion answers the master/);
     expect(result).toContain('password                ******** (p to reveal)');
-    expect(result).toContain(`lxc-wizard --yes --pillar ${pillar} --vm ${VM}`);
+    expect(result.replaceAll('\n', ' ')).toContain(`--vm ${VM} --ssh-config ${sshd.sshConfig}`);
+    expect(await readdir(join(pki, 'minions'))).toEqual([VM]);
     const ip = /ip\s+(10\.77\.\d+\.\d+)/.exec(result)![1]!;
     expect(await readFile(pillar, 'utf8')).toContain(
       `makina-states.services.cloud.lxc.targets.${NODE}:\n  ${VM}:\n    profile_type: overlayfs\n`,
@@ -116,7 +142,6 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
     );
     await keys('q');
     await waitFor('EXIT=0');
-    tmux('kill-session', '-t', SESSION);
   }, 600_000);
 
   it('asks for the passphrase of an encrypted key before the UI starts, then reaches the node with it', async () => {
@@ -141,7 +166,7 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
       '--ssh-config',
       cfg,
     ].join(' ');
-    tmux('new-session', '-d', '-s', SESSION, '-x', '110', '-y', '50', `env -u CI -u SSH_AUTH_SOCK ${cmd}; echo EXIT=$?; sleep 600`);
+    startSession(`env -u CI -u SSH_AUTH_SOCK ${cmd}; echo EXIT=$?; sleep 600`);
     await waitFor(`Passphrase for ${enc}`);
     await keys('-l', 'wrong');
     await keys('Enter');
@@ -151,10 +176,9 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
     await keys('Enter');
     await waitFor('Compute node');
     await keys('Enter');
-    await waitFor(`stopped containers: ${ORIGIN}`); // the probe logged in with the decrypted key
+    await waitFor(ORIGIN_IN_BANNER); // the probe logged in with the decrypted key
     await keys('C-c');
     await waitFor('EXIT=130');
-    tmux('kill-session', '-t', SESSION);
   }, 300_000);
 
   it('--plain asks the same questions as line prompts and writes the entry', async () => {
@@ -172,7 +196,7 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
       '--ssh-config',
       sshd.sshConfig,
     ].join(' ');
-    tmux('new-session', '-d', '-s', SESSION, '-x', '110', '-y', '50', `env -u CI ${cmd}; echo EXIT=$?; sleep 600`);
+    startSession(`env -u CI ${cmd}; echo EXIT=$?; sleep 600`);
     await waitFor('Compute node');
     await keys('Enter');
     await waitFor('Container name');
@@ -193,11 +217,59 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
     await waitFor('Salt mode');
     await keys('Enter');
     await waitFor('Advanced options');
-    await keys('n'); // a confirm takes y/n without Enter
+    await keys('Enter'); // keep the defaults
     const review = await waitFor('Write the entry?');
     expect(review).toContain(`+  ${vm}:`);
     await keys('Down', 'Enter'); // write only
     await waitFor('EXIT=0');
     expect(await readFile(pillar, 'utf8')).toContain(`  ${vm}:\n    profile_type: overlayfs-scratch\n    image: busybox\n`);
+  }, 300_000);
+
+  it('offers to prepare a node that lacks the bridge, runs node setup with its step view, then asks the next question', async () => {
+    const prep = await s.file(
+      'prepare.sls',
+      [
+        `makina-states.cloud.lxc.defaults.bridge: ${NEW_BRIDGE}`,
+        'makina-states.cloud.lxc.defaults.network: 10.78.0.0',
+        'makina-states.cloud.lxc.defaults.gateway: 10.78.0.1',
+        `makina-states.cloud.lxc.defaults.from_container: ${ORIGIN}`,
+        `makina-states.services.cloud.lxc.targets.${NODE}: {}`,
+        '',
+      ].join('\n'),
+    );
+    const cmd = [
+      `HOME=${join(s.dir, 'home')}`,
+      `XDG_STATE_HOME=${join(s.dir, 'state')}`,
+      'NO_COLOR=1',
+      process.execPath,
+      BIN,
+      '--pillar',
+      prep,
+      '--env',
+      'dev',
+      '--controller',
+      'ctl.e2e.test',
+      '--ssh-config',
+      sshd.sshConfig,
+      '--ssh-pubkey',
+      sshd.clientPub,
+    ].join(' ');
+    startSession(`env -u CI ${cmd}; echo EXIT=$?; sleep 600`);
+    await waitFor('Compute node');
+    await keys('Enter');
+    await waitFor('Container name');
+    await keys('-l', 'prep.e2e-wizard.test');
+    await keys('Enter');
+    const offer = await waitFor('is not ready for this VM');
+    expect(offer).toContain(`! bridge ${NEW_BRIDGE} does not exist`);
+    expect(offer).toContain('❯ prepare this node now');
+    await keys('Enter');
+    await waitFor(`Preparing ${NODE} (node setup)`);
+    // node setup done, the wizard asks the question the operator was going to
+    const next = await waitFor('Backing store', 120_000);
+    expect(next).not.toContain('not ready');
+    expect(execFileSync('ip', ['-4', '-o', 'addr', 'show', 'dev', NEW_BRIDGE], { encoding: 'utf8' })).toContain('inet 10.78.0.1/16');
+    await keys('C-c');
+    await waitFor('EXIT=130');
   }, 300_000);
 });

@@ -157,6 +157,7 @@ export class FakeNode implements Transport {
     for (const b of this.opts.bridges ?? ['lxcbr1']) lines.push(`@bridge ${b}`);
     for (const v of this.opts.vgs ?? []) lines.push(`@vg ${v}`);
     lines.push('@df /dev/vda 100 50 5000000 1% /');
+    if (this.files.has(NET.script)) lines.push('@netsetup');
     for (const [name, c] of this.containers) {
       lines.push(`@c ${name} ${c.state}`);
       const config = this.files.get(`/var/lib/lxc/${name}/config`) ?? '';

@@ -2,7 +2,17 @@ import { act } from 'react';
 import { render } from 'ink-testing-library';
 import type { ReactElement } from 'react';
 
-export const KEY = { up: '\u001B[A', down: '\u001B[B', enter: '\r', escape: '\u001B', tab: '\t', backspace: '\u007F', ctrlC: '\u0003' };
+export const KEY = {
+  up: '\u001B[A',
+  down: '\u001B[B',
+  enter: '\r',
+  escape: '\u001B',
+  tab: '\t',
+  backspace: '\u007F',
+  ctrlC: '\u0003',
+  ctrlU: '\u0015',
+  ctrlW: '\u0017',
+};
 
 export function renderApp(el: ReactElement): ReturnType<typeof render> {
   let r!: ReturnType<typeof render>;

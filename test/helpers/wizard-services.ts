@@ -1,24 +1,53 @@
-import type { RunEvent } from '../../src/core/run-events.js';
-import { STEP_NAMES } from '../../src/core/steps.js';
+import type { RunEvent, StepRecord } from '../../src/core/run-events.js';
+import { SIZES } from '../../src/core/sizes.js';
+import { NODE_SETUP, NODE_TASKS, STEP_NAMES, type StepName, type StepState } from '../../src/core/steps.js';
 import type { Preview, WizardServices } from '../../src/wizard/services.js';
 import type { NodeProbe } from '../../src/wizard/types.js';
 
 /** In-memory services: what the wizard would write and run, recorded; failures scripted. */
-export function fakeServices(o: { probe?: Partial<NodeProbe>; failStep?: string; failTimes?: number; hangStep?: string } = {}) {
-  const written: { node: string; vm: string; entry: Record<string, unknown> }[] = [];
-  const runs: { node: string; vm: string; only?: string[] }[] = [];
+export function fakeServices(
+  o: {
+    probe?: Partial<NodeProbe>;
+    failStep?: string;
+    failTimes?: number;
+    hangStep?: string;
+    /** the nodes of the pillar (default: devhost10.local with 5 VMs, localhost) */
+    nodes?: { name: string; vmCount: number }[];
+    /** no boot-salt.sh on this controller */
+    noBootstrap?: boolean;
+    /** node setup fails this many times first */
+    setupFails?: number;
+  } = {},
+) {
+  const written: { node: string; vm: string; entry: Record<string, unknown>; update: boolean }[] = [];
+  const runs: { node: string; vm: string; from?: string; noSalt: boolean }[] = [];
+  const setups: { node: string; origins: string[] }[] = [];
+  let setupFails = o.setupFails ?? 0;
+  let ready = false;
   let failsLeft = o.failTimes ?? 1;
-  const services: WizardServices & { written: typeof written; runs: typeof runs; remembered: boolean[] } = {
+  const services: WizardServices & { written: typeof written; runs: typeof runs; setups: typeof setups; remembered: boolean[] } = {
     written,
     runs,
+    setups,
     remembered: [],
     pillarPath: '/srv/pillar/lxc.sls',
     env: 'prod',
-    defaults: { mode: 'mastersalt', origin: 'makina-states-precise', image: 'ubuntu', branch: 'stable' },
-    nodes: () => [
-      { name: 'devhost10.local', vmCount: 5 },
-      { name: 'localhost', vmCount: 0 },
-    ],
+    defaults: {
+      mode: 'mastersalt',
+      origin: 'makina-states-precise',
+      image: 'ubuntu',
+      branch: 'stable',
+      size: 'medium',
+      sizes: { ...SIZES },
+    },
+    commandArgs: { context: [], run: [] },
+    noSalt: false,
+    bootstrap: (mode) => (o.noBootstrap ? undefined : `/srv/${mode}/makina-states/_scripts/boot-salt.sh`),
+    nodes: () =>
+      o.nodes ?? [
+        { name: 'devhost10.local', vmCount: 5 },
+        { name: 'localhost', vmCount: 0 },
+      ],
     existing: (name) =>
       name === 'gfoobar.test.com'
         ? { node: 'devhost10.local', line: 6, keys: { profile_type: 'lvm', profile: 'small', ip: '10.5.10.16' } }
@@ -29,7 +58,10 @@ export function fakeServices(o: { probe?: Partial<NodeProbe>; failStep?: string;
       freeKb: 50 * 1024 * 1024,
       stopped: ['makina-states-precise', 'base-bookworm'],
       volumeGroups: ['lxc'],
+      missing: [],
       ...o.probe,
+      // after a node setup the node has what it lacked
+      ...(ready ? { missing: [], lxcVersion: '5.0.2', stopped: ['makina-states-precise', ...setups.flatMap((x) => x.origins)] } : {}),
     }),
     nextFreeIp: () => '10.5.0.2',
     preview: (node, vm, entry): Preview => ({
@@ -42,10 +74,33 @@ export function fakeServices(o: { probe?: Partial<NodeProbe>; failStep?: string;
       errors: [],
       diff: `--- a/srv/pillar/lxc.sls\n+++ b/srv/pillar/lxc.sls\n@@ -1,1 +1,3 @@\n makina-states.services.cloud.lxc.targets.${node}:\n+  ${vm}:\n+    profile_type: ${String(entry.profile_type)}\n`,
     }),
-    write: async (node, vm, entry) => void written.push({ node, vm, entry }),
+    write: async (node, vm, entry, w) => void written.push({ node, vm, entry, update: w.update }),
+    setupNode: async (node, origins, onEvent: (e: RunEvent) => void) => {
+      setups.push({ node, origins });
+      const steps = NODE_TASKS.map((name) => ({ name, state: 'done' as StepState }));
+      const fail = setupFails-- > 0;
+      for (const [i, st] of NODE_TASKS.entries()) {
+        onEvent({ type: 'step', node, vm: NODE_SETUP, step: st, state: 'running' });
+        if (fail && st === 'lxc') {
+          onEvent({ type: 'step', node, vm: NODE_SETUP, step: st, state: 'failed', error: 'apt-get failed', hint: 'check the node' });
+          steps.forEach((x, j) => (x.state = j < i ? 'done' : j === i ? 'failed' : 'not-run'));
+          return { ok: false, interrupted: false, logFile: '/tmp/setup.log', steps };
+        }
+        onEvent({ type: 'step', node, vm: NODE_SETUP, step: st, state: 'done', durationMs: 5 });
+      }
+      ready = true;
+      return { ok: true, interrupted: false, logFile: '/tmp/setup.log', steps };
+    },
     run: async (node, vm, onEvent: (e: RunEvent) => void, signal, opts) => {
-      runs.push({ node, vm, only: opts.only });
-      const steps = ['preflight', ...(opts.only ?? STEP_NAMES.slice(1))];
+      runs.push({ node, vm, ...(opts.from ? { from: opts.from } : {}), noSalt: opts.noSalt });
+      const all = STEP_NAMES as readonly StepName[];
+      const steps = ['preflight', ...all.slice(opts.from ? all.indexOf(opts.from) : 1)] as StepName[];
+      const outcome: StepRecord[] = all.map((name) => ({ name, state: 'not-run' as StepState }));
+      const set = (name: string, r: Omit<StepRecord, 'name'>) =>
+        Object.assign(
+          outcome.find((x) => x.name === name)!,
+          r,
+        );
       for (const step of steps) {
         onEvent({ type: 'step', node, vm, step: step as never, state: 'running' });
         onEvent({ type: 'progress', node, vm, step: step as never, line: `working on ${step}` });
@@ -53,24 +108,21 @@ export function fakeServices(o: { probe?: Partial<NodeProbe>; failStep?: string;
         if (step === o.hangStep) await new Promise((r) => signal.addEventListener('abort', r, { once: true }));
         if (signal.aborted) {
           onEvent({ type: 'step', node, vm, step: step as never, state: 'interrupted', error: 'interrupted' });
-          return { ok: false, logFile: '/tmp/run.log' };
+          set(step, { state: 'interrupted', error: 'interrupted' });
+          return { ok: false, interrupted: true, logFile: '/tmp/run.log', steps: outcome };
         }
         if (step === o.failStep && failsLeft-- > 0) {
-          onEvent({
-            type: 'step',
-            node,
-            vm,
-            step: step as never,
-            state: 'failed',
-            error: 'chpasswd is not available',
-            hint: 'use an image that has chpasswd',
-            durationMs: 5,
-          });
-          return { ok: false, logFile: '/tmp/run.log' };
+          const failure = { error: 'chpasswd is not available', hint: 'use an image that has chpasswd', durationMs: 5 };
+          onEvent({ type: 'step', node, vm, step: step as never, state: 'failed', ...failure });
+          set(step, { state: 'failed', ...failure });
+          return { ok: false, interrupted: false, logFile: '/tmp/run.log', steps: outcome };
         }
-        onEvent({ type: 'step', node, vm, step: step as never, state: 'done', durationMs: 5 });
+        const skip = opts.noSalt && (step === 'initial_setup' || step === 'initial_highstate');
+        const r = skip ? { state: 'skipped' as StepState, reason: '--no-salt' } : { state: 'done' as StepState, durationMs: 5 };
+        onEvent({ type: 'step', node, vm, step: step as never, ...r });
+        set(step, r);
       }
-      return { ok: true, logFile: '/tmp/run.log' };
+      return { ok: true, interrupted: false, logFile: '/tmp/run.log', steps: outcome };
     },
     settings: () => ({
       ip: '10.5.0.2',

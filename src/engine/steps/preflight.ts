@@ -1,4 +1,11 @@
-import { StepError, type Step } from './step.js';
+import { shQuote } from '../../core/shell-quote.js';
+import { StepError, type Step, type StepContext } from './step.js';
+
+/** What prepares a node: node setup, on its own or inside this run. */
+function nodeSetupHint(ctx: StepContext, what: string): string {
+  const pillar = ctx.opts.pillarPath ? shQuote(ctx.opts.pillarPath) : 'FILE';
+  return `lxc-wizard node setup ${ctx.node} --pillar ${pillar} --yes ${what} (or run again with --setup-nodes)`;
+}
 
 /** Everything that would make spawn fail half-way, checked before anything changes. */
 export const preflight: Step = {
@@ -11,14 +18,20 @@ export const preflight: Step = {
     const type = v.type;
     const f = await ctx.session.facts();
     if (!f.lxcVersion)
-      throw new StepError(`LXC is not installed on ${node} (lxc-create --version failed)`, 'install the lxc package on the compute node');
+      throw new StepError(`LXC is not installed on ${node} (lxc-create --version failed)`, nodeSetupHint(ctx, 'installs it'));
     ctx.progress(`LXC ${f.lxcVersion} (generation ${f.generation}), ${f.containers.size} containers`);
     if (!f.bridges.includes(v.bridge)) {
       throw new StepError(
         `bridge ${v.bridge} does not exist on ${node}`,
-        `create it (ip link add ${v.bridge} type bridge; ip addr add ${v.gateway}/${v.netmask} dev ${v.bridge}; ip link set ${v.bridge} up), or set bridge: in the pillar`,
+        `${nodeSetupHint(ctx, `makes it with ${v.gateway}/${v.netmask}, kept across reboots`)}; or set bridge: in the pillar`,
       );
     }
+    // the ssh reverse proxy lives in what node setup installs: without it the run would stop after spawn
+    if (!f.netSetUp && !ctx.dryRun)
+      throw new StepError(
+        `node setup has not run on ${node} (no lxc-wizard-net): nothing would forward ${v.ssh_reverse_proxy_port} to ${vm}`,
+        nodeSetupHint(ctx, 'installs it with the bridge, forwarding and NAT'),
+      );
     const mine = f.containers.get(vm);
     if (mine && mine.mac && mine.mac !== v.mac && !ctx.spawnedBefore) {
       throw new StepError(
@@ -32,9 +45,7 @@ export const preflight: Step = {
       if (!origin)
         throw new StepError(
           `origin container ${v.from_container} does not exist on ${node}`,
-          stopped.length
-            ? `stopped containers there: ${stopped.join(', ')} (set from_container:)`
-            : 'create it first, or use a scratch profile type',
+          `${nodeSetupHint(ctx, 'copies it from the controller or makes it (--origin-template)')}${stopped.length ? `; stopped containers there: ${stopped.join(', ')} (set from_container:)` : '; or use a scratch profile type'}`,
         );
       if (origin.state !== 'STOPPED')
         throw new StepError(

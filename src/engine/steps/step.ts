@@ -14,6 +14,8 @@ export interface RunOptions {
   sshPublicKeys: string[];
   /** the controller's master and salt commands; undefined: no minion keys, no ping (tests of other steps) */
   controller?: ControllerSide;
+  /** the pillar the run reads: hints name the commands to run with it */
+  pillarPath?: string;
 }
 
 /** What every task's context has: where it runs and whether anything may change. */

@@ -12,12 +12,19 @@ export function NodeBanner(props: { node?: string; probe?: NodeProbe }) {
         node {node}: not reachable ({probe.error})
       </Text>
     );
+  if (!probe.lxcVersion)
+    return (
+      <Text color="yellow">
+        node {node}: not ready ({probe.missing.join('; ')})
+      </Text>
+    );
   const free = probe.freeKb !== undefined ? `, ${(probe.freeKb / 1024 / 1024).toFixed(1)} GiB free` : '';
   return (
     <Text dimColor>
       node {node}: LXC {probe.lxcVersion}
       {free}, stopped containers: {probe.stopped.length ? probe.stopped.join(', ') : 'none'}
       {probe.volumeGroups.length ? `, volume groups: ${probe.volumeGroups.join(', ')}` : ''}
+      {probe.missing.length ? `; not ready: ${probe.missing.join('; ')}` : ''}
     </Text>
   );
 }

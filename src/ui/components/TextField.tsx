@@ -1,8 +1,11 @@
-import { Box, Text } from 'ink';
-import TextInput from 'ink-text-input';
+import { Box, Text, useInput } from 'ink';
 import { useState } from 'react';
+import { editLine, type Line } from '../line-edit.js';
 
-/** One line of input, checked as typed; Enter submits only a value without a problem. */
+/**
+ * One line of input that edits like a shell prompt (line-edit.ts), checked as typed; Enter submits
+ * only a value without a problem.
+ */
 export function TextField(props: {
   label: string;
   initial?: string;
@@ -13,26 +16,40 @@ export function TextField(props: {
   isActive?: boolean;
   hint?: string;
 }) {
-  const [value, setValue] = useState(props.initial ?? '');
+  const [line, setLine] = useState<Line>(() => ({ value: props.initial ?? '', cursor: (props.initial ?? '').length }));
   const [tried, setTried] = useState(false);
-  const problem = props.check?.(value);
+  useInput(
+    (input, key) => {
+      if (key.return) {
+        setTried(true);
+        if (!props.check?.(line.value)) props.onSubmit(line.value);
+        return;
+      }
+      const next = editLine(line, input, key);
+      if (next && (next.value !== line.value || next.cursor !== line.cursor)) setLine(next);
+    },
+    { isActive: props.isActive !== false },
+  );
+  const shown = props.mask ? props.mask.repeat(line.value.length) : line.value;
+  const problem = props.check?.(line.value);
   return (
     <Box flexDirection="column">
       <Box>
         <Text bold>{props.label} </Text>
-        <TextInput
-          value={value}
-          placeholder={props.placeholder}
-          mask={props.mask}
-          focus={props.isActive !== false}
-          onChange={(v) => setValue(v)}
-          onSubmit={(v) => {
-            setTried(true);
-            if (!props.check?.(v)) props.onSubmit(v);
-          }}
-        />
+        {shown.length === 0 && props.placeholder ? (
+          <Text>
+            <Text inverse>{props.placeholder[0]}</Text>
+            <Text dimColor>{props.placeholder.slice(1)}</Text>
+          </Text>
+        ) : (
+          <Text>
+            {shown.slice(0, line.cursor)}
+            <Text inverse>{shown[line.cursor] ?? ' '}</Text>
+            {shown.slice(line.cursor + 1)}
+          </Text>
+        )}
       </Box>
-      {problem && (tried || value.length > 0) ? (
+      {problem && (tried || line.value.length > 0) ? (
         <Text color="red">✗ {problem}</Text>
       ) : props.hint ? (
         <Text dimColor>{props.hint}</Text>

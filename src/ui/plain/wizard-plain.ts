@@ -1,204 +1,365 @@
-import enquirer from 'enquirer';
-import { profileTypeFor, type Backing, type InstallMode } from '../../core/profile-types.js';
-import type { RunEvent } from '../../core/run-events.js';
+import { ExitCode, formatWhere, type ErrorReport } from '../../core/errors.js';
+import { printable } from '../../core/printable.js';
+import { NOT_DONE_MEANS, readiness, STEP_STATE_WORDS, type StepName } from '../../core/steps.js';
+import { isPromptCancel, withPrompts, type Prompt, type Question } from '../../process/prompts.js';
 import {
-  advance,
   advancedProblem,
   backingChoices,
-  entryOf,
-  initialState,
+  imageProblem,
   installChoices,
   modeChoices,
   nameProblem,
+  noBootstrapNote,
+  nodeChoices,
   nodeNameProblem,
   originChoices,
   preselect,
   sizeChoices,
-} from '../../wizard/machine.js';
+} from '../../wizard/choices.js';
+import { equivalentCommands } from '../../wizard/commands.js';
+import { WizardMachine } from '../../wizard/machine.js';
 import type { WizardServices } from '../../wizard/services.js';
-import type { Answers, Choice, NodeProbe } from '../../wizard/types.js';
+import type { Advanced, Choice, WizardEvent, WizardState } from '../../wizard/types.js';
+import { runLines } from '../run-lines.js';
 
-type Prompt = (q: Record<string, unknown>) => Promise<Record<string, unknown>>;
+const BACK = '\u0000back';
+const OTHER = '\u0000other';
+type Back = typeof BACK;
+
+const say = (line = '') => process.stderr.write(`${printable(line)}\n`);
+
+function sayError(e: ErrorReport): void {
+  const where = formatWhere(e.where);
+  say(`error: ${where ? `${where}: ` : ''}${e.message}`);
+  if (e.hint) say(`  hint: ${e.hint}`);
+}
 
 /**
- * The wizard's questions as line prompts (enquirer), for serial consoles and screen readers. Same
- * state machine, same services; Esc cancels (nothing is written before the review is accepted).
+ * The wizard as line prompts (enquirer), for serial consoles and screen readers: the same flow and
+ * the same events as the full-screen UI. Every question has a way back ("← back", or `<` typed in a
+ * text answer); run progress is one line per step, each naming its VM.
  */
-export async function runPlain(services: WizardServices, opts: { advancedOpen: boolean }): Promise<number> {
-  // After anything that unref'd stdin, a prompt would let Node exit mid-question (ecosystem.md §2).
-  process.stdin.ref();
-  const prompt = (enquirer as unknown as { prompt: Prompt }).prompt;
-  const ask = async <T extends string>(message: string, choices: Choice<T>[], initial?: T): Promise<T> => {
-    const list = choices.map((c) => ({ name: c.value, message: c.label, ...(c.disabled ? { disabled: c.disabled } : {}) }));
-    const start = Math.max(
-      0,
-      list.findIndex((c) => c.name === initial),
-    );
-    return (await prompt({ type: 'select', name: 'v', message, choices: list, initial: start })).v as T;
+export async function runPlain(
+  services: WizardServices,
+  opts: { advancedOpen: boolean; prompt?: Prompt; tap?: (e: WizardEvent) => void },
+): Promise<number> {
+  const m = new WizardMachine(services, { advancedOpen: opts.advancedOpen, ...(opts.tap ? { tap: opts.tap } : {}) });
+  const off = m.onRun(runLines(say));
+  // Ctrl-C while a run or node setup works aborts it at once, as a line tool does (the flow's
+  // "ask first" is for the full-screen view, where the question can be shown in place).
+  const onSigint = () => {
+    m.send({ type: 'interrupt' });
+    m.send({ type: 'interrupt' });
   };
-  const text = async (message: string, check: (v: string) => string | undefined, initial?: string, password = false) =>
-    (await prompt({ type: password ? 'password' : 'input', name: 'v', message, initial, validate: (v: string) => check(v) ?? true }))
-      .v as string;
+  process.on('SIGINT', onSigint);
+  const shown = new Set<string>();
   try {
-    // The screen order (and that size is asked for LVM only) is the state machine's, not ours.
-    let state = initialState({ mode: services.defaults.mode, advancedOpen: opts.advancedOpen });
-    let probe: NodeProbe | undefined;
-    while (state.screen !== 'review') {
-      const a = state.answers;
-      switch (state.screen) {
-        case 'node': {
-          const picked = await ask('Compute node', [
-            ...services.nodes().map((n) => ({ value: n.name, label: `${n.name} (${n.vmCount} VMs)` })),
-            { value: '\0other', label: 'another host…' },
-          ]);
-          const node = picked === '\0other' ? await text('Compute node id', (v) => nodeNameProblem(v)) : picked;
-          probe = await services
-            .probe(node)
-            .catch((e: Error) => ({ state: 'error' as const, error: e.message, stopped: [], volumeGroups: [] }));
-          process.stderr.write(
-            probe.state === 'ok'
-              ? `node ${node}: LXC ${probe.lxcVersion}, stopped containers: ${probe.stopped.join(', ') || 'none'}\n`
-              : `node ${node}: not reachable (${probe.error})\n`,
-          );
-          state = advance(state, { node });
-          break;
-        }
-        case 'name': {
-          const name = await text('Container name (FQDN)', (v) => nameProblem(v));
-          const existing = services.existing(name);
-          if (!existing) {
-            state = advance(state, { name });
-            break;
-          }
-          const act = await ask(`${name} already exists on ${existing.node}`, [
-            { value: 'other', label: 'pick another name' },
-            { value: 'rerun', label: 're-run its steps' },
-          ]);
-          if (act === 'rerun') return await runAndReport(services, existing.node, name);
-          break;
-        }
-        case 'backing': {
-          const choices = backingChoices(probe);
-          state = advance(state, {
-            backing: await ask('Backing store', choices, preselect(choices, services.env === 'prod' ? 'lvm' : 'overlayfs')),
-          });
-          break;
-        }
-        case 'install': {
-          const choices = installChoices(probe, a.backing);
-          const install = await ask('Install mode', choices, preselect(choices, 'clone'));
-          if (install === 'clone')
-            state = advance(state, {
-              install,
-              origin: await ask(
-                'Origin container',
-                originChoices(probe, services.defaults.origin).map((o) => ({ value: o, label: o })),
-                services.defaults.origin,
-              ),
-            });
-          else
-            state = advance(state, {
-              install,
-              image: await text(
-                'Template image',
-                (v) => (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(v) ? undefined : 'a template name such as ubuntu'),
-                services.defaults.image,
-              ),
-            });
-          break;
-        }
-        case 'size':
-          state = advance(state, { size: await ask('Size', sizeChoices(), 'medium') });
-          break;
-        case 'mode':
-          state = advance(state, { mode: await ask('Salt mode', modeChoices(), a.mode) });
-          break;
-        case 'advanced': {
-          const open = (
-            await prompt({
-              type: 'confirm',
-              name: 'v',
-              message: 'Advanced options (IP, MAC, password, branch, snapshot, autostart)?',
-              initial: opts.advancedOpen,
-            })
-          ).v as boolean;
-          services.rememberAdvanced(open);
-          const advanced: Answers['advanced'] = {};
-          if (open) {
-            const next = services.nextFreeIp(a.node!);
-            advanced.ip =
-              (await text(`IP (empty: ${next ?? 'allocated'})`, (v) => (v ? advancedProblem({ ip: v }) : undefined))) || undefined;
-            advanced.mac = (await text('MAC (empty: generated)', (v) => (v ? advancedProblem({ mac: v }) : undefined))) || undefined;
-            advanced.password =
-              (await text('Password (empty: generated)', (v) => (v ? advancedProblem({ password: v }) : undefined), undefined, true)) ||
-              undefined;
-            advanced.branch =
-              (await text(`Bootsalt branch (empty: ${services.defaults.branch})`, (v) =>
-                v ? advancedProblem({ branch: v }) : undefined,
-              )) || undefined;
-          }
-          state = advance(state, { advancedOpen: open, advanced });
-          break;
-        }
-        default:
-          throw new Error(`the plain wizard has no question for screen ${state.screen}`);
+    for (;;) {
+      await m.idle();
+      const s = m.get();
+      if (s.error) sayError(s.error);
+      if (s.notice && !shown.has(s.notice)) {
+        shown.add(s.notice);
+        say(s.notice);
       }
+      if (s.exit !== undefined) return s.exit;
+      const probe = s.answers.node ? s.probes[s.answers.node] : undefined;
+      const banner = s.answers.node && probe && probe.state !== 'probing' ? bannerOf(s.answers.node, probe) : undefined;
+      if (banner && !shown.has(banner)) {
+        shown.add(banner);
+        say(banner);
+      }
+      const event = opts.prompt ? await question(opts.prompt, s, services) : await withPrompts((p) => question(p, s, services));
+      if (event) m.send(event);
     }
-    const a = state.answers as Answers & { node: string; name: string; backing: Backing; install: InstallMode };
-    const entry = entryOf(a, services.defaults);
-    const preview = services.preview(a.node, a.name, entry);
-    process.stderr.write(
-      `\nprofile ${preview.profile}\n${Object.entries(preview.settings)
-        .map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`)
-        .join('\n')}\n`,
-    );
-    for (const w of preview.warnings) process.stderr.write(`warning: ${w}\n`);
-    for (const e of preview.errors) process.stderr.write(`error: ${e}\n`);
-    process.stderr.write(`\n${preview.diff}\n`);
-    const action = await ask('Write the entry?', [
-      { value: 'run', label: 'write and run', ...(preview.errors.length ? { disabled: 'fix the errors first' } : {}) },
-      { value: 'write', label: 'write only', ...(preview.errors.length ? { disabled: 'fix the errors first' } : {}) },
-      { value: 'cancel', label: 'cancel (nothing is written)' },
-    ]);
-    if (action === 'cancel') return 130;
-    await services.write(a.node, a.name, entry);
-    process.stderr.write(`wrote ${a.name} to ${services.pillarPath} (profile ${profileTypeFor(a.backing, a.install)})\n`);
-    if (action === 'write') return 0;
-    return await runAndReport(services, a.node, a.name);
   } catch (err) {
-    // enquirer rejects with an empty string on Esc / Ctrl-C
-    if (err === '' || (err as Error)?.message === '') return 130;
+    if (isPromptCancel(err)) return ExitCode.INTERRUPTED;
     throw err;
   } finally {
-    // Let go of the terminal: a ref'd stdin would keep the process alive after the last question.
-    process.stdin.pause();
-    process.stdin.unref();
+    off();
+    process.off('SIGINT', onSigint);
   }
 }
 
-async function runAndReport(services: WizardServices, node: string, vm: string): Promise<number> {
-  const abort = new AbortController();
-  const onSigint = () => abort.abort();
-  process.once('SIGINT', onSigint);
-  const print = (e: RunEvent) => {
-    if (e.type === 'step' && e.state !== 'running')
-      process.stderr.write(
-        `${e.state.padEnd(11)} ${e.step}${e.durationMs !== undefined ? ` (${(e.durationMs / 1000).toFixed(1)}s)` : ''}${e.error ? `: ${e.error}` : ''}${e.hint ? `\n  hint: ${e.hint}` : ''}\n`,
-      );
+function bannerOf(node: string, p: NonNullable<WizardState['probes'][string]>): string {
+  if (p.state === 'error') return `node ${node}: not reachable (${p.error})`;
+  if (!p.lxcVersion) return `node ${node}: not ready (${p.missing.join('; ')})`;
+  return `node ${node}: LXC ${p.lxcVersion}, stopped containers: ${p.stopped.join(', ') || 'none'}${p.missing.length ? `; not ready: ${p.missing.join('; ')}` : ''}`;
+}
+
+async function ask<T extends string>(
+  prompt: Prompt,
+  message: string,
+  choices: Choice<T>[],
+  initial: T | undefined,
+  back: boolean,
+): Promise<T | Back> {
+  const list = [
+    ...choices.map((c) => ({ name: c.value, message: c.label, ...(c.disabled ? { disabled: `(unavailable: ${c.disabled})` } : {}) })),
+    ...(back ? [{ name: BACK, message: '← back' }] : []),
+  ];
+  const start = Math.max(
+    0,
+    list.findIndex((c) => c.name === initial),
+  );
+  const q: Question = { type: 'select', name: 'v', message, choices: list, initial: start };
+  return (await prompt(q)).v as T | Back;
+}
+
+async function text(
+  prompt: Prompt,
+  message: string,
+  check: (v: string) => string | undefined,
+  o: { initial?: string; password?: boolean; back: boolean },
+): Promise<string | Back> {
+  const q: Question = {
+    type: o.password ? 'password' : 'input',
+    name: 'v',
+    message: o.back ? `${message} (< to go back)` : message,
+    ...(o.initial !== undefined ? { initial: o.initial } : {}),
+    validate: (v: string) => (o.back && v === '<' ? true : (check(v) ?? true)),
   };
-  try {
-    const r = await services.run(node, vm, print, abort.signal, {});
-    if (!r.ok) {
-      process.stderr.write(`log: ${r.logFile}\n`);
-      return abort.signal.aborted ? 130 : 1;
+  const v = (await prompt(q)).v as string;
+  return o.back && v === '<' ? BACK : v;
+}
+
+const backOr = <T>(v: T | Back, make: (v: T) => WizardEvent): WizardEvent => (v === BACK ? { type: 'back' } : make(v as T));
+
+/** The question for the state's screen, as the event its answer makes; undefined while something runs. */
+async function question(p: Prompt, s: WizardState, services: WizardServices): Promise<WizardEvent | undefined> {
+  const a = s.answers;
+  const probe = a.node ? s.probes[a.node] : undefined;
+  const back = s.history.length > 0;
+  const ctx = { existing: services.existing, bootstrap: services.bootstrap };
+  switch (s.screen) {
+    case 'node': {
+      const picked = await ask(
+        p,
+        'Compute node',
+        [...nodeChoices(services.nodes()), { value: OTHER, label: 'another host…' }],
+        a.node,
+        back,
+      );
+      if (picked === BACK) return { type: 'back' };
+      if (picked !== OTHER) return { type: 'pick-node', node: picked };
+      const typed = await text(p, 'Compute node id', (v) => nodeNameProblem(v), { back: true });
+      return typed === BACK ? undefined : { type: 'pick-node', node: typed };
     }
-    const s = services.settings(node, vm);
-    process.stdout.write(
-      `${vm} is ready on ${node}: ip ${String(s.ip)}, mac ${String(s.mac)}, gateway ${String(s.gateway)}, ssh port ${String(s.ssh_reverse_proxy_port)}\n` +
-        `password: lxc-wizard settings ${node} ${vm} --pillar ${services.pillarPath} --show-secrets\n`,
-    );
-    return 0;
-  } finally {
-    process.off('SIGINT', onSigint);
+    case 'name':
+      return backOr(await text(p, 'Container name (FQDN)', nameProblem, { ...(a.name ? { initial: a.name } : {}), back }), (name) => ({
+        type: 'name',
+        name,
+      }));
+    case 'existing': {
+      const ex = s.existing!;
+      const act = await ask(
+        p,
+        `${ex.name} already exists on ${ex.vm.node} (line ${ex.vm.line})`,
+        [
+          { value: 'edit' as const, label: 'edit that VM' },
+          { value: 'rerun' as const, label: 're-run its steps' },
+          { value: 'other' as const, label: 'pick another name' },
+        ],
+        undefined,
+        false,
+      );
+      return backOr(act, (action) => ({ type: 'existing', action }));
+    }
+    case 'prepare': {
+      const prep = s.prepare!;
+      for (const line of prep.missing) say(`  ! ${line}`);
+      const act = await ask(
+        p,
+        `${prep.node} is not ready for this VM`,
+        [
+          { value: 'setup' as const, label: `prepare this node now (lxc-wizard node setup ${prep.node})` },
+          { value: 'anyway' as const, label: "go on anyway (the run's preflight will stop at what is missing)" },
+          { value: 'other-node' as const, label: 'pick another node' },
+        ],
+        undefined,
+        back,
+      );
+      return backOr(act, (action) => ({ type: 'prepare', action }));
+    }
+    case 'setup': {
+      if (s.setup!.phase !== 'failed') return undefined;
+      if (s.setup!.logFile) say(`log: ${s.setup!.logFile}`);
+      const act = await ask(
+        p,
+        'Node setup failed',
+        [
+          { value: 'retry' as const, label: 'retry node setup' },
+          { value: 'back' as const, label: 'back (choose what to do about this node)' },
+        ],
+        undefined,
+        false,
+      );
+      return { type: 'setup-failure', action: act === BACK ? 'back' : act };
+    }
+    case 'backing': {
+      const choices = backingChoices(probe);
+      const v = await ask(
+        p,
+        'Backing store',
+        choices,
+        preselect(choices, a.backing ?? (services.env === 'prod' ? 'lvm' : 'overlayfs')),
+        back,
+      );
+      return backOr(v, (backing) => ({ type: 'backing', backing }));
+    }
+    case 'install': {
+      const choices = installChoices(probe, a.backing);
+      return backOr(await ask(p, 'Install mode', choices, preselect(choices, a.install ?? 'clone'), back), (install) => ({
+        type: 'install',
+        install,
+      }));
+    }
+    case 'origin':
+      return backOr(
+        await ask(p, 'Origin container', originChoices(probe, services.defaults.origin), a.origin ?? services.defaults.origin, back),
+        (origin) => ({ type: 'origin', origin }),
+      );
+    case 'image':
+      return backOr(await text(p, 'Template image', imageProblem, { initial: a.image ?? services.defaults.image, back }), (image) => ({
+        type: 'image',
+        image,
+      }));
+    case 'size':
+      return backOr(
+        await ask(p, 'Size', sizeChoices(services.defaults.sizes, services.defaults.size), a.size ?? services.defaults.size, back),
+        (size) => ({ type: 'size', size }),
+      );
+    case 'mode': {
+      const choices = modeChoices(ctx);
+      if (choices.every((c) => c.value === 'none' || c.disabled)) say(noBootstrapNote());
+      return backOr(await ask(p, 'Salt mode', choices, preselect(choices, a.noSalt ? 'none' : a.mode), back), (mode) => ({
+        type: 'mode',
+        mode,
+      }));
+    }
+    case 'advanced':
+      return advancedQuestions(p, s, services, back);
+    case 'review':
+      return reviewQuestion(p, s, back);
+    case 'run': {
+      if (s.run!.phase !== 'failed') return undefined;
+      const failed = s.run!.steps.find((x) => x.state === 'failed' || x.state === 'interrupted');
+      if (s.run!.logFile) say(`log: ${s.run!.logFile}`);
+      const act = await ask(
+        p,
+        `${failed?.name ?? 'the run'} ${failed?.state ?? 'failed'}`,
+        [
+          { value: 'retry' as const, label: `retry from ${failed?.name ?? 'the start'}` },
+          {
+            value: 'skip' as const,
+            label: `skip ${failed?.name} and go on`,
+            ...(failed?.name === 'preflight' ? { disabled: 'nothing can run without preflight' } : {}),
+          },
+          { value: 'abort' as const, label: 'abort (the entry stays in the pillar; a re-run resumes here)' },
+        ],
+        undefined,
+        false,
+      );
+      return { type: 'failure', action: act === BACK ? 'abort' : act };
+    }
+    case 'result':
+      printResult(s, services);
+      return { type: 'finish' };
   }
+}
+
+async function advancedQuestions(p: Prompt, s: WizardState, services: WizardServices, back: boolean): Promise<WizardEvent | undefined> {
+  const a = s.answers;
+  const open = await ask(
+    p,
+    'Advanced options (IP, MAC, password, branch, snapshot, autostart)',
+    [
+      { value: 'keep' as const, label: s.editing ? "keep the entry's values" : 'keep the defaults' },
+      { value: 'set' as const, label: 'set them' },
+    ],
+    a.advancedOpen ? 'set' : 'keep',
+    back,
+  );
+  if (open === BACK) return { type: 'back' };
+  if ((open === 'set') !== a.advancedOpen) services.rememberAdvanced(open === 'set');
+  // keep: what the answers hold (nothing for a new VM; the entry's values when editing one)
+  if (open === 'keep') return { type: 'advanced', advanced: a.advanced };
+  const adv: Advanced = {};
+  const field = async (label: string, key: 'ip' | 'mac' | 'password' | 'branch', password = false) => {
+    const v = await text(p, label, (x) => (x ? advancedProblem({ [key]: x }) : undefined), {
+      ...(a.advanced[key] && !password ? { initial: a.advanced[key] } : {}),
+      password,
+      back: false,
+    });
+    if (v && v !== BACK) adv[key] = v;
+  };
+  await field(`IP (empty: ${services.nextFreeIp(a.node!) ?? 'allocated'})`, 'ip');
+  await field('MAC (empty: generated)', 'mac');
+  await field('Password (empty: generated)', 'password', true);
+  await field(`Bootsalt branch (empty: ${services.defaults.branch})`, 'branch');
+  const yn = async (label: string) => {
+    const v = await ask(
+      p,
+      label,
+      [
+        { value: 'default' as const, label: 'the default' },
+        { value: 'yes' as const, label: 'yes' },
+        { value: 'no' as const, label: 'no' },
+      ],
+      'default',
+      false,
+    );
+    return v === 'yes' ? true : v === 'no' ? false : undefined;
+  };
+  const snapshot = await yn('Snapshot clone');
+  if (snapshot !== undefined) adv.snapshot = snapshot;
+  const autostart = await yn('Autostart');
+  if (autostart !== undefined) adv.autostart = autostart;
+  return { type: 'advanced', advanced: adv };
+}
+
+async function reviewQuestion(pr: Prompt, s: WizardState, back: boolean): Promise<WizardEvent | undefined> {
+  const p = s.preview;
+  if (!p) return undefined;
+  say();
+  say(`profile ${p.profile}${s.answers.noSalt ? '  (no salt: the bootstrap and the highstate are skipped)' : ''}`);
+  for (const [k, v] of Object.entries(p.settings)) say(`  ${k}: ${JSON.stringify(v)}`);
+  for (const w of p.warnings) say(`warning: ${w}`);
+  for (const e of p.errors) say(`error: ${e}`);
+  say();
+  say(p.diff);
+  const blocked = p.errors.length ? { disabled: 'fix the errors first' } : {};
+  const act = await ask(
+    pr,
+    'Write the entry?',
+    [
+      { value: 'run' as const, label: 'write and run', ...blocked },
+      { value: 'write' as const, label: 'write only', ...blocked },
+      { value: 'cancel' as const, label: 'cancel (nothing is written)' },
+    ],
+    p.errors.length ? 'cancel' : 'run',
+    back,
+  );
+  return backOr(act, (action) => ({ type: 'review', action }));
+}
+
+/** The result as the full-screen view tells it: ready only when every step ran or was in place. */
+function printResult(s: WizardState, services: WizardServices): void {
+  const a = s.answers;
+  const st = services.settings(a.node!, a.name!);
+  const { ready, notDone } = readiness(s.run?.steps ?? []);
+  if (ready) process.stdout.write(`${a.name} is ready on ${a.node}\n`);
+  else {
+    process.stdout.write(`${a.name} is provisioned on ${a.node} with ${notDone.length} step${notDone.length === 1 ? '' : 's'} not done\n`);
+    for (const x of notDone) {
+      const means = NOT_DONE_MEANS[x.name as StepName];
+      process.stdout.write(`  ${x.name}: ${STEP_STATE_WORDS[x.state]}${x.reason ? ` (${x.reason})` : ''}${means ? `: ${means}` : ''}\n`);
+    }
+  }
+  process.stdout.write(
+    `ip ${String(st.ip)}, mac ${String(st.mac)}, gateway ${String(st.gateway)}, ssh port ${String(st.ssh_reverse_proxy_port)}\n` +
+      `password: lxc-wizard settings ${a.node} ${a.name} --pillar ${services.pillarPath} --show-secrets\n` +
+      `the same, without the wizard:\n`,
+  );
+  for (const c of equivalentCommands(s, services)) process.stdout.write(`  ${c.line}\n${c.note ? `  ${c.note}\n` : ''}`);
 }

@@ -1,6 +1,6 @@
 import { Box, Text, useInput } from 'ink';
 import { useState } from 'react';
-import { advancedProblem } from '../../wizard/machine.js';
+import { advancedProblem } from '../../wizard/choices.js';
 import type { Advanced } from '../../wizard/types.js';
 import { TextField } from '../components/TextField.js';
 
@@ -62,6 +62,7 @@ export function AdvancedScreen(props: {
       initial={values[key] ?? ''}
       placeholder={placeholder}
       mask={mask}
+      check={(v) => (v ? advancedProblem({ [key]: v }) : undefined)}
       onSubmit={(v) => next({ [key]: v || undefined })}
     />
   );

@@ -1,12 +1,20 @@
 import { Box, Text, useInput } from 'ink';
 import { useState } from 'react';
+import { NOT_DONE_MEANS, readiness, STEP_STATE_WORDS, type StepName } from '../../core/steps.js';
+import type { EquivalentCommand } from '../../wizard/commands.js';
+import type { StepOutcome } from '../../wizard/types.js';
 
-/** The settings card, how to reach the VM, and the equivalent non-interactive command. */
+/**
+ * The whole truth about the VM: "ready" only when every step ran or was found in place, otherwise
+ * each step that did not and what that leaves undone; the settings card, the ways in, and the
+ * commands that do the same without the wizard.
+ */
 export function ResultScreen(props: {
   node: string;
   name: string;
+  steps: StepOutcome[];
   settings: Record<string, unknown>;
-  commands: string[];
+  commands: EquivalentCommand[];
   onExit: () => void;
 }) {
   const [reveal, setReveal] = useState(false);
@@ -15,19 +23,37 @@ export function ResultScreen(props: {
     else if (input === 'q' || key.return) props.onExit();
   });
   const s = props.settings;
+  const { ready, notDone } = readiness(props.steps);
+  const passwordSet = !notDone.some((x) => x.name === 'initial_setup' || x.name === 'spawn');
   const card: [string, unknown][] = [
     ['ip', s.ip],
     ['mac', s.mac],
     ['gateway', s.gateway],
     ['ssh_reverse_proxy_port', s.ssh_reverse_proxy_port],
-    ['password', reveal ? s.password : '******** (p to reveal)'],
+    ['password', reveal ? s.password : `******** (p to reveal)${passwordSet ? '' : '  not set in the container'}`],
   ];
   const gwUser = String(s.ssh_gateway_user ?? 'root');
   return (
     <Box flexDirection="column">
-      <Text bold color="green">
-        {props.name} is ready on {props.node}
-      </Text>
+      {ready ? (
+        <Text bold color="green">
+          {props.name} is ready on {props.node}
+        </Text>
+      ) : (
+        <Box flexDirection="column">
+          <Text bold color="yellow">
+            {props.name} is provisioned on {props.node} with {notDone.length} step{notDone.length === 1 ? '' : 's'} not done
+          </Text>
+          {notDone.map((x) => (
+            <Text key={x.name} color="yellow">
+              {'  '}
+              {x.name}: {STEP_STATE_WORDS[x.state]}
+              {x.reason ? ` (${x.reason})` : ''}
+              {NOT_DONE_MEANS[x.name as StepName] ? `: ${NOT_DONE_MEANS[x.name as StepName]}` : ''}
+            </Text>
+          ))}
+        </Box>
+      )}
       <Box flexDirection="column" marginLeft={2}>
         {card.map(([k, v]) => (
           <Text key={k}>
@@ -37,6 +63,12 @@ export function ResultScreen(props: {
         ))}
       </Box>
       <Text bold>Reach it</Text>
+      {typeof s.ssh_reverse_proxy_port === 'number' && !notDone.some((x) => x.name === 'reverse_proxy') ? (
+        <Text>
+          {' '}
+          ssh -p {String(s.ssh_reverse_proxy_port)} root@{props.node}
+        </Text>
+      ) : null}
       <Text>
         {' '}
         ssh -J {gwUser}@{props.node} root@{String(s.ip)}
@@ -45,7 +77,10 @@ export function ResultScreen(props: {
       <Text>{`  Host ${props.name}\n    HostName ${String(s.ip)}\n    User root\n    ProxyJump ${gwUser}@${props.node}`}</Text>
       <Text bold>The same, without the wizard</Text>
       {props.commands.map((c) => (
-        <Text key={c}> {c}</Text>
+        <Box key={c.line} flexDirection="column">
+          <Text> {c.line}</Text>
+          {c.note ? <Text dimColor> {c.note}</Text> : null}
+        </Box>
       ))}
     </Box>
   );

@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import type { Preview } from '../../wizard/services.js';
 import { Select } from '../components/Select.js';
 
-export type ReviewAction = 'run' | 'write' | 'back' | 'cancel';
+export type ReviewChoice = 'run' | 'write' | 'back' | 'cancel';
 
 const SHOWN = [
   'profile_type',
@@ -30,8 +30,15 @@ function show(v: unknown): string {
 }
 
 /** Everything that will happen, before anything does: profile, settings, warnings, the exact diff. */
-export function ReviewScreen(props: { name: string; node: string; preview: Preview; onAction: (a: ReviewAction) => void }) {
+export function ReviewScreen(props: {
+  name: string;
+  node: string;
+  preview?: Preview;
+  noSalt: boolean;
+  onAction: (a: ReviewChoice) => void;
+}) {
   const { preview } = props;
+  if (!preview) return <Text dimColor>computing the entry and its settings…</Text>;
   return (
     <Box flexDirection="column">
       <Text bold>
@@ -39,6 +46,7 @@ export function ReviewScreen(props: { name: string; node: string; preview: Previ
       </Text>
       <Text>
         profile <Text bold>{preview.profile}</Text>
+        {props.noSalt ? '  (no salt: the bootstrap and the highstate are skipped)' : ''}
       </Text>
       <Box flexDirection="column" marginLeft={2}>
         {SHOWN.filter((k) => k in preview.settings).map((k) => (
@@ -72,7 +80,7 @@ export function ReviewScreen(props: { name: string; node: string; preview: Previ
             </Text>
           ))}
       </Box>
-      <Select<ReviewAction>
+      <Select<ReviewChoice>
         choices={[
           { value: 'run', label: 'write and run', ...(preview.errors.length ? { disabled: 'fix the errors first' } : {}) },
           { value: 'write', label: 'write only', ...(preview.errors.length ? { disabled: 'fix the errors first' } : {}) },

@@ -1,37 +1,51 @@
 import { Box, Text } from 'ink';
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { useSyncExternalStore } from 'react';
+import { STEP_STATE_WORDS } from '../../core/steps.js';
+import { useClock } from '../hooks/useClock.js';
+import { STATE_ICON } from '../run-lines.js';
 import type { RunStore, StepView } from '../run-store.js';
 import { Select } from '../components/Select.js';
+import type { Choice } from '../../wizard/types.js';
 
-export type FailureAction = 'retry' | 'skip' | 'abort';
-
-const ICON: Record<string, string> = { done: '✔', skipped: '↓', failed: '✖', interrupted: '■', running: '⠋', 'not-run': '·' };
+const SPINNER = '⠋';
 
 function line(s: StepView, now: number, showTime: boolean): string {
   const secs =
     s.durationMs !== undefined ? s.durationMs / 1000 : s.state === 'running' && s.startedAt ? (now - s.startedAt) / 1000 : undefined;
-  const time = showTime && secs !== undefined ? ` (${secs.toFixed(1)}s)` : '';
-  const reason = s.state === 'skipped' && s.reason ? ` [skipped: ${s.reason}]` : '';
-  return `${ICON[s.state] ?? '?'} ${s.name}${time}${reason}`;
+  const time = showTime && secs !== undefined && s.state !== 'skipped' && s.state !== 'not-run' ? ` (${secs.toFixed(1)}s)` : '';
+  const icon = s.state === 'running' ? SPINNER : STATE_ICON[s.state];
+  const word = s.state === 'running' || s.state === 'not-run' || s.state === 'done' ? '' : `  ${STEP_STATE_WORDS[s.state]}`;
+  const reason = s.reason && (s.state === 'skipped' || s.state === 'done') ? ` (${s.reason})` : '';
+  return `${icon} ${s.name}${time}${word}${reason}`;
 }
 
-/** Every step with its state, elapsed time and last output line; on failure: error, hint, log, choices. */
-export function RunScreen(props: { store: RunStore; confirmAbort: boolean; showTime?: boolean; onFailure: (a: FailureAction) => void }) {
+/**
+ * Every step of a run (or of node setup) with its state, elapsed time and last output line. Once it
+ * stopped at a failure: the error, its hint, the log, and what the operator can do.
+ */
+export function RunScreen<T extends string>(props: {
+  title: string;
+  store: RunStore;
+  failed: boolean;
+  logFile?: string;
+  confirmAbort: boolean;
+  showTime?: boolean;
+  choices: Choice<T>[];
+  onChoice: (a: T) => void;
+}) {
   const snap = useSyncExternalStore(props.store.subscribe, props.store.get);
   const running = snap.steps.some((s) => s.state === 'running');
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    if (!running) return;
-    const t = setInterval(() => setNow(Date.now()), 200);
-    return () => clearInterval(t);
-  }, [running]);
+  const now = useClock(running);
   const failed = snap.steps.find((s) => s.state === 'failed' || s.state === 'interrupted');
   return (
     <Box flexDirection="column">
-      <Text bold>Provisioning</Text>
+      <Text bold>{props.title}</Text>
       {snap.steps.map((s) => (
         <Box key={s.name} flexDirection="column">
-          <Text color={s.state === 'failed' ? 'red' : s.state === 'done' ? 'green' : undefined}>
+          <Text
+            color={s.state === 'failed' ? 'red' : s.state === 'done' || s.state === 'already-done' ? 'green' : undefined}
+            dimColor={s.state === 'skipped'}
+          >
             {line(s, now, props.showTime !== false)}
           </Text>
           {s.state === 'running' && s.lastLine ? (
@@ -43,21 +57,16 @@ export function RunScreen(props: { store: RunStore; confirmAbort: boolean; showT
         </Box>
       ))}
       {props.confirmAbort ? <Text color="yellow">Abort the running step? Press Ctrl-C again to abort, any other key to go on.</Text> : null}
-      {snap.done && failed ? (
+      {props.failed ? (
         <Box flexDirection="column" marginTop={1}>
-          <Text color="red">
-            {failed.name} {failed.state}: {failed.error}
-          </Text>
-          {failed.hint ? <Text>hint: {failed.hint}</Text> : null}
-          {snap.logFile ? <Text dimColor>log: {snap.logFile}</Text> : null}
-          <Select<FailureAction>
-            choices={[
-              { value: 'retry', label: `retry from ${failed.name}` },
-              { value: 'skip', label: `skip ${failed.name} and go on` },
-              { value: 'abort', label: 'abort (the entry stays in the pillar; a re-run resumes here)' },
-            ]}
-            onSelect={props.onFailure}
-          />
+          {failed ? (
+            <Text color="red">
+              {failed.name} {failed.state}: {failed.error}
+            </Text>
+          ) : null}
+          {failed?.hint ? <Text>hint: {failed.hint}</Text> : null}
+          {props.logFile ? <Text dimColor>log: {props.logFile}</Text> : null}
+          <Select<T> choices={props.choices} onSelect={props.onChoice} />
         </Box>
       ) : null}
     </Box>

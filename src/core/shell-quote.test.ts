@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { shJoin, shQuote, withRemoteTimeout } from './quote.js';
+import { shJoin, shQuote, withRemoteTimeout } from './shell-quote.js';
 
 /** What a real /bin/sh (dash here) receives as argv after reading our quoted text. */
 function throughSh(args: string[]): string[] {
