@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { settingsValues, type VmSettings } from '../core/settings.js';
-import { STEP_STATE_WORDS } from '../core/steps.js';
+import { NODE_SETUP, readiness, STEP_STATE_WORDS } from '../core/steps.js';
 import type { VmResult } from '../core/run-events.js';
 
 /** How the commands present results: settings, lists, run summaries. Pure text, no I/O. */
@@ -53,22 +53,46 @@ export function table(rows: string[][]): string {
   return rows.map((l) => l.map((c, i) => (i === l.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
 }
 
-/** One line per VM: ok with what ran, or where it stopped and why. */
+/**
+ * One line per VM (and node setup): `ready` only when every step ran or was found in place, with
+ * the count of each state word; otherwise what was not done (each skip said once, with its
+ * reason), or where it stopped and why. Then the totals.
+ */
 export function runSummary(results: VmResult[]): string {
   const lines: string[] = [];
+  const totals = { ready: 0, partial: 0, failed: 0 };
   for (const r of results) {
+    const name = r.name === NODE_SETUP ? `${r.node} (node setup)` : `${r.name} on ${r.node}`;
     const bad = r.steps.find((s) => s.state === 'failed' || s.state === 'interrupted');
+    const count = r.name === NODE_SETUP ? { ready: 0, partial: 0, failed: 0 } : totals;
     if (bad) {
-      lines.push(`${r.name} on ${r.node}: ${bad.state.toUpperCase()} at ${bad.name}: ${bad.error}`);
+      count.failed++;
+      lines.push(`${name}: ${STEP_STATE_WORDS[bad.state]} at ${bad.name}: ${bad.error}`);
       if (bad.hint) lines.push(`  hint: ${bad.hint}`);
       continue;
     }
     const counts = new Map<string, number>();
     for (const s of r.steps) counts.set(STEP_STATE_WORDS[s.state], (counts.get(STEP_STATE_WORDS[s.state]) ?? 0) + 1);
-    const skipped = r.steps.filter((s) => s.state === 'skipped').map((s) => `${s.name} (${s.reason})`);
-    lines.push(
-      `${r.name} on ${r.node}: ok (${[...counts].map(([w, n]) => `${n} ${w}`).join(', ')})${skipped.length ? `; skipped: ${skipped.join(', ')}` : ''}`,
-    );
+    const c = [...counts].map(([w, n]) => `${n} ${w}`).join(', ');
+    const { ready, notDone } = readiness(r.steps);
+    if (ready) {
+      count.ready++;
+      lines.push(`${name}: ${r.name === NODE_SETUP ? 'done' : 'ready'} (${c})`);
+    } else {
+      count.partial++;
+      lines.push(
+        `${name}: not done: ${notDone.map((s) => `${s.name} ${STEP_STATE_WORDS[s.state]}${s.reason ? ` (${s.reason})` : ''}`).join(', ')} (${c})`,
+      );
+    }
+  }
+  const vms = results.filter((r) => r.name !== NODE_SETUP).length;
+  if (vms > 1) {
+    const parts = [
+      `${totals.ready} ready`,
+      ...(totals.partial ? [`${totals.partial} with steps not done`] : []),
+      ...(totals.failed ? [`${totals.failed} failed`] : []),
+    ];
+    lines.push(`${vms} VMs: ${parts.join(', ')}`);
   }
   return lines.join('\n');
 }

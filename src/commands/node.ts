@@ -4,8 +4,8 @@ import { provisionOptions } from '../app/run-options.js';
 import { provisionVms } from '../app/provision.js';
 import { loadWorkspace, openWorkspace } from '../app/workspace.js';
 import { onInterrupt } from '../process/interrupts.js';
-import { runLines } from '../ui/run-lines.js';
 import { runSummary } from './format.js';
+import { runRows, runView } from './run-view.js';
 import { flag, reachOptions, runFlags, usageError, workspaceOptions } from './options.js';
 import type { CommandInput } from './types.js';
 
@@ -37,14 +37,16 @@ export async function run(input: CommandInput): Promise<number> {
       hint: 'declare it (an entry under it, or makina-states.cloud.saltify.targets.CN), then run again',
     });
   }
-  const interrupt = onInterrupt((m) => out.info(m));
+  const view = await runView(input, runRows([], [node]), flags.dryRun);
+  const interrupt = onInterrupt((m) => view.say(m));
   let outcome;
   try {
     const opts = await provisionOptions(ws, loaded, reach, flags, [node], interrupt.signal);
-    opts.listeners.push(runLines((l) => out.info(l)));
+    opts.listeners.push(view.listener);
     outcome = await provisionVms(ws, loaded, [], opts);
   } finally {
     interrupt.dispose();
+    await view.end(outcome?.logPath);
   }
   const failed = outcome.results.filter((r) => !r.ok);
   if (flag(input, 'json'))

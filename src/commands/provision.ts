@@ -3,8 +3,8 @@ import { provisionOptions } from '../app/run-options.js';
 import { provisionVms } from '../app/provision.js';
 import { loadWorkspace, openWorkspace } from '../app/workspace.js';
 import { onInterrupt } from '../process/interrupts.js';
-import { runLines } from '../ui/run-lines.js';
 import { runSummary } from './format.js';
+import { runRows, runView } from './run-view.js';
 import { flag, reachOptions, runFlags, str, usageError, workspaceOptions } from './options.js';
 import type { CommandInput } from './types.js';
 
@@ -40,14 +40,16 @@ export async function run(input: CommandInput): Promise<number> {
   if (!selected.length) throw new UserError(`no VM to provision in ${model.file}`, { hint: 'add one with lxc-wizard add CN VM' });
   const setupNodes = flag(input, 'setup-nodes') ? [...new Set(selected.map((e) => e.node))] : [];
 
-  const interrupt = onInterrupt((m) => out.info(m));
+  const view = await runView(input, runRows(selected, setupNodes, flags.only, flags.from), flags.dryRun);
+  const interrupt = onInterrupt((m) => view.say(m));
   let outcome;
   try {
     const opts = await provisionOptions(ws, loaded, reach, flags, setupNodes, interrupt.signal);
-    opts.listeners.push(runLines((l) => out.info(l)));
+    opts.listeners.push(view.listener);
     outcome = await provisionVms(ws, loaded, selected, opts);
   } finally {
     interrupt.dispose();
+    await view.end(outcome?.logPath);
   }
   const { results, logPath, connections, plan } = outcome;
   const failed = results.filter((r) => !r.ok);

@@ -183,6 +183,7 @@ ${COMMON_HELP}`,
       'master-pki': { type: 'string' },
       'origin-template': { type: 'string' },
       'origin-release': { type: 'string' },
+      plain: { type: 'boolean' },
     },
     help: `Usage: lxc-wizard --yes --pillar FILE [options]
 
@@ -212,6 +213,11 @@ Options:
                        /etc/mastersalt/pki/master or /etc/salt/pki/master)
   --origin-template T, --origin-release R
                        with --setup-nodes: create a missing origin from this LXC template
+  --plain              progress as lines even on a terminal (each line names its VM)
+
+On a terminal, progress is a live tree (node → VM → step; a finished VM folds to one line, a
+failed one stays open with its error and hint). Not on a terminal, with CI set, TERM=dumb or
+--plain: one line per step event, each starting with the VM's name, no escape codes.
 ${ENGINE_HELP}${COMMON_HELP}`,
     load: () => import('./provision.js'),
   },
@@ -259,6 +265,7 @@ ${ENGINE_HELP}${COMMON_HELP}`,
       'origin-template': { type: 'string' },
       'origin-release': { type: 'string' },
       'log-file': { type: 'string' },
+      plain: { type: 'boolean' },
     },
     help: `Usage: lxc-wizard node setup CN --pillar FILE --yes [options]
 

@@ -25,6 +25,12 @@ export const STEP_NAMES: readonly StepName[] = [
 /** Every step but preflight, which always runs first and is never skipped. */
 export const SEED_STEPS: readonly StepName[] = STEP_NAMES.slice(1);
 
+/** The steps a run goes through for --only and --from: preflight always, then the selected ones in order. */
+export function selectStepNames(only?: readonly StepName[], from?: StepName): StepName[] {
+  const start = from ? STEP_NAMES.indexOf(from) : 0;
+  return STEP_NAMES.filter((s, i) => s === 'preflight' || ((!only || only.includes(s)) && i >= start));
+}
+
 export function isStepName(s: string): s is StepName {
   return (STEP_NAMES as readonly string[]).includes(s);
 }
@@ -77,7 +83,7 @@ export const NOT_DONE_MEANS: Partial<Record<StepName, string>> = {
  * "Ready" only when every step ran or was found in place; otherwise the steps that did not, in
  * order (skipped by a flag or by the operator, failed, interrupted, not run).
  */
-export function readiness<T extends { name: TaskName; state: StepState }>(steps: readonly T[]): { ready: boolean; notDone: T[] } {
+export function readiness<T extends { name: string; state: StepState }>(steps: readonly T[]): { ready: boolean; notDone: T[] } {
   const notDone = steps.filter((s) => !isComplete(s.state));
   return { ready: notDone.length === 0, notDone };
 }

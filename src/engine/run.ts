@@ -2,7 +2,7 @@ import { Listr, type ListrTask } from 'listr2';
 import { InterruptedError, UserError } from '../core/errors.js';
 import type { ResolvedVm } from '../core/resolved-vm.js';
 import type { RunEvent, RunListener } from '../core/run-events.js';
-import { NODE_SETUP, STEP_NAMES, type StepName, type StepState } from '../core/steps.js';
+import { NODE_SETUP, selectStepNames, type StepName, type StepState } from '../core/steps.js';
 import { readNodeState, NODE_SETUP_TASKS, type NodeSetupSpec, type NodeState, type NodeTaskContext } from './node-setup.js';
 import { commandScope, type NodeSession } from './node-session.js';
 import { StepError, type RunOptions, type Step, type StepContext, type Task, type TaskContextBase } from './steps/step.js';
@@ -32,8 +32,8 @@ export interface RunConfig {
 }
 
 export function selectedSteps(only?: StepName[], from?: StepName): Step[] {
-  const fromIdx = from ? STEP_NAMES.indexOf(from) : 0;
-  return STEPS.filter((s, i) => s.name === 'preflight' || ((!only || only.includes(s.name)) && i >= fromIdx));
+  const names = selectStepNames(only, from);
+  return STEPS.filter((s) => names.includes(s.name));
 }
 
 /**
