@@ -71,7 +71,8 @@ export async function controllerSetup(
   const header = `${HEADER_FIRST} from ${loaded.file.path}.\nWritten again on each run: change the pillar, not this file.`;
   const results: CloudFileResult[] = [];
   for (const f of files) {
-    const path = await realPathOf(join(dir, f.rel));
+    // a file we write: a path that cannot be written is a refused write (1), not a usage error
+    const path = await realPathOf(join(dir, f.rel), ExitCode.FAILURE);
     const text = dumpSaltYaml(f.data, header);
     const before = await readExisting(path);
     const diff = maskedDiff(path, before?.text ?? '', text);

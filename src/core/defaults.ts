@@ -311,7 +311,8 @@ export function resolveDefaults(model: PillarModel, envFlag?: Env): ResolvedDefa
     if (key === 'netmask') v = parseNetmask(raw);
     if (key === 'profile_type') v = parseProfileType(raw).type;
     if ((key === 'dnsservers' || key === 'users' || key === 'lxc_conf_unset') && typeof raw === 'string') v = [raw];
-    (defaults as unknown as Record<string, unknown>)[key] = v;
+    // checked above by the key's field rule: v has the key's type
+    Object.assign(defaults, { [key]: v });
     fromPillar.add(key);
   };
   for (const key of Object.keys(base) as (keyof Defaults)[]) {

@@ -44,7 +44,8 @@ export function resolveSettings(
   stored: StoredVm = {},
   pending: PendingValues = {},
 ): VmSettings {
-  const d = rd.defaults as unknown as Record<string, unknown>;
+  // the defaults by key name: entry keys and default keys share names (FIELDS)
+  const d = new Map<string, unknown>(Object.entries(rd.defaults));
   const k = entry.keys;
   const fields: Record<string, SettingField> = {};
   const valid = (key: string) => k[key] !== undefined && fieldProblem(key, k[key]) === undefined;
@@ -54,7 +55,7 @@ export function resolveSettings(
   /** entry value, else pillar default, else built-in default */
   const pick = (key: string, defaultKey = key) => {
     if (valid(key)) set(key, k[key], 'entry');
-    else set(key, d[defaultKey] ?? null, rd.fromPillar.has(defaultKey) ? 'pillar-default' : 'default');
+    else set(key, d.get(defaultKey) ?? null, rd.fromPillar.has(defaultKey) ? 'pillar-default' : 'default');
     return fields[key]!.value;
   };
 

@@ -43,12 +43,12 @@ const KIND = (st: {
  * The real path behind `path` (symbolic links resolved), so that the file edited, its lock and the
  * store beside it are those of the target, never of the link. A missing file keeps its path.
  */
-export async function realPathOf(path: string): Promise<string> {
+export async function realPathOf(path: string, exitCode: ExitCode = ExitCode.USAGE): Promise<string> {
   try {
     return await realpath(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return path;
-    throw fileError(err, path, 'resolve', { exitCode: ExitCode.USAGE });
+    throw fileError(err, path, 'resolve', { exitCode });
   }
 }
 

@@ -323,4 +323,31 @@ describe('the wizard', () => {
     expect(lastFrame()).toContain('write and run');
     expect(lastFrame()).not.toContain('at ');
   });
+
+  it('a node it cannot reach, and a run that cannot start: message and hint on screen, no stack', async () => {
+    const { stdin, lastFrame } = start({}, (s) => {
+      s.probe = async () => {
+        throw new UserError('cannot connect to devhost10.local (127.0.0.1:1): connection refused', { hint: 'check that sshd runs there' });
+      };
+      s.run = async () => {
+        throw new UserError('cannot connect to devhost10.local (127.0.0.1:1): connection refused', {
+          where: { node: 'devhost10.local' },
+          hint: 'check that sshd runs there, or the Port in --ssh-config',
+        });
+      };
+    });
+    await toBacking(stdin, 'web13.example.com');
+    await waitForFrame(lastFrame, 'not reachable');
+    expect(lastFrame()!.replaceAll('\n', ' ')).toContain(
+      'node devhost10.local: not reachable (cannot connect to devhost10.local (127.0.0.1:1): connection refused)',
+    );
+    expect(lastFrame()).toContain('hint: check that sshd runs there');
+    await press(stdin, KEY.down, KEY.enter, KEY.enter, KEY.enter, KEY.enter, KEY.enter);
+    await waitForFrame(lastFrame, 'write and run');
+    await press(stdin, KEY.enter);
+    await waitForFrame(lastFrame, 'hint: check that sshd runs there, or the Port');
+    expect(lastFrame()).toContain('✗ node devhost10.local: cannot connect to devhost10.local');
+    expect(lastFrame()).toContain('retry from the start');
+    expect(lastFrame()).not.toMatch(/\n\s+at /);
+  });
 });

@@ -32,13 +32,17 @@ export function effectRunner(services: WizardServices, io: EffectIo): (effect: E
     try {
       switch (effect.type) {
         case 'probe': {
-          const probe = await services.probe(effect.node).catch((err: unknown) => ({
-            state: 'error' as const,
-            error: describeError(err).message,
-            stopped: [],
-            volumeGroups: [],
-            missing: [],
-          }));
+          const probe = await services.probe(effect.node).catch((err: unknown) => {
+            const r = describeError(err);
+            return {
+              state: 'error' as const,
+              error: r.message,
+              ...(r.hint ? { hint: r.hint } : {}),
+              stopped: [],
+              volumeGroups: [],
+              missing: [],
+            };
+          });
           return io.dispatch({ type: 'probed', node: effect.node, probe });
         }
         case 'preview':

@@ -35,6 +35,8 @@ export interface NodeChoice {
 export interface NodeProbe {
   state: 'probing' | 'ok' | 'error';
   error?: string;
+  /** what to try, when it could not be reached */
+  hint?: string;
   lxcVersion?: string;
   freeKb?: number;
   /** stopped containers: possible origins for a clone */

@@ -1,4 +1,4 @@
-import { Text } from 'ink';
+import { Box, Text } from 'ink';
 import type { NodeProbe } from '../../wizard/types.js';
 
 /** What the background probe found about the picked node. */
@@ -8,9 +8,12 @@ export function NodeBanner(props: { node?: string; probe?: NodeProbe }) {
   if (!probe || probe.state === 'probing') return <Text dimColor>node {node}: reaching it…</Text>;
   if (probe.state === 'error')
     return (
-      <Text color="yellow">
-        node {node}: not reachable ({probe.error})
-      </Text>
+      <Box flexDirection="column">
+        <Text color="yellow">
+          node {node}: not reachable ({probe.error})
+        </Text>
+        {probe.hint ? <Text dimColor>{`  hint: ${probe.hint}`}</Text> : null}
+      </Box>
     );
   if (!probe.lxcVersion)
     return (

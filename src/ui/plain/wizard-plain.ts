@@ -82,7 +82,7 @@ export async function runPlain(
 }
 
 function bannerOf(node: string, p: NonNullable<WizardState['probes'][string]>): string {
-  if (p.state === 'error') return `node ${node}: not reachable (${p.error})`;
+  if (p.state === 'error') return `node ${node}: not reachable (${p.error})${p.hint ? `\n  hint: ${p.hint}` : ''}`;
   if (!p.lxcVersion) return `node ${node}: not ready (${p.missing.join('; ')})`;
   return `node ${node}: LXC ${p.lxcVersion}, stopped containers: ${p.stopped.join(', ') || 'none'}${p.missing.length ? `; not ready: ${p.missing.join('; ')}` : ''}`;
 }
