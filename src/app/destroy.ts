@@ -1,6 +1,6 @@
 import { rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { NET } from '../engine/node-net.js';
+import { LOAD_RULESET, NET } from '../engine/node-net.js';
 import { masterPkiDirs } from './controller-side.js';
 import { ExitCode, UserError } from '../core/errors.js';
 import { childPath } from '../core/paths.js';
@@ -93,10 +93,10 @@ export async function destroyVm(ws: Workspace, t: DestroyTarget, o: DestroyOptio
       [
         'sh',
         '-c',
-        '[ -e "$1" ] || exit 3; rm -f -- "$1"; [ ! -x "$2" ] || "$2" ruleset | nft -f -',
+        `[ -e "$2" ] || exit 3; rm -f -- "$2"; [ ! -x "$1" ] || { ${LOAD_RULESET}; }`,
         'sh',
-        `${NET.forwards}/${vm}`,
         NET.script,
+        `${NET.forwards}/${vm}`,
       ],
       { timeoutS: 60 },
     );

@@ -116,6 +116,7 @@ export async function provisionVms(ws: Workspace, loaded: Loaded, selected: VmEn
           }
         : {}),
       ...(c.error ? { error: c.error } : {}),
+      ...(c.batch ? { batch: c.batch } : {}),
     };
     for (const l of listeners) l(ev);
   };

@@ -32,6 +32,8 @@ export type RunEvent =
       stderrTail?: string;
       error?: string;
       dryRun: boolean;
+      /** sent with others in one round trip (one exec): its place in that batch */
+      batch?: { index: number; of: number };
     };
 
 export type RunListener = (e: RunEvent) => void;

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { unquote } from '../../test/helpers/fake-node.js';
 import { shJoin, shQuote, withRemoteTimeout } from './shell-quote.js';
 
 /** What a real /bin/sh (dash here) receives as argv after reading our quoted text. */
@@ -56,6 +57,14 @@ describe('shell quoting', () => {
       { numRuns: 150 },
     );
   });
+  it("is read back by the test FakeNode's unquote exactly (the batches it runs are what a shell would run)", () => {
+    fc.assert(
+      fc.property(fc.array(hostile, { minLength: 1, maxLength: 8 }), (args) => {
+        expect(unquote(shJoin(args))).toEqual(args);
+      }),
+    );
+  });
+
   it('leaves plain words alone and quotes the rest', () => {
     expect(shQuote('lxc-copy')).toBe('lxc-copy');
     expect(shQuote('/var/lib/lxc/a.b/config')).toBe('/var/lib/lxc/a.b/config');

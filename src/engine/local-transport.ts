@@ -16,12 +16,21 @@ export class LocalTransport implements Transport {
       // Locally the deadline is ours to enforce: TERM, then KILL 5 s later (what `timeout
       // --kill-after=5` does on remote nodes), without one more process per command.
       const [cmd, ...args] = argv;
-      const child = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+      // Its own process group, signalled as a whole: a `sh -c` that started others (a batch, a
+      // pipeline) must not leave them running, holding its output open past the deadline.
+      const child = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+      const kill = (sig: NodeJS.Signals) => {
+        try {
+          process.kill(-child.pid!, sig);
+        } catch {
+          child.kill(sig); // already gone, or no group of its own
+        }
+      };
       let timedOut = false;
       const deadline = setTimeout(() => {
         timedOut = true;
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+        kill('SIGTERM');
+        setTimeout(() => kill('SIGKILL'), 5000).unref();
       }, opts.timeoutS * 1000);
       let stdout = '';
       let stderr = '';
@@ -29,7 +38,7 @@ export class LocalTransport implements Transport {
       const err = lineSplitter((l) => opts.onLine?.(l, 'stderr'));
       child.stdout.setEncoding('utf8').on('data', (d: string) => ((stdout += d), out.push(d)));
       child.stderr.setEncoding('utf8').on('data', (d: string) => ((stderr += d), err.push(d)));
-      const onAbort = () => child.kill('SIGTERM');
+      const onAbort = () => kill('SIGTERM');
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       child.on('error', (e) => reject(e));
       child.on('close', (code, signal) => {

@@ -19,6 +19,14 @@ export const NET = {
 } as const;
 
 /**
+ * Shell that rebuilds and loads the table under one lock (script path in "$1"). Two VMs on one node
+ * finishing their forwards at once must not load a ruleset each read before the other's conf was
+ * there: the later load would drop the earlier VM's forward after its step had said it was done.
+ */
+export const LOAD_RULESET =
+  'l=/run/lock; [ -d "$l" ] || l=/tmp; exec 9>>"$l/lxc-wizard-net.lock"; ! command -v flock >/dev/null 2>&1 || flock -w 120 9; "$1" ruleset | nft -f -';
+
+/**
  * The script. It owns the nftables table `ip lxc_wizard` and nothing else: the table is replaced as
  * a whole in one transaction, so an operator's own rules are never read or rewritten.
  */
@@ -34,6 +42,7 @@ export const NET_SCRIPT = `#!/bin/sh
 set -eu
 CONF=${NET.dir}
 val() { sed -n "s/^$2=//p" "$1" | head -n 1; }
+# names only (a file being written is a dot-file, never read half-written)
 each() { for f in "$CONF/$1"/*; do [ -f "$f" ] && echo "$f"; done; }
 
 ruleset() {
@@ -71,6 +80,8 @@ case "\${1:-apply}" in
       ip link set "$br" up
     done
     sysctl -q -w net.ipv4.ip_forward=1
+    l=/run/lock; [ -d "$l" ] || l=/tmp
+    exec 9>>"$l/lxc-wizard-net.lock"; ! command -v flock >/dev/null 2>&1 || flock -w 120 9
     ruleset | nft -f -
     ;;
   stop) nft delete table ip ${NET.table} 2>/dev/null || true ;;

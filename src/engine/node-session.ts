@@ -1,5 +1,7 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { shJoin } from '../core/shell-quote.js';
 import type { TaskName } from '../core/steps.js';
 import { generationOf, readNetwork, type Generation } from './lxc-dialect.js';
 import type { ExecResult, Transport } from './transport.js';
@@ -27,6 +29,8 @@ export interface NodeFacts {
   containers: Map<string, ContainerFacts>;
   /** lxc-wizard-net is installed: node setup has run (the ssh reverse proxy needs it) */
   netSetUp: boolean;
+  /** the node's /etc/hosts when the facts were read (edits compare against it before they write) */
+  hosts: string | undefined;
 }
 
 /** POSIX sh; prints @sections the parser below reads. No bashisms: the node's /bin/sh may be dash. */
@@ -41,6 +45,7 @@ for d in /sys/class/net/*/bridge; do [ -d "$d" ] && echo "@bridge $(basename "$(
 vgs --noheadings -o vg_name 2>/dev/null | while read -r vg; do echo "@vg $vg"; done
 echo "@df $(df -Pk "$p" 2>/dev/null | tail -n 1)"
 [ -x /usr/local/sbin/lxc-wizard-net ] && echo "@netsetup"
+[ -f /etc/hosts ] && echo "@hosts $(base64 < /etc/hosts | tr -d '\\n')"
 lxc-ls -f -F NAME,STATE 2>/dev/null | tail -n +2 | while read -r n s; do
   echo "@c $n $s"
   grep -E '^[[:space:]]*lxc\\.((net\\.0|network)\\.|rootfs)' "$p/$n/config" 2>/dev/null
@@ -59,6 +64,7 @@ export function parseFacts(stdout: string): NodeFacts {
     freeKb: undefined,
     containers: new Map(),
     netSetUp: false,
+    hosts: undefined,
   };
   let current: { c: ContainerFacts; config: string[] } | undefined;
   const flush = () => {
@@ -86,6 +92,7 @@ export function parseFacts(stdout: string): NodeFacts {
     else if (tag === '@bridge') facts.bridges.push(value);
     else if (tag === '@vg') facts.volumeGroups.push(value);
     else if (tag === '@netsetup') facts.netSetUp = true;
+    else if (tag === '@hosts') facts.hosts = Buffer.from(value, 'base64').toString('utf8');
     else if (tag === '@df') {
       const cols = value.split(/\s+/);
       const avail = Number(cols[3]);
@@ -110,6 +117,48 @@ export interface CommandRecord {
   result?: ExecResult;
   error?: string;
   dryRun: boolean;
+  /** one of several commands sent in one round trip: its place in the batch */
+  batch?: { index: number; of: number };
+}
+
+/** A command of a batch: its argv and what it reads on stdin. */
+export interface BatchItem {
+  argv: string[];
+  stdin?: string;
+  stdinNote?: string;
+}
+
+/**
+ * Runs the batch's commands in order, each with its own stdin (the next `len` bytes of ours, read
+ * exactly by dd), its stdout and stderr framed by a boundary the controller chose; stops after the
+ * first that fails. POSIX sh, GNU or busybox dd.
+ */
+export const BATCH_SCRIPT = `b=$1; shift; e=\${TMPDIR:-/tmp}/.lxcw-batch.$$; i=0
+for c in "$@"; do
+  n=\${c%%:*}; cmd=\${c#*:}
+  if [ "$n" -gt 0 ]; then dd bs="$n" count=1 iflag=fullblock status=none | sh -c "$cmd" 2>"$e"; else sh -c "$cmd" </dev/null 2>"$e"; fi
+  rc=$?
+  printf '\n%s %s %s\n' "$b" "$i" "$rc"; cat "$e" 2>/dev/null; printf '\n%s\n' "$b"; rm -f "$e"
+  [ "$rc" -eq 0 ] || exit 0
+  i=$((i+1))
+done`;
+
+/** The results of a batch from its framed output (see BATCH_SCRIPT). */
+export function parseBatch(stdout: string, boundary: string, durationMs: number): ExecResult[] {
+  const out: ExecResult[] = [];
+  let rest = stdout;
+  for (;;) {
+    const head = rest.indexOf(`\n${boundary} `);
+    if (head < 0) break;
+    const lineEnd = rest.indexOf('\n', head + 1);
+    const [, , rc] = rest.slice(head + 1, lineEnd).split(' ');
+    const tailAt = rest.indexOf(`\n${boundary}\n`, lineEnd);
+    const stderr = rest.slice(lineEnd + 1, tailAt < 0 ? undefined : tailAt);
+    out.push({ code: Number(rc), signal: null, stdout: rest.slice(0, head), stderr, durationMs, timedOut: false });
+    if (tailAt < 0) break;
+    rest = rest.slice(tailAt + boundary.length + 2);
+  }
+  return out;
 }
 
 export interface SessionOptions {
@@ -122,6 +171,8 @@ export interface SessionOptions {
 /** One per compute node and run: its transport, its facts, and what steps need of it. */
 export class NodeSession {
   private factsP: Promise<NodeFacts> | undefined;
+  /** Node files this run has seen (the facts' /etc/hosts, then our writes): checks need no second read. */
+  private readonly nodeFiles = new Map<string, string | undefined>();
   private readonly locks = new Map<string, Promise<unknown>>();
   /**
    * Files inside containers, as last read or written by this run: within a run nothing else edits
@@ -144,6 +195,7 @@ export class NodeSession {
 
   /** Probed once per node per run; the run keeps it current as it creates and starts containers. */
   facts(refresh = false): Promise<NodeFacts> {
+    if (refresh) this.nodeFiles.delete('/etc/hosts');
     if (refresh || !this.factsP) this.factsP = this.query(['sh', '-c', FACTS_SCRIPT], { timeoutS: 60 }).then((r) => parseFacts(r.stdout));
     return this.factsP;
   }
@@ -214,6 +266,63 @@ export class NodeSession {
   }
 
   /**
+   * Several short commands in one round trip (on a link tens of milliseconds long, each command
+   * alone costs two or three round trips of the SSH channel). In order, each with its own stdin;
+   * stops at the first that fails: the results are those of the commands that ran. Each is logged
+   * (and, in a dry run, planned) as itself. Not for long commands: their output comes at the end.
+   */
+  async batch(items: BatchItem[], o: { timeoutS?: number; signal?: AbortSignal } = {}): Promise<ExecResult[]> {
+    if (!items.length) return [];
+    if (items.length === 1) return [await this.change(items[0]!.argv, { ...items[0]!, ...o })];
+    const of = items.length;
+    if (this.opts.dryRun) {
+      items.forEach((it, index) =>
+        this.opts.onCommand?.({ ...this.scope(), node: this.node, argv: it.argv, stdin: note(it), dryRun: true, batch: { index, of } }),
+      );
+      return items.map(() => ({ code: 0, signal: null, stdout: '', stderr: '', durationMs: 0, timedOut: false }));
+    }
+    const boundary = `@lxcw-${randomBytes(8).toString('hex')}@`;
+    const args = items.map((it) => `${it.stdin === undefined ? 0 : Buffer.byteLength(it.stdin)}:${shJoin(it.argv)}`);
+    const stdin = items.map((it) => it.stdin ?? '').join('');
+    let r: ExecResult;
+    try {
+      r = await this.transport.exec(['sh', '-c', BATCH_SCRIPT, 'sh', boundary, ...args], {
+        stdin,
+        timeoutS: o.timeoutS ?? this.opts.defaultTimeoutS ?? 300,
+        signal: o.signal,
+      });
+    } catch (err) {
+      this.opts.onCommand?.({
+        ...this.scope(),
+        node: this.node,
+        argv: items[0]!.argv,
+        error: (err as Error).message,
+        dryRun: false,
+        batch: { index: 0, of },
+      });
+      throw err;
+    }
+    // what finished is kept even when the whole exec ended early (deadline, lost connection): the
+    // command it ended in gets the exec's own result, so a failure names the command that had it
+    const results = parseBatch(r.stdout, boundary, r.durationMs);
+    const ended = results.at(-1);
+    if (results.length < items.length && (!ended || ended.code === 0))
+      results.push({ ...r, code: r.code === 0 ? 1 : r.code, stdout: '', stderr: r.stderr || (r.timedOut ? 'timed out' : '') });
+    results.forEach((result, index) =>
+      this.opts.onCommand?.({
+        ...this.scope(),
+        node: this.node,
+        argv: items[index]!.argv,
+        stdin: note(items[index]!),
+        result,
+        dryRun: false,
+        batch: { index, of },
+      }),
+    );
+    return results;
+  }
+
+  /**
    * Serialise read-modify-write of one node-level resource (its /etc/hosts): VMs of a node run
    * in parallel and would otherwise overwrite each other's blocks.
    */
@@ -281,21 +390,70 @@ export class NodeSession {
     content: string,
     o: { vm?: string; mode?: string; dirMode?: string; secret?: boolean; signal?: AbortSignal } = {},
   ): Promise<void> {
+    const item = NodeSession.writeItem(path, content, o);
+    const r = await this.change(item.argv, { ...item, timeoutS: 60, signal: o.signal });
+    if (r.code !== 0) throw new Error(`cannot write ${path}${o.vm ? ` in ${o.vm}` : ''} on ${this.node}: ${lastLine(r)}`);
+    this.wrote(path, content, o.vm);
+  }
+
+  /** The command writeFile sends, for a batch: temp file, mode, rename, content on stdin. */
+  static writeItem(path: string, content: string, o: { vm?: string; mode?: string; dirMode?: string; secret?: boolean } = {}): BatchItem {
     const script =
-      'set -e; umask 077; d=$(dirname -- "$1"); mkdir -p -- "$d"; [ -z "$3" ] || chmod "$3" "$d"; t="$1.lxcw-tmp.$$"; cat > "$t"; chmod "$2" "$t"; mv -f -- "$t" "$1" 2>/dev/null || { cat -- "$t" > "$1"; rm -f -- "$t"; }';
+      'set -e; umask 077; d=$(dirname -- "$1"); mkdir -p -- "$d"; [ -z "$3" ] || chmod "$3" "$d"; t="$d/.$(basename -- "$1").lxcw-tmp.$$"; cat > "$t"; chmod "$2" "$t"; mv -f -- "$t" "$1" 2>/dev/null || { cat -- "$t" > "$1"; rm -f -- "$t"; }';
     const argv = ['sh', '-c', script, 'sh', path, o.mode ?? '0644', o.dirMode ?? ''];
-    const r = await this.change(o.vm ? NodeSession.attach(o.vm, argv) : argv, {
+    return {
+      argv: o.vm ? NodeSession.attach(o.vm, argv) : argv,
       stdin: content,
       stdinNote: o.secret ? 'secret content' : `${Buffer.byteLength(content)} bytes for ${path}`,
-      timeoutS: 60,
-      signal: o.signal,
-    });
-    if (r.code !== 0) throw new Error(`cannot write ${path}${o.vm ? ` in ${o.vm}` : ''} on ${this.node}: ${lastLine(r)}`);
-    if (o.vm && !this.opts.dryRun) this.vmFiles.set(`${o.vm}\0${path}`, content);
+    };
+  }
+
+  /**
+   * Replace a node file only if it still holds `base` (compared by SHA-256, under flock): another
+   * process editing it meanwhile (a second lxc-wizard, an operator) makes it exit 75, never lose
+   * their change. For the node's /etc/hosts.
+   */
+  static casWriteItem(path: string, base: string | undefined, content: string, mode = '0644'): BatchItem {
+    const script = [
+      'set -e; umask 022; l=/run/lock; [ -d "$l" ] || l=/tmp',
+      'exec 9>>"$l/lxc-wizard-$(printf %s "$1" | tr / _).lock"; command -v flock >/dev/null 2>&1 && flock 9',
+      'cur=none; [ -e "$1" ] && cur=$(sha256sum < "$1" | cut -c1-64)',
+      '[ "$cur" = "$3" ] || exit 75',
+      't="$(dirname -- "$1")/.$(basename -- "$1").lxcw-tmp.$$"; cat > "$t"; chmod "$2" "$t"; mv -f -- "$t" "$1"',
+    ].join('\n');
+    const sha = base === undefined ? 'none' : createHash('sha256').update(base, 'utf8').digest('hex');
+    return {
+      argv: ['sh', '-c', script, 'sh', path, mode, sha],
+      stdin: content,
+      stdinNote: `${Buffer.byteLength(content)} bytes for ${path}`,
+    };
+  }
+
+  /** What this run wrote, kept for the checks that follow (no read back over the link). */
+  wrote(path: string, content: string, vm?: string): void {
+    if (this.opts.dryRun) return;
+    if (vm) this.vmFiles.set(`${vm}\0${path}`, content);
+    else if (this.nodeFiles.has(path)) this.nodeFiles.set(path, content);
+  }
+
+  /**
+   * The node's /etc/hosts as this run last saw it: from the facts, then our own writes; read again
+   * (one round trip) when `fresh`, after someone else changed it.
+   */
+  async nodeHosts(fresh = false): Promise<string> {
+    if (fresh) this.nodeFiles.set('/etc/hosts', await this.readFile('/etc/hosts'));
+    else if (!this.nodeFiles.has('/etc/hosts')) this.nodeFiles.set('/etc/hosts', (await this.facts()).hosts);
+    return this.nodeFiles.get('/etc/hosts') ?? '';
   }
 }
 
+function note(it: BatchItem): string | undefined {
+  return it.stdinNote ?? (it.stdin === undefined ? undefined : `${Buffer.byteLength(it.stdin)} bytes`);
+}
+
 export function lastLine(r: ExecResult): string {
-  const lines = (r.stderr.trim() || r.stdout.trim()).split('\n');
-  return (lines.at(-1) ?? '').slice(0, 300) || (r.timedOut ? 'timed out' : `exit ${r.code ?? r.signal}`);
+  // the last line that says something: nft and others end with the offending input and a ^^^ marker
+  const lines = (r.stderr.trim() || r.stdout.trim()).split('\n').filter((l) => /[A-Za-z0-9]/.test(l));
+  const error = lines.findLast((l) => /^(Error|E):|error:/i.test(l.trim()));
+  return (error ?? lines.at(-1) ?? '').trim().slice(0, 300) || (r.timedOut ? 'timed out' : `exit ${r.code ?? r.signal}`);
 }

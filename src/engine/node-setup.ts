@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { NodeTaskName } from '../core/steps.js';
-import { NET, NET_SCRIPT, NET_UNIT, SYSCTL_CONF, bridgeConf, masqueradeRule } from './node-net.js';
+import { LOAD_RULESET, NET, NET_SCRIPT, NET_UNIT, SYSCTL_CONF, bridgeConf, masqueradeRule } from './node-net.js';
 import { lastLine, type NodeSession } from './node-session.js';
 import { mergedKeys } from './steps/sshkeys.js';
 import { registryText } from './steps/grains.js';
@@ -301,7 +301,7 @@ export const masquerade: NodeTask = {
     }
     if ((await ctx.state()).files.get(NET.script) !== NET_SCRIPT) await session.writeFile(NET.script, NET_SCRIPT, { mode: '0755', signal });
     ctx.progress(`nftables table ip ${NET.table}`);
-    const r = await session.change(['sh', '-c', '"$1" ruleset | nft -f -', 'sh', NET.script], { timeoutS: 60, signal });
+    const r = await session.change(['sh', '-c', LOAD_RULESET, 'sh', NET.script], { timeoutS: 60, signal });
     if (r.code !== 0)
       throw new StepError(
         `cannot load the nftables table ip ${NET.table} on ${ctx.node}: ${lastLine(r)}`,

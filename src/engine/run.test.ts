@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FACTS_SCRIPT, NodeSession } from './node-session.js';
+import type { Transport } from './transport.js';
 import { FakeNode } from '../../test/helpers/fake-node.js';
 import { memoryLedger, runWith, states, vmsFrom } from '../../test/helpers/run.js';
 
@@ -300,5 +301,33 @@ describe('plans (--dry-run): the exact commands of each profile type on both LXC
       '--',
       'id',
     ]);
+  });
+});
+
+describe("the node's /etc/hosts edited by someone else during the run", () => {
+  it('is read again and edited again: their line stays, ours is added (compare-and-swap under flock)', async () => {
+    const vms = vmsFrom(PILLAR, 'dev').filter((v) => v.name === 'web.example.com');
+    const node = new FakeNode('cn1.example.net');
+    node.files.set('/etc/hosts', '127.0.0.1 localhost\n');
+    // after the facts (which carry /etc/hosts) were read, an operator adds a line
+    let edited = false;
+    const transport: Transport = {
+      node: node.node,
+      connections: 0,
+      close: () => node.close(),
+      exec: async (argv, o) => {
+        if (!edited && argv.some((a) => a.includes('|| exit 75'))) {
+          edited = true;
+          node.files.set('/etc/hosts', '127.0.0.1 localhost\n10.9.9.9 theirs.example.net\n');
+        }
+        return node.exec(argv, o);
+      },
+    };
+    const { results } = await runWith(vms, { 'cn1.example.net': transport }, { only: ['spawn', 'hostsfile'] });
+    expect(states(results[0]!).hostsfile).toBe('done');
+    expect(edited).toBe(true);
+    const hosts = node.files.get('/etc/hosts')!;
+    expect(hosts).toContain('10.9.9.9 theirs.example.net');
+    expect(hosts).toMatch(/#-- start virt dns web\.example\.com:: DO NOT EDIT --\n10\.5\.\d+\.\d+ web\.example\.com\n/);
   });
 });

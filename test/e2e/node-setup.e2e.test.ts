@@ -1,9 +1,11 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOAD_RULESET, forwardConf, forwardRule } from '../../src/engine/node-net.js';
+import { NodeSession } from '../../src/engine/node-session.js';
 import { runBin } from '../helpers/cli.js';
 import { scratch } from '../helpers/pillar.js';
 import { containerNames, e2eMissing, lxc, openBed, type Bed } from '../helpers/testbed.js';
@@ -127,6 +129,34 @@ describe.skipIf(missing !== undefined)('node setup on a node that has no bridge 
     const setup = JSON.parse(r.stdout).nodes[0];
     expect(setup.steps.map((s: { state: string }) => s.state)).toEqual(Array(7).fill('already-done'));
   }, 300_000);
+
+  it('forwards written and loaded by many VMs at once all stay in the table, none read half-written', async () => {
+    // what reverse_proxy sends, run at once for twelve VMs on this node; before the lock and the
+    // dot-file temp names, loads read a neighbour's half-written conf or dropped a forward
+    const vms = Array.from({ length: 12 }, (_, i) => `race${i}.e2e-node.test`);
+    const sh = (argv: string[], stdin = '') =>
+      new Promise<number>((resolve) => {
+        const c = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'ignore', 'inherit'] });
+        c.on('close', (code) => resolve(code ?? 1));
+        c.stdin.end(stdin);
+      });
+    try {
+      const codes = await Promise.all(
+        vms.map(async (vm, i) => {
+          const w = NodeSession.writeItem(`/etc/lxc-wizard/forwards/${vm}`, forwardConf(40100 + i, `10.79.9.${i + 2}`));
+          const wrote = await sh(w.argv, w.stdin);
+          return wrote || (await sh(['sh', '-c', LOAD_RULESET, 'sh', '/usr/local/sbin/lxc-wizard-net']));
+        }),
+      );
+      expect(codes).toEqual(vms.map(() => 0));
+      const table = execFileSync('nft', ['list', 'table', 'ip', 'lxc_wizard'], { encoding: 'utf8' });
+      for (const [i, vm] of vms.entries()) expect(table).toContain(forwardRule(vm, 40100 + i, `10.79.9.${i + 2}`));
+      expect((await readdir('/etc/lxc-wizard/forwards')).filter((f) => f.startsWith('.'))).toEqual([]);
+    } finally {
+      for (const vm of vms) await rm(`/etc/lxc-wizard/forwards/${vm}`, { force: true });
+      await sh(['sh', '-c', LOAD_RULESET, 'sh', '/usr/local/sbin/lxc-wizard-net']);
+    }
+  }, 120_000);
 
   it('provisions a VM that answers on <node>:<ssh_reverse_proxy_port>, its minion key accepted on the master', async () => {
     const r = await runBin(['--yes', ...common, ...reach, ...keys, '--bootsalt-script', STAND_IN, '--master-pki', pki, '--json'], { env });

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { ExecOptions, ExecResult, Transport } from '../../src/engine/transport.js';
 import { InterruptedError } from '../../src/core/errors.js';
 import { TransportError } from '../../src/engine/transport.js';
-import { FACTS_SCRIPT } from '../../src/engine/node-session.js';
+import { BATCH_SCRIPT, FACTS_SCRIPT } from '../../src/engine/node-session.js';
 import { NET, NET_SCRIPT, NET_UNIT, SYSCTL_CONF } from '../../src/engine/node-net.js';
 
 interface FakeContainer {
@@ -102,6 +103,20 @@ export class FakeNode implements Transport {
       if (f.error instanceof Error) throw f.error;
       return f.error;
     }
+    if (a[0] === 'sh' && a[2] === BATCH_SCRIPT) {
+      this.log.pop(); // each command of the batch is logged as itself
+      const boundary = a[4]!;
+      let input = Buffer.from(o.stdin?.toString() ?? '');
+      let out = '';
+      for (const [i, item] of a.slice(5).entries()) {
+        const n = Number(item.slice(0, item.indexOf(':')));
+        const sub = await this.execNow(unquote(item.slice(item.indexOf(':') + 1)), { ...o, stdin: input.subarray(0, n).toString() });
+        input = input.subarray(n);
+        out += `${sub.stdout}\n${boundary} ${i} ${sub.code}\n${sub.stderr}\n${boundary}\n`;
+        if (sub.code !== 0) break;
+      }
+      return this.ok(out);
+    }
     if (a[0] === 'sh' && a[2] === FACTS_SCRIPT) return this.ok(this.net.lxc ? this.facts() : '@version none\n@lxcpath /var/lib/lxc\n');
     if (a[0] === 'sh' && a[2]?.includes('echo "@files"')) return this.ok(this.state(a.slice(4)));
     if (a[0] === 'sh' && a[2]?.startsWith('[ -x "$1" ] && echo "@script"')) {
@@ -110,15 +125,15 @@ export class FakeNode implements Transport {
         `${this.files.has(a[4]!) ? '@script\n' : ''}${conf !== undefined ? `@conf\n${conf}@end\n` : ''}@table\n${this.net.nft}`,
       );
     }
-    if (a[0] === 'sh' && a[2] === '"$1" ruleset | nft -f -') {
+    if (a[0] === 'sh' && a[2]?.includes('"$1" ruleset | nft -f -') && !a[2].includes('rm -f')) {
       if (!this.files.has(a[4]!)) return this.ok('', 127);
       this.net.nft = this.ruleset();
-      return this.ok();
+      return this.ok(a[2].includes('nft list table') ? this.net.nft : '');
     }
-    if (a[0] === 'sh' && a[2]?.startsWith('[ -e "$1" ] || exit 3; rm -f -- "$1"')) {
-      if (!this.files.has(a[4]!)) return this.ok('', 3);
-      this.files.delete(a[4]!);
-      if (this.files.has(a[5]!)) this.net.nft = this.ruleset();
+    if (a[0] === 'sh' && a[2]?.startsWith('[ -e "$2" ] || exit 3; rm -f -- "$2"')) {
+      if (!this.files.has(a[5]!)) return this.ok('', 3);
+      this.files.delete(a[5]!);
+      if (this.files.has(a[4]!)) this.net.nft = this.ruleset();
       return this.ok();
     }
     if (a[0] === 'sh' && a[2]?.includes('ip link add "$1" type bridge')) {
@@ -158,6 +173,7 @@ export class FakeNode implements Transport {
     for (const v of this.opts.vgs ?? []) lines.push(`@vg ${v}`);
     lines.push('@df /dev/vda 100 50 5000000 1% /');
     if (this.files.has(NET.script)) lines.push('@netsetup');
+    if (this.files.has('/etc/hosts')) lines.push(`@hosts ${Buffer.from(this.files.get('/etc/hosts')!).toString('base64')}`);
     for (const [name, c] of this.containers) {
       lines.push(`@c ${name} ${c.state}`);
       const config = this.files.get(`/var/lib/lxc/${name}/config`) ?? '';
@@ -167,6 +183,13 @@ export class FakeNode implements Transport {
   }
 
   private fileOps(files: Map<string, string>, argv: string[], stdin: string | undefined): ExecResult | undefined {
+    if (argv[0] === 'sh' && argv[2]?.includes('|| exit 75')) {
+      const cur = files.get(argv[4]!);
+      const sha = cur === undefined ? 'none' : createHash('sha256').update(cur, 'utf8').digest('hex');
+      if (sha !== argv[6]) return this.ok('', 75);
+      files.set(argv[4]!, stdin ?? '');
+      return this.ok();
+    }
     if (argv[0] === 'sh' && argv[2]?.startsWith('if [ -e "$1" ]; then cat')) {
       const v = files.get(argv[4]!);
       return v === undefined ? this.ok('', 3) : this.ok(v);
@@ -280,4 +303,32 @@ export class FakeNode implements Transport {
   }
 
   async close(): Promise<void> {}
+}
+
+/** argv back from what shJoin made (words, single-quoted runs, backslash escapes): the batch's command lines. */
+export function unquote(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let inWord = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (ch === ' ') {
+      if (inWord) out.push(cur);
+      cur = '';
+      inWord = false;
+    } else if (ch === "'") {
+      const end = line.indexOf("'", i + 1);
+      cur += line.slice(i + 1, end);
+      i = end;
+      inWord = true;
+    } else if (ch === '\\') {
+      cur += line[++i];
+      inWord = true;
+    } else {
+      cur += ch;
+      inWord = true;
+    }
+  }
+  if (inWord) out.push(cur);
+  return out;
 }

@@ -1,4 +1,5 @@
 import { parse, stringify } from 'yaml';
+import { lastLine, NodeSession } from '../node-session.js';
 import { readInVm, StepError, type Step, type StepContext } from './step.js';
 
 /** The makina-states local registries (original-system.md §9.1), under the salt or mastersalt prefix. */
@@ -42,11 +43,22 @@ export const grains: Step = {
     }
     return true;
   },
+  // the files that need it, written in one round trip
   async apply(ctx) {
+    const writes: { path: string; next: string }[] = [];
     for (const f of registryFiles(ctx)) {
       const text = await readInVm(ctx, f.path);
       const next = registryText(text, f.path, f.keys);
-      if (next !== text) await ctx.session.writeFile(f.path, next, { vm: ctx.vm, mode: '0644', signal: ctx.signal });
+      if (next !== text) writes.push({ path: f.path, next });
     }
+    const results = await ctx.session.batch(
+      writes.map((w) => NodeSession.writeItem(w.path, w.next, { vm: ctx.vm })),
+      { signal: ctx.signal },
+    );
+    writes.forEach((w, i) => {
+      const r = results[i];
+      if (!r || r.code !== 0) throw new StepError(`cannot write ${w.path} in ${ctx.vm}: ${r ? lastLine(r) : 'not run'}`);
+      ctx.session.wrote(w.path, w.next, ctx.vm);
+    });
   },
 };

@@ -1,4 +1,6 @@
-import { readInVm, removeBlock, replaceBlock, type Step, type StepContext } from './step.js';
+import type { ExecResult } from '../transport.js';
+import { lastLine, NodeSession, type BatchItem } from '../node-session.js';
+import { readInVm, removeBlock, replaceBlock, StepError, type Step, type StepContext } from './step.js';
 
 export const vmHostsMarkers = (vm: string) =>
   [`#-- start lxc dns ${vm}:: DO NOT EDIT --`, `#-- end lxc dns ${vm}:: DO NOT EDIT --`] as const;
@@ -27,14 +29,44 @@ function wanted(ctx: StepContext, vmText: string, nodeText: string) {
   };
 }
 
-/** Read-modify-write of the node's /etc/hosts, one VM at a time per node. */
-export async function editNodeHosts(ctx: Pick<StepContext, 'session' | 'signal'>, edit: (text: string) => string): Promise<boolean> {
-  return ctx.session.exclusive('/etc/hosts', async () => {
-    const text = (await ctx.session.readFile('/etc/hosts')) ?? '';
-    const next = edit(text);
-    if (next === text) return false;
-    await ctx.session.writeFile('/etc/hosts', next, { mode: '0644', signal: ctx.signal });
-    return true;
+/**
+ * Read-modify-write of the node's /etc/hosts: one VM at a time per node within a run, and against
+ * other writers (a second lxc-wizard, an operator) by a compare-and-swap under flock on the node;
+ * when the file changed under us it is read again and the edit made again. `before`: commands
+ * sent in the same round trip, ahead of the write (the VM's own /etc/hosts).
+ */
+export async function editNodeHosts(
+  ctx: Pick<StepContext, 'session' | 'signal'>,
+  edit: (text: string) => string,
+  before: { item: BatchItem; fail: (r: ExecResult) => Error; done: () => void }[] = [],
+): Promise<boolean> {
+  const { session } = ctx;
+  return session.exclusive('/etc/hosts', async () => {
+    let pending = before;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const text = await session.nodeHosts(attempt > 0);
+      const next = edit(text);
+      const write = next === text ? [] : [NodeSession.casWriteItem('/etc/hosts', text, next)];
+      if (!pending.length && !write.length) return false;
+      const results = await session.batch([...pending.map((p) => p.item), ...write], { signal: ctx.signal });
+      pending.forEach((p, i) => {
+        const r = results[i];
+        if (!r || r.code !== 0) throw p.fail(r ?? results.at(-1)!);
+        p.done();
+      });
+      pending = [];
+      if (!write.length) return false;
+      const r = results.at(-1)!;
+      if (r.code === 0) {
+        session.wrote('/etc/hosts', next);
+        return true;
+      }
+      if (r.code !== 75) throw new StepError(`cannot write /etc/hosts on ${session.node}: ${lastLine(r)}`);
+    }
+    throw new StepError(
+      `/etc/hosts on ${session.node} kept changing while lxc-wizard edited it`,
+      'another process rewrites it in a loop: stop it, then run again',
+    );
   });
 }
 
@@ -43,14 +75,24 @@ export const hostsfile: Step = {
   name: 'hostsfile',
   async check(ctx) {
     const vmText = (await readInVm(ctx, '/etc/hosts')) ?? '';
-    const nodeText = (await ctx.session.readFile('/etc/hosts')) ?? '';
+    const nodeText = await ctx.session.nodeHosts();
     const w = wanted(ctx, vmText, nodeText);
     return w.vm === vmText && w.node === nodeText;
   },
+  // one round trip: the VM's file and the node's, together
   async apply(ctx) {
     const vmText = (await readInVm(ctx, '/etc/hosts')) ?? '';
     const w = wanted(ctx, vmText, '');
-    if (w.vm !== vmText) await ctx.session.writeFile('/etc/hosts', w.vm, { vm: ctx.vm, mode: '0644', signal: ctx.signal });
-    await editNodeHosts(ctx, (text) => wanted(ctx, '', text).node);
+    const vmWrite =
+      w.vm === vmText
+        ? []
+        : [
+            {
+              item: NodeSession.writeItem('/etc/hosts', w.vm, { vm: ctx.vm }),
+              fail: (r: ExecResult) => new StepError(`cannot write /etc/hosts in ${ctx.vm}: ${lastLine(r)}`),
+              done: () => ctx.session.wrote('/etc/hosts', w.vm, ctx.vm),
+            },
+          ];
+    await editNodeHosts(ctx, (text) => wanted(ctx, '', text).node, vmWrite);
   },
 };

@@ -1,9 +1,20 @@
-import { NET, forwardConf, forwardRule } from '../node-net.js';
-import { lastLine } from '../node-session.js';
+import { LOAD_RULESET, NET, forwardConf, forwardRule } from '../node-net.js';
+import { lastLine, NodeSession } from '../node-session.js';
 import { StepError, type Step, type StepContext } from './step.js';
 
-/** The forward's conf file and the live rule, read in one round trip. */
-async function current(ctx: StepContext): Promise<{ script: boolean; conf: string | undefined; table: string }> {
+interface Current {
+  script: boolean;
+  conf: string | undefined;
+  table: string;
+}
+
+/** What this run last saw of each VM's forward, per node session: a check after our own apply needs no read. */
+const seen = new WeakMap<NodeSession, Map<string, Current>>();
+
+/** The forward's conf file and the live rule, read in one round trip (or as this run left them). */
+async function current(ctx: StepContext): Promise<Current> {
+  const known = seen.get(ctx.session)?.get(ctx.vm);
+  if (known) return known;
   const r = await ctx.session.query(
     [
       'sh',
@@ -21,6 +32,12 @@ async function current(ctx: StepContext): Promise<{ script: boolean; conf: strin
   return { script: out.startsWith('@script'), conf, table: out.slice(out.indexOf('@table') + 7) };
 }
 
+function remember(ctx: StepContext, c: Current): void {
+  if (ctx.dryRun) return;
+  const m = seen.get(ctx.session) ?? new Map<string, Current>();
+  seen.set(ctx.session, m.set(ctx.vm, c));
+}
+
 /**
  * `ssh_reverse_proxy_port` made real: connections to <node>:<port> reach the VM's port 22, through
  * a DNAT in lxc-wizard's own nftables table (kept across reboots by lxc-wizard-net.service).
@@ -30,6 +47,7 @@ export const reverseProxy: Step = {
   async check(ctx) {
     if (ctx.dryRun && !(await ctx.session.facts()).containers.has(ctx.vm)) return false;
     const c = await current(ctx);
+    remember(ctx, c);
     return (
       c.conf === forwardConf(ctx.v.ssh_reverse_proxy_port, ctx.v.ip) &&
       c.table.includes(forwardRule(ctx.vm, ctx.v.ssh_reverse_proxy_port, ctx.v.ip))
@@ -44,8 +62,18 @@ export const reverseProxy: Step = {
       );
     }
     ctx.progress(`${ctx.node}:${v.ssh_reverse_proxy_port} → ${v.ip}:22`);
-    await session.writeFile(`${NET.forwards}/${vm}`, forwardConf(v.ssh_reverse_proxy_port, v.ip), { mode: '0644', signal });
-    const r = await session.change(['sh', '-c', '"$1" ruleset | nft -f -', 'sh', NET.script], { timeoutS: 60, signal });
-    if (r.code !== 0) throw new StepError(`cannot load the ssh forward of ${vm} on ${ctx.node}: ${lastLine(r)}`);
+    // one round trip: the conf file, the table loaded from every conf, and the table as it is now
+    const conf = forwardConf(v.ssh_reverse_proxy_port, v.ip);
+    const [w, load] = await session.batch(
+      [
+        NodeSession.writeItem(`${NET.forwards}/${vm}`, conf),
+        { argv: ['sh', '-c', `${LOAD_RULESET} && nft list table ip "$2"`, 'sh', NET.script, NET.table] },
+      ],
+      { timeoutS: 60, signal },
+    );
+    if (!w || w.code !== 0) throw new StepError(`cannot write the ssh forward of ${vm} on ${ctx.node}: ${w ? lastLine(w) : 'not run'}`);
+    if (!load || load.code !== 0)
+      throw new StepError(`cannot load the ssh forward of ${vm} on ${ctx.node}: ${load ? lastLine(load) : 'not run'}`);
+    remember(ctx, { script: true, conf, table: load.stdout });
   },
 };

@@ -1,6 +1,7 @@
 import { cloneCommand, createCommand, readNetwork, rewriteConfig } from '../lxc-dialect.js';
-import { lastLine } from '../node-session.js';
-import { inVm, readInVm, StepError, type Step, type StepContext } from './step.js';
+import type { ExecResult } from '../transport.js';
+import { lastLine, NodeSession, type BatchItem } from '../node-session.js';
+import { readInVm, StepError, type Step, type StepContext } from './step.js';
 
 function wantedNetwork(ctx: StepContext) {
   const { v } = ctx;
@@ -88,46 +89,75 @@ export const spawn: Step = {
     const path = await configPath(ctx);
     const before = (await session.readFile(path)) ?? '';
     const after = rewriteConfig(before, f.generation, wantedNetwork(ctx));
-    let changed = false;
-    if (after !== before) {
-      changed = before !== '';
-      if (before)
-        await session.change(['cp', '-p', path, `${path}.lxc-wizard-${new Date().toISOString().replace(/[:.]/g, '-')}`], { timeoutS: 30 });
-      await session.writeFile(path, after, { mode: '0640', signal: ctx.signal });
-      ctx.progress(`configured ${readNetwork(after, f.generation).ip} on ${v.bridge}`);
-    }
     const state = (await session.facts()).containers.get(vm)?.state;
-    if (state === 'RUNNING' && changed) {
-      const stop = await session.change(['lxc-stop', '-n', vm], { timeoutS: 120, signal: ctx.signal });
-      if (stop.code !== 0) throw new StepError(`lxc-stop failed for ${vm}: ${lastLine(stop)}`);
-      await session.noteContainer(vm, { state: 'STOPPED' });
+    const changed = after !== before && before !== '';
+    // The rest in one round trip: the configuration, (re)start, the wait, the boot and resolv.conf.
+    const work: { item: BatchItem; fail: (r: ExecResult) => StepError; done?: () => Promise<void> | void }[] = [];
+    if (after !== before) {
+      if (before) {
+        const backup = `${path}.lxc-wizard-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+        work.push({
+          item: { argv: ['cp', '-p', path, backup] },
+          fail: (r) => new StepError(`cannot keep ${path} as ${backup}: ${lastLine(r)}`),
+        });
+      }
+      work.push({
+        item: NodeSession.writeItem(path, after, { mode: '0640' }),
+        fail: (r) => new StepError(`cannot write ${path} on ${ctx.node}: ${lastLine(r)}`),
+      });
+      ctx.progress(`configuring ${readNetwork(after, f.generation).ip} on ${v.bridge}`);
     }
+    if (state === 'RUNNING' && changed)
+      work.push({
+        item: { argv: ['lxc-stop', '-n', vm] },
+        fail: (r) => new StepError(`lxc-stop failed for ${vm}: ${lastLine(r)}`),
+        done: () => session.noteContainer(vm, { state: 'STOPPED' }),
+      });
     if (state !== 'RUNNING' || changed) {
-      const start = await session.change(['lxc-start', '-n', vm, '-d'], { timeoutS: 120, signal: ctx.signal });
-      if (start.code !== 0)
-        throw new StepError(`lxc-start failed for ${vm}: ${lastLine(start)}`, `lxc-start -n ${vm} -F on ${ctx.node} shows why`);
-      const wait = await session.change(['lxc-wait', '-n', vm, '-s', 'RUNNING', '-t', '60'], { timeoutS: 90, signal: ctx.signal });
-      if (wait.code !== 0) throw new StepError(`${vm} did not reach RUNNING within 60 s`, `lxc-info -n ${vm} on ${ctx.node}`);
-      if (!ctx.opts.dryRun) await session.noteContainer(vm, { state: 'RUNNING' });
+      work.push({
+        item: { argv: ['lxc-start', '-n', vm, '-d'] },
+        fail: (r) => new StepError(`lxc-start failed for ${vm}: ${lastLine(r)}`, `lxc-start -n ${vm} -F on ${ctx.node} shows why`),
+      });
+      work.push({
+        item: { argv: ['lxc-wait', '-n', vm, '-s', 'RUNNING', '-t', '60'] },
+        fail: () => new StepError(`${vm} did not reach RUNNING within 60 s`, `lxc-info -n ${vm} on ${ctx.node}`),
+        done: () => (ctx.opts.dryRun ? undefined : session.noteContainer(vm, { state: 'RUNNING' })),
+      });
     }
-    ctx.progress('waiting for the boot (basic.target), then writing the DNS servers');
+    ctx.progress('starting it, waiting for the boot (basic.target), then writing the DNS servers');
     const dns = resolvConf(v.dnsservers);
-    await inVm(ctx, ['sh', '-c', SETTLE, 'sh', dnsMarker(vm)], {
-      stdin: dns,
-      stdinNote: `${Buffer.byteLength(dns)} bytes for /etc/resolv.conf`,
-      what: 'waiting for the boot and writing /etc/resolv.conf',
-      timeoutS: 150,
-      hint: `systemctl list-jobs inside ${vm} shows what the boot waits for`,
+    work.push({
+      item: {
+        argv: NodeSession.attach(vm, ['sh', '-c', SETTLE, 'sh', dnsMarker(vm)]),
+        stdin: dns,
+        stdinNote: `${Buffer.byteLength(dns)} bytes for /etc/resolv.conf`,
+      },
+      fail: (r) =>
+        new StepError(
+          `waiting for the boot and writing /etc/resolv.conf failed in ${vm}: ${lastLine(r)}`,
+          `systemctl list-jobs inside ${vm} shows what the boot waits for`,
+        ),
+      done: () => session.noteFile(vm, dnsMarker(vm), ''),
     });
-    session.noteFile(vm, dnsMarker(vm), '');
+    const results = await session.batch(
+      work.map((w) => w.item),
+      { timeoutS: 330, signal: ctx.signal },
+    );
+    for (const [i, w] of work.entries()) {
+      const r = results[i];
+      if (!r || r.code !== 0) throw w.fail(r ?? results.at(-1)!);
+      await w.done?.();
+    }
+    if (after !== before) session.wrote(path, after);
     if (!ctx.opts.noSalt && ctx.opts.controller && !(await ctx.opts.controller.keyAccepted(vm, v.mode))) {
       ctx.progress(`accepting a new minion key for ${vm} in ${ctx.opts.controller.pkiDir(v.mode)}/minions`);
       await ctx.opts.controller.minionKeys(vm, v.mode, ctx.dryRun);
     }
   },
+  // lxc-wait said RUNNING and a command then ran inside it, in apply's own round trip: nothing to read again
   async verify(ctx) {
-    const r = await ctx.session.query(['lxc-info', '-s', '-H', '-n', ctx.vm], { timeoutS: 30 });
-    const state = r.stdout.trim() || 'missing';
-    if (state !== 'RUNNING') throw new StepError(`${ctx.vm} is ${state.toLowerCase()} after spawn`, `lxc-info -n ${ctx.vm} on ${ctx.node}`);
+    const state = (await ctx.session.facts()).containers.get(ctx.vm)?.state ?? 'missing';
+    if (!ctx.dryRun && state !== 'RUNNING')
+      throw new StepError(`${ctx.vm} is ${state.toLowerCase()} after spawn`, `lxc-info -n ${ctx.vm} on ${ctx.node}`);
   },
 };

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { LocalTransport } from './local-transport.js';
+import { lastLine, NodeSession, type CommandRecord } from './node-session.js';
+
+describe('NodeSession.batch (several commands, one round trip)', () => {
+  it('runs each command with its own stdin, keeps each output apart, logs each, in one exec', async () => {
+    const transport = new LocalTransport();
+    const execs: string[][] = [];
+    const exec = transport.exec.bind(transport);
+    transport.exec = (argv, o) => (execs.push([...argv]), exec(argv, o));
+    const log: CommandRecord[] = [];
+    const s = new NodeSession(transport, { dryRun: false, onCommand: (c) => log.push(c) });
+    const r = await s.batch([
+      { argv: ['sh', '-c', 'cat; echo " and more"'], stdin: "it's\nmulti\nline" },
+      { argv: ['printf', '%s', 'no newline'] },
+      { argv: ['sh', '-c', 'echo to stderr >&2; cat >/dev/null'], stdin: 'x'.repeat(70_000) },
+      { argv: ['echo', "a 'quoted' $(arg)"] },
+    ]);
+    expect(execs).toHaveLength(1);
+    expect(r.map((x) => x.code)).toEqual([0, 0, 0, 0]);
+    expect(r[0]!.stdout).toBe("it's\nmulti\nline and more\n");
+    expect(r[1]!.stdout).toBe('no newline');
+    expect(r[2]!.stderr).toBe('to stderr\n');
+    expect(r[3]!.stdout).toBe("a 'quoted' $(arg)\n");
+    expect(log.map((c) => c.batch)).toEqual([0, 1, 2, 3].map((index) => ({ index, of: 4 })));
+  });
+
+  it('stops at the first command that fails: the later ones do not run', async () => {
+    const s = new NodeSession(new LocalTransport(), { dryRun: false });
+    const r = await s.batch([{ argv: ['true'] }, { argv: ['sh', '-c', 'echo why >&2; exit 3'] }, { argv: ['sh', '-c', 'echo ran'] }]);
+    expect(r.map((x) => x.code)).toEqual([0, 3]);
+    expect(r[1]!.stderr).toBe('why\n');
+  });
+
+  it('a deadline in the middle keeps what finished and names the command it ended in', async () => {
+    const s = new NodeSession(new LocalTransport(), { dryRun: false });
+    const r = await s.batch([{ argv: ['echo', 'first'] }, { argv: ['sleep', '5'] }, { argv: ['echo', 'never'] }], { timeoutS: 1 });
+    expect(r).toHaveLength(2);
+    expect(r[0]).toMatchObject({ code: 0, stdout: 'first\n' });
+    expect(r[1]).toMatchObject({ timedOut: true });
+    expect(r[1]!.code).not.toBe(0);
+  });
+
+  it('in a dry run, plans each command and runs none', async () => {
+    const transport = new LocalTransport();
+    transport.exec = () => Promise.reject(new Error('a dry run ran something'));
+    const log: CommandRecord[] = [];
+    const s = new NodeSession(transport, { dryRun: true, onCommand: (c) => log.push(c) });
+    const r = await s.batch([{ argv: ['touch', '/x'] }, { argv: ['rm', '/y'], stdin: 'abc' }]);
+    expect(r.map((x) => x.code)).toEqual([0, 0]);
+    expect(log.map((c) => [c.argv.join(' '), c.dryRun, c.stdin])).toEqual([
+      ['touch /x', true, undefined],
+      ['rm /y', true, '3 bytes'],
+    ]);
+  });
+});
+
+describe('lastLine (the reason a node command gave)', () => {
+  it("names nft's error, not the ^^^ marker under the offending input", () => {
+    const stderr =
+      '/dev/stdin:9:25-31: Error: syntax error, unexpected comment\n    tcp dport  dnat to  comment "lxcw vm a"\n                        ^^^^^^^\n';
+    expect(lastLine({ code: 1, stdout: '', stderr, timedOut: false, signal: null, durationMs: 1 })).toBe(
+      '/dev/stdin:9:25-31: Error: syntax error, unexpected comment',
+    );
+  });
+  it('otherwise the last line that says something, or the exit status', () => {
+    expect(lastLine({ code: 2, stdout: '', stderr: 'one\nno such file\n\n', timedOut: false, signal: null, durationMs: 1 })).toBe(
+      'no such file',
+    );
+    expect(lastLine({ code: 3, stdout: '', stderr: '', timedOut: false, signal: null, durationMs: 1 })).toBe('exit 3');
+  });
+});
