@@ -187,10 +187,12 @@ ${COMMON_HELP}`,
     },
     help: `Usage: lxc-wizard --yes --pillar FILE [options]
 
-Runs, for every VM of the pillar (or those selected), preflight then the seed's six steps:
-spawn, hostsfile, sshkeys, grains, initial_setup, initial_highstate. VMs run in parallel; the
-first failing step stops that VM, the others go on. Each step checks first: what is already done
-is reported "skipped: already done", so a re-run resumes where a run failed. Progress goes to
+Runs, for every VM of the pillar (or those selected), preflight, then the seed's six steps
+(spawn, hostsfile, sshkeys, grains, initial_setup, initial_highstate) with the ssh forward
+(reverse_proxy) right after spawn and the minion's ping last. VMs run in parallel; the first
+failing step stops that VM, the others go on. Each step checks first: what is in place is
+reported "already done", so a re-run resumes where a run failed. A VM is "ready" only when every
+step ran or was in place; a skipped step is named with what it leaves undone. Progress goes to
 stderr, the result to stdout; every remote command is logged (secrets redacted) and the log path
 is printed on failure. Exit 1 if a VM failed, 130 if interrupted (Ctrl-C cancels the running
 commands on the nodes).

@@ -3,7 +3,7 @@ import { isMap, isScalar, stringify, type Node, type Pair } from 'yaml';
 import { UserError } from '../core/errors.js';
 import { PILLAR_KEYS } from '../core/model.js';
 import { columnOf, parsePillar, vmKey, type PillarFile } from './read.js';
-import { canonical, SALT_YAML } from './yaml-salt.js';
+import { SALT_YAML, saltEqual } from './yaml-salt.js';
 
 /**
  * Edits are text splices on the original bytes, never a re-serialisation: every byte outside the
@@ -305,9 +305,7 @@ function verifyEdit(before: PillarFile, text: string, node: string, vm: string, 
     if (found.length) refuse('the entry is still there');
   } else if (found.length !== 1 || !isDeepStrictEqual(normalise(found[0]!.keys), normalise(entry)))
     refuse('the entry reads back differently');
-  const a = JSON.stringify(canonical(restOf(before, node, vm)));
-  const b = JSON.stringify(canonical(restOf(after, node, vm)));
-  if (a !== b) refuse('other keys of the file would change as Salt reads them');
+  if (!saltEqual(restOf(before, node, vm), restOf(after, node, vm))) refuse('other keys of the file would change as Salt reads them');
 }
 
 function normalise(o: Entry): Entry {

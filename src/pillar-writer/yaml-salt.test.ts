@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { pillarText } from '../../test/helpers/yaml-gen.js';
 import { parsePillar } from './read.js';
-import { canonical, pyFloat, pyFloatText, pyInt, type Canon } from './yaml-salt.js';
+import { canonical, pyFloat, pyFloatText, pyInt, saltEqual, type Canon } from './yaml-salt.js';
 
 /**
  * "Read pillars exactly as Salt does", proven against the reference: Debian's python3-yaml with
@@ -150,5 +150,35 @@ describe('pillars read exactly as Salt (PyYAML) reads them', () => {
     const r = compare(texts);
     expect(r.mismatches).toEqual([]);
     expect(r.refusedWhatSaltReads).toBe(0);
+  });
+});
+
+describe('saltEqual (the read-back check of every edit)', () => {
+  // values as the reader gives them: typed scalars, lists, Maps whose keys are typed scalars
+  const scalar = fc.oneof(
+    fc.constantFrom(null, true, false, 0, 1, -0, 1.5, NaN, Infinity, '', '1', 'true', 'a'),
+    fc.string({ maxLength: 3 }),
+  );
+  const { value } = fc.letrec((tie) => ({
+    value: fc.oneof({ depthSize: 'small' }, scalar, fc.array(tie('value'), { maxLength: 3 }), tie('map')),
+    map: fc.array(fc.tuple(scalar, tie('value')), { maxLength: 4 }).map((pairs) => new Map(pairs)),
+  }));
+  const same = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+  const reorder = (v: unknown): unknown =>
+    v instanceof Map ? new Map([...v].reverse().map(([k, x]) => [k, reorder(x)])) : Array.isArray(v) ? v.map(reorder) : v;
+
+  it('agrees with the canonical forms on any two values, and on a value and its maps reordered', () => {
+    fc.assert(
+      fc.property(value, value, (a, b) => {
+        expect(saltEqual(a, b)).toBe(same(a, b));
+        expect(saltEqual(a, reorder(a))).toBe(true);
+      }),
+      { numRuns: 2000, seed: 20261125 },
+    );
+  });
+  it('tells a number from the same text, true from 1, and a missing key from a null one', () => {
+    expect(saltEqual(new Map([['a', 1]]), new Map([['a', '1']]))).toBe(false);
+    expect(saltEqual(new Map([[true, 'x']]), new Map([[1, 'x']]))).toBe(false);
+    expect(saltEqual(new Map([['a', null]]), new Map())).toBe(false);
   });
 });

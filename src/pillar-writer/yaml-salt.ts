@@ -414,6 +414,33 @@ export function canonical(value: unknown): Canon {
 }
 
 /**
+ * `canonical(a)` equals `canonical(b)`, without building either: maps are matched by key lookup
+ * (scalar keys are typed, as Salt's are), so a 10,000-VM pillar is compared in one pass.
+ */
+export function saltEqual(a: unknown, b: unknown): boolean {
+  const scalar = (v: unknown) => v === null || v === undefined || typeof v !== 'object';
+  if (scalar(a) || scalar(b)) return scalar(a) && scalar(b) && sameScalar(a, b);
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((x, i) => saltEqual(x, b[i]));
+  }
+  const asMap = (v: unknown) => (v instanceof Set ? new Map([...v].map((x) => [x, null])) : v);
+  const ma = asMap(a);
+  const mb = asMap(b);
+  if (!(ma instanceof Map) || !(mb instanceof Map)) return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+  if (ma.size !== mb.size) return false;
+  for (const [k, v] of ma) {
+    if (!scalar(k) || typeof k === 'symbol') return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+    if (!mb.has(k) || !saltEqual(v, mb.get(k))) return false;
+  }
+  return true;
+}
+
+function sameScalar(a: unknown, b: unknown): boolean {
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+/**
  * The whole document as Salt loads it (maps as Maps with typed keys). A structure that contains
  * itself (`&a {x: *a}`) throws a RangeError: no pillar needs one, and nothing downstream could walk it.
  */
