@@ -130,6 +130,9 @@ describe('the reverse_proxy step', () => {
       hint: expect.stringContaining('lxc-wizard node setup cn'),
     });
     expect(bare.containers.has('v.example.com')).toBe(false);
+    // a run that leaves the forward out does not need node setup (the demo's --only spawn,…)
+    const without = await runWith(vms, { cn: bare }, { only: ['spawn'] });
+    expect(states(without.results[0]!)).toMatchObject({ preflight: 'done', spawn: 'done' });
     const node = new FakeNode('cn');
     const ok = await runWith(vms, { cn: node }, { only: ['spawn', 'reverse_proxy'] });
     expect(states(ok.results[0]!).reverse_proxy).toBe('done');

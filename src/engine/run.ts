@@ -120,6 +120,7 @@ export async function runProvision(cfg: RunConfig): Promise<void> {
               signal: cfg.signal,
               dryRun: cfg.opts.dryRun,
               spawnedBefore: ledger.spawn?.state === 'done',
+              steps: steps.map((s) => s.name),
               progress: (line) => emit({ type: 'progress', node: v.node, vm: v.name, step: step.name, line }),
             };
             try {

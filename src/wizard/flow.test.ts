@@ -125,7 +125,7 @@ describe('the wizard flow', () => {
     expect(still.screen).toBe('prepare');
   });
 
-  it('a probe that finds the node not ready while a question is open offers node setup at once, resuming that question', () => {
+  it('a probe that finds the node not ready while a question is open leaves it open, and offers node setup once it is answered', () => {
     const open = walk([
       { type: 'pick-node', node: 'cn1' },
       { type: 'name', name: 'w.example.com' },
@@ -135,8 +135,11 @@ describe('the wizard flow', () => {
       [{ type: 'probed', node: 'cn1', probe: { ...OK, lxcVersion: undefined, missing: ['LXC is not installed'] } }],
       open.s,
     );
-    expect(late.s.prepare).toMatchObject({ resume: 'backing', missing: ['LXC is not installed'] });
+    expect(late.s.screen).toBe('backing'); // what the operator is typing stays on the question it was meant for
     expect(late.s.history).toEqual(open.s.history);
+    const answered = walk([{ type: 'backing', backing: 'dir' }], late.s);
+    expect(answered.s.screen).toBe('prepare');
+    expect(answered.s.prepare).toMatchObject({ resume: 'install', missing: ['LXC is not installed'] });
   });
 
   it('an origin the node does not have: node setup to make it; going on anyway declines that origin only', () => {

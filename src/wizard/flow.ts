@@ -140,8 +140,8 @@ export function reduce(s: WizardState, e: WizardEvent, ctx: FlowContext, d: Wiza
         const { prepare: _p, ...rest } = next;
         return [{ ...rest, screen: p.resume }, []];
       }
-      const missing = e.node === a.node && QUESTIONS.has(s.screen) ? missingOnNode(next, e.node) : [];
-      if (missing.length) return [toPrepare(next, e.node, missing, s.screen, cloneOrigins(a)), []];
+      // A late probe never takes over the open question: keys typed for it would land on the offer,
+      // and an Enter meant for a list would start node setup. The offer comes when it is answered.
       return [next, []];
     }
     case 'name': {

@@ -107,9 +107,9 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
     expect(tmux('capture-pane', '-p', '-e', '-t', SESSION)).not.toContain('\u001b[3'); // NO_COLOR: no colours
     await keys('Enter');
     await waitFor('Container name');
+    await waitFor(ORIGIN_IN_BANNER); // the node is probed: the offer comes as the name is answered
     await keys('-l', VM);
     await keys('Enter');
-    await waitFor(ORIGIN_IN_BANNER);
     // nobody ran node setup on the bed: the wizard offers it, and goes on where it was
     expect(await waitFor('is not ready for this VM')).toContain('node setup has not run (no lxc-wizard-net)');
     await keys('Enter');
@@ -258,6 +258,7 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
     await waitFor('Compute node');
     await keys('Enter');
     await waitFor('Container name');
+    await waitFor(ORIGIN_IN_BANNER); // probed: the offer comes as the name is answered
     await keys('-l', 'prep.e2e-wizard.test');
     await keys('Enter');
     const offer = await waitFor('is not ready for this VM');

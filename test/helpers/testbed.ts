@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
@@ -248,26 +248,47 @@ const NODE_FILES = [
   '/etc/mastersalt/makina-states/services.yaml',
 ];
 
+const NODE_DIRS = ['/etc/lxc-wizard'];
+const ASIDE = '.lxcw-e2e-aside';
+const TABLE_ASIDE = `/etc/lxc-wizard${ASIDE}.nft`;
+
+/** Put back what an earlier hostNetGuard set aside (also after a run killed before its close). */
+function restoreAside(): void {
+  for (const f of [...NODE_FILES, ...NODE_DIRS])
+    if (existsSync(f + ASIDE)) {
+      rmSync(f, { recursive: true, force: true });
+      renameSync(f + ASIDE, f);
+    }
+  if (existsSync(TABLE_ASIDE)) {
+    ok('nft', ['delete', 'table', 'ip', 'lxc_wizard']);
+    ok('nft', ['-f', TABLE_ASIDE]);
+    rmSync(TABLE_ASIDE, { force: true });
+  }
+}
+
 /**
- * Undo what node setup did to this machine, and only that: the files it made (those that were
- * there before stay), the bridges and forwards of the test, its nftables table, ip_forward as it
- * was, the login user's authorized_keys.
+ * Each test file starts from a node where node setup never ran: what an earlier run (or the
+ * machine's owner) left is set aside, and put back at close, after what node setup did here is
+ * undone: the files it made, the bridges and forwards of the test, its nftables table, ip_forward
+ * as it was, the login user's authorized_keys.
  */
 export function hostNetGuard(o: { bridges: string[]; vmSuffix: string }): () => void {
-  const existed = new Set(NODE_FILES.filter((f) => existsSync(f)));
+  restoreAside();
+  for (const f of [...NODE_FILES, ...NODE_DIRS]) if (existsSync(f)) renameSync(f, f + ASIDE);
+  try {
+    const table = execFileSync('nft', ['list', 'table', 'ip', 'lxc_wizard'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    writeFileSync(TABLE_ASIDE, table);
+    ok('nft', ['delete', 'table', 'ip', 'lxc_wizard']);
+  } catch {
+    // no table: nothing to set aside
+  }
   const forward = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
-  const confDir = existsSync('/etc/lxc-wizard');
   return () => {
-    for (const f of NODE_FILES) if (!existed.has(f)) rmSync(f, { force: true });
-    for (const b of o.bridges) rmSync(`/etc/lxc-wizard/bridges/${b}`, { force: true });
-    if (existsSync('/etc/lxc-wizard/forwards'))
-      for (const f of readdirSync('/etc/lxc-wizard/forwards'))
-        if (f.endsWith(o.vmSuffix)) rmSync(`/etc/lxc-wizard/forwards/${f}`, { force: true });
-    if (!confDir) rmSync('/etc/lxc-wizard', { recursive: true, force: true });
-    if (existed.has('/usr/local/sbin/lxc-wizard-net')) ok('/usr/local/sbin/lxc-wizard-net', ['apply']);
-    else ok('nft', ['delete', 'table', 'ip', 'lxc_wizard']);
+    for (const f of [...NODE_FILES, ...NODE_DIRS]) rmSync(f, { recursive: true, force: true });
+    ok('nft', ['delete', 'table', 'ip', 'lxc_wizard']);
     for (const b of o.bridges) if (b !== BRIDGE) ok('ip', ['link', 'del', b]);
     writeFileSync('/proc/sys/net/ipv4/ip_forward', forward + '\n');
     rmSync(`${USER_HOME}/.ssh`, { recursive: true, force: true });
+    restoreAside();
   };
 }

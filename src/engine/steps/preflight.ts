@@ -26,8 +26,9 @@ export const preflight: Step = {
         `${nodeSetupHint(ctx, `makes it with ${v.gateway}/${v.netmask}, kept across reboots`)}; or set bridge: in the pillar`,
       );
     }
-    // the ssh reverse proxy lives in what node setup installs: without it the run would stop after spawn
-    if (!f.netSetUp && !ctx.dryRun)
+    // the ssh reverse proxy lives in what node setup installs: without it the run would stop after
+    // spawn. A run that leaves reverse_proxy out (--only, --from) does not need it.
+    if (!f.netSetUp && !ctx.dryRun && ctx.steps.includes('reverse_proxy'))
       throw new StepError(
         `node setup has not run on ${node} (no lxc-wizard-net): nothing would forward ${v.ssh_reverse_proxy_port} to ${vm}`,
         nodeSetupHint(ctx, 'installs it with the bridge, forwarding and NAT'),

@@ -34,6 +34,8 @@ export interface StepContext extends TaskContextBase {
   signal: AbortSignal;
   /** the ledger says this run or an earlier one spawned this container */
   spawnedBefore: boolean;
+  /** the steps this run goes through (--only, --from) */
+  steps: readonly StepName[];
   /** one line of progress for the live view */
   progress(line: string): void;
 }
