@@ -12,3 +12,12 @@ export function storeLedger(store: StateStore): Ledger {
     },
   };
 }
+
+/**
+ * Whether the VM's ssh forward is in place as far as the ledger knows: `ssh -p PORT root@NODE` is
+ * shown as a way in only then, and otherwise with what makes it work.
+ */
+export async function forwardInPlace(store: StateStore, node: string, vm: string): Promise<boolean> {
+  const state = (await store.ledger.read(node))[vm]?.reverse_proxy?.state;
+  return state === 'done' || state === 'already-done';
+}

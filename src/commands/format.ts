@@ -5,7 +5,7 @@ import type { VmResult } from '../core/run-events.js';
 
 /** How the commands present results: settings, lists, run summaries. Pure text, no I/O. */
 
-export function settingsDocument(s: VmSettings, showSecrets: boolean) {
+export function settingsDocument(s: VmSettings, showSecrets: boolean, forwarded = true) {
   const sources: Record<string, string> = {};
   for (const [k, f] of Object.entries(s.fields)) sources[k] = f.source;
   return {
@@ -15,22 +15,29 @@ export function settingsDocument(s: VmSettings, showSecrets: boolean) {
     sources,
     live: Object.keys(s.fields).filter((k) => s.fields[k]!.live),
     pending: Object.keys(s.fields).filter((k) => s.fields[k]!.source === 'pending'),
-    waysIn: waysIn(s),
+    waysIn: waysIn(s, forwarded),
+    forwarded,
   };
 }
 
-/** How to reach the VM: its reverse-proxy port on the node, or through the node as a jump host. */
-export function waysIn(s: VmSettings): string[] {
+/**
+ * How to reach the VM: its reverse-proxy port on the node (said to wait for reverse_proxy when the
+ * ledger has no record of it), or through the node as a jump host.
+ */
+export function waysIn(s: VmSettings, forwarded = true): string[] {
   const f = (k: string) => s.fields[k]?.value;
   const node = s.node === 'localhost' ? 'localhost' : String(f('ssh_gateway') ?? s.node);
   const out: string[] = [];
-  if (typeof f('ssh_reverse_proxy_port') === 'number') out.push(`ssh -p ${String(f('ssh_reverse_proxy_port'))} root@${node}`);
+  if (typeof f('ssh_reverse_proxy_port') === 'number')
+    out.push(
+      `ssh -p ${String(f('ssh_reverse_proxy_port'))} root@${node}${forwarded ? '' : `  (not forwarded yet: lxc-wizard --yes --vm ${s.name} --only reverse_proxy)`}`,
+    );
   if (typeof f('ip') === 'string') out.push(`ssh -J ${String(f('ssh_gateway_user') ?? 'root')}@${node} root@${String(f('ip'))}`);
   return out;
 }
 
 /** The seed's key/value listing, one line a key, with where each value came from. */
-export function settingsText(s: VmSettings, showSecrets: boolean): string {
+export function settingsText(s: VmSettings, showSecrets: boolean, forwarded = true): string {
   const values = settingsValues(s, showSecrets);
   const rows = Object.entries(values).map(([k, v]) => {
     const f = s.fields[k]!;
@@ -43,7 +50,7 @@ export function settingsText(s: VmSettings, showSecrets: boolean): string {
     return [`${k}: ${text}`, notes.join(', ')] as const;
   });
   const width = Math.min(60, Math.max(...rows.map(([a]) => a.length)));
-  const ways = waysIn(s).map((w) => `# way in: ${w}`);
+  const ways = waysIn(s, forwarded).map((w) => `# way in: ${w}`);
   return [...rows.map(([a, b]) => `${a.padEnd(width)}  # ${b}`), ...ways].join('\n') + '\n';
 }
 

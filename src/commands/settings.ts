@@ -3,6 +3,7 @@ import { findVm, type PillarModel } from '../core/model.js';
 import { didYouMean } from '../core/naming.js';
 import { resolveNodeSettings } from '../core/node-settings.js';
 import { validatePillar } from '../core/validate.js';
+import { forwardInPlace } from '../app/ledger.js';
 import { loadWorkspace, openWorkspace } from '../app/workspace.js';
 import { settingsDocument, settingsText } from './format.js';
 import { flag, workspaceOptions } from './options.js';
@@ -19,8 +20,9 @@ export async function run(input: CommandInput): Promise<number> {
   const errors = validatePillar(model, ws.settings.env, loaded.store, loaded.rd).filter((f) => f.vm === vm && f.severity === 'error');
   for (const f of errors) input.out.finding(f);
   const showSecrets = flag(input, 'show-secrets');
-  if (flag(input, 'json')) input.out.document({ ...settingsDocument(s!, showSecrets), errors });
-  else input.out.data(settingsText(s!, showSecrets));
+  const forwarded = await forwardInPlace(ws.store, node, vm);
+  if (flag(input, 'json')) input.out.document({ ...settingsDocument(s!, showSecrets, forwarded), errors });
+  else input.out.data(settingsText(s!, showSecrets, forwarded));
   // Settings of an entry with errors are not what a run would use: say so in the exit status too.
   return errors.length ? ExitCode.FAILURE : ExitCode.OK;
 }

@@ -1,4 +1,4 @@
-import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -73,6 +73,27 @@ describe('settings', () => {
       (await cli('settings', 'devhost10.local', 'gfoobar.test.com', '--pillar', pillar, '--json', '--show-secrets')).stdout,
     );
     expect(shown.settings.password).toBe('foobar');
+  });
+  it('shows ssh -p PORT root@NODE as a way in once reverse_proxy has run, and otherwise what makes it work', async () => {
+    const before = await cli('settings', 'devhost10.local', 'gfoobar.test.com', '--pillar', pillar);
+    expect(before.stdout).toMatch(
+      /^# way in: ssh -p \d+ root@devhost10\.local {2}\(not forwarded yet: lxc-wizard --yes --vm gfoobar\.test\.com --only reverse_proxy\)$/m,
+    );
+    const dir = join(s.dir, 'cloud-controller', 'lxc-wizard', 'ledger');
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chmod(join(s.dir, 'cloud-controller'), 0o700);
+    await chmod(join(s.dir, 'cloud-controller', 'lxc-wizard'), 0o700);
+    const at = new Date().toISOString();
+    await writeFile(
+      join(dir, 'devhost10.local.json'),
+      JSON.stringify({ node: 'devhost10.local', vms: { 'gfoobar.test.com': { reverse_proxy: { state: 'done', at } } } }),
+      {
+        mode: 0o600,
+      },
+    );
+    const after = JSON.parse((await cli('settings', 'devhost10.local', 'gfoobar.test.com', '--pillar', pillar, '--json')).stdout);
+    expect(after.forwarded, JSON.stringify(after)).toBe(true);
+    expect(after.waysIn[0]).toMatch(/^ssh -p \d+ root@devhost10\.local$/);
   });
   it('shows pending values for an entry nobody allocated yet, and stores nothing', async () => {
     const j = JSON.parse((await cli('settings', 'devhost10.local', 'mysupertest3.foo.com', '--pillar', pillar, '--json')).stdout);
