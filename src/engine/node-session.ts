@@ -143,6 +143,19 @@ for c in "$@"; do
   i=$((i+1))
 done`;
 
+/** Reads files inside a container, each framed as `path \1\1 content \2\2` (absent ones left out). */
+const VM_READ_SCRIPT = 'for p in "$@"; do if [ -f "$p" ]; then printf "%s\\001\\001" "$p"; cat -- "$p"; printf "\\002\\002"; fi; done';
+
+/** `KIND name \1\1 body \2\2` frames (prefetchState's node part). */
+function frames(stdout: string): [string, string, string][] {
+  const out: [string, string, string][] = [];
+  for (const chunk of stdout.split('\u0002\u0002')) {
+    const i = chunk.indexOf('\u0001\u0001');
+    if (i > 1) out.push([chunk[0]!, chunk.slice(1, i), chunk.slice(i + 2)]);
+  }
+  return out;
+}
+
 /** The results of a batch from its framed output (see BATCH_SCRIPT). */
 export function parseBatch(stdout: string, boundary: string, durationMs: number): ExecResult[] {
   const out: ExecResult[] = [];
@@ -179,6 +192,8 @@ export class NodeSession {
    * a VM's files, so a check after our own write needs no second round trip.
    */
   private readonly vmFiles = new Map<string, string | undefined>();
+  /** nftables tables as this run last listed them (reverse_proxy's check) */
+  private readonly tables = new Map<string, string>();
   constructor(
     readonly transport: Transport,
     /** onCommand may be set later: a probe's session is reused by the run, which logs */
@@ -271,11 +286,11 @@ export class NodeSession {
    * stops at the first that fails: the results are those of the commands that ran. Each is logged
    * (and, in a dry run, planned) as itself. Not for long commands: their output comes at the end.
    */
-  async batch(items: BatchItem[], o: { timeoutS?: number; signal?: AbortSignal } = {}): Promise<ExecResult[]> {
+  async batch(items: BatchItem[], o: { timeoutS?: number; signal?: AbortSignal; readOnly?: boolean } = {}): Promise<ExecResult[]> {
     if (!items.length) return [];
-    if (items.length === 1) return [await this.change(items[0]!.argv, { ...items[0]!, ...o })];
+    if (items.length === 1) return [await (o.readOnly ? this.query : this.change).call(this, items[0]!.argv, { ...items[0]!, ...o })];
     const of = items.length;
-    if (this.opts.dryRun) {
+    if (this.opts.dryRun && !o.readOnly) {
       items.forEach((it, index) =>
         this.opts.onCommand?.({ ...this.scope(), node: this.node, argv: it.argv, stdin: note(it), dryRun: true, batch: { index, of } }),
       );
@@ -369,11 +384,47 @@ export class NodeSession {
   async prefetch(vm: string, paths: readonly string[]): Promise<void> {
     const want = paths.filter((p) => !this.vmFiles.has(`${vm}\0${p}`));
     if (!want.length) return;
-    const script = 'for p in "$@"; do if [ -f "$p" ]; then printf "%s\\001\\001" "$p"; cat -- "$p"; printf "\\002\\002"; fi; done';
-    const r = await this.query(NodeSession.attach(vm, ['sh', '-c', script, 'sh', ...want]), { timeoutS: 60 });
+    const r = await this.query(NodeSession.attach(vm, ['sh', '-c', VM_READ_SCRIPT, 'sh', ...want]), { timeoutS: 60 });
     if (r.code !== 0) throw new Error(`cannot read files in ${vm} on ${this.node}: ${lastLine(r)}`);
-    for (const p of want) this.vmFiles.set(`${vm}\0${p}`, undefined);
-    for (const chunk of r.stdout.split('\u0002\u0002')) {
+    this.fillVmFiles(vm, want, r.stdout);
+  }
+
+  /**
+   * What every check of a VM reads, in one round trip: node files (its container config, its
+   * forward's conf), an nftables table, and the files inside the container when it runs. A re-run
+   * that finds everything in place then costs the facts and this. Read-only: dry runs use it too.
+   */
+  async prefetchState(vm: string, o: { nodePaths: readonly string[]; table?: string; vmPaths: readonly string[] }): Promise<void> {
+    const nodeScript =
+      't=$1; shift; for p in "$@"; do if [ -f "$p" ]; then printf "F%s\\001\\001" "$p"; cat -- "$p"; printf "\\002\\002"; fi; done; [ -z "$t" ] || { printf "T%s\\001\\001" "$t"; nft list table ip "$t" 2>/dev/null; printf "\\002\\002"; }; true';
+    const items: BatchItem[] = [{ argv: ['sh', '-c', nodeScript, 'sh', o.table ?? '', ...o.nodePaths] }];
+    const want = o.vmPaths.filter((p) => !this.vmFiles.has(`${vm}\0${p}`));
+    if (want.length) items.push({ argv: NodeSession.attach(vm, ['sh', '-c', VM_READ_SCRIPT, 'sh', ...want]) });
+    const [node, inVm] = await this.batch(items, { timeoutS: 60, readOnly: true });
+    if (!node || node.code !== 0) return; // the checks read what they need themselves
+    for (const p of o.nodePaths) this.nodeFiles.set(p, undefined);
+    for (const [kind, name, body] of frames(node.stdout)) {
+      if (kind === 'F') this.nodeFiles.set(name, body);
+      else this.tables.set(name, body);
+    }
+    if (inVm?.code === 0) this.fillVmFiles(vm, want, inVm.stdout);
+  }
+
+  /** A node file as the prefetch or this run's writes left it; `undefined` when not known. */
+  knownNodeFile(path: string): { content: string | undefined } | undefined {
+    return this.nodeFiles.has(path) ? { content: this.nodeFiles.get(path) } : undefined;
+  }
+
+  /** An nftables table as the prefetch listed it; dropped by whoever changes it. */
+  knownTable(name: string, set?: string | null): string | undefined {
+    if (set === null) this.tables.delete(name);
+    else if (set !== undefined) this.tables.set(name, set);
+    return this.tables.get(name);
+  }
+
+  private fillVmFiles(vm: string, paths: readonly string[], stdout: string): void {
+    for (const p of paths) this.vmFiles.set(`${vm}\0${p}`, undefined);
+    for (const chunk of stdout.split('\u0002\u0002')) {
       const i = chunk.indexOf('\u0001\u0001');
       if (i > 0) this.vmFiles.set(`${vm}\0${chunk.slice(0, i)}`, chunk.slice(i + 2));
     }

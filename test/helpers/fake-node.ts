@@ -87,7 +87,11 @@ export class FakeNode implements Transport {
     return { code, signal: null, stdout, stderr: code ? `fake: exit ${code}\n` : '', durationMs: 1, timedOut: false };
   }
 
+  /** execs received: round trips over a real link (a batch is one) */
+  roundTrips = 0;
+
   async exec(argv: readonly string[], o: ExecOptions): Promise<ExecResult> {
+    this.roundTrips++;
     // Like the real transports: an abort during a command rejects it.
     const r = await this.execNow(argv, o);
     if (o.signal?.aborted) throw new InterruptedError();
@@ -116,6 +120,14 @@ export class FakeNode implements Transport {
         if (sub.code !== 0) break;
       }
       return this.ok(out);
+    }
+    if (a[0] === 'sh' && a[2]?.startsWith('t=$1; shift; for p in "$@"')) {
+      // prefetchState's node part: files, then the table when one is named
+      const files = a
+        .slice(5)
+        .filter((p) => this.files.has(p))
+        .map((p) => `F${p}\u0001\u0001${this.files.get(p)}\u0002\u0002`);
+      return this.ok(files.join('') + (a[4] ? `T${a[4]}\u0001\u0001${this.net.nft}\u0002\u0002` : ''));
     }
     if (a[0] === 'sh' && a[2] === FACTS_SCRIPT) return this.ok(this.net.lxc ? this.facts() : '@version none\n@lxcpath /var/lib/lxc\n');
     if (a[0] === 'sh' && a[2]?.includes('echo "@files"')) return this.ok(this.state(a.slice(4)));

@@ -1,5 +1,7 @@
 import { shQuote } from '../../core/shell-quote.js';
-import { StepError, type Step, type StepContext } from './step.js';
+import { NET } from '../node-net.js';
+import { dnsMarker } from './spawn.js';
+import { StepError, VM_FILES, type Step, type StepContext } from './step.js';
 
 /** What prepares a node: node setup, on its own or inside this run. */
 function nodeSetupHint(ctx: StepContext, what: string): string {
@@ -89,6 +91,12 @@ export const preflight: Step = {
           `remove mac: from ${vm} to have another one generated`,
         );
     }
+    // what every later check reads, in one round trip (a re-run that finds all in place costs this and the facts)
+    await ctx.session.prefetchState(vm, {
+      nodePaths: [`${f.lxcPath}/${vm}/config`, `${NET.forwards}/${vm}`],
+      table: f.netSetUp ? NET.table : undefined,
+      vmPaths: mine?.state === 'RUNNING' ? [...VM_FILES, dnsMarker(vm)] : [],
+    });
   },
 };
 

@@ -15,6 +15,11 @@ const seen = new WeakMap<NodeSession, Map<string, Current>>();
 async function current(ctx: StepContext): Promise<Current> {
   const known = seen.get(ctx.session)?.get(ctx.vm);
   if (known) return known;
+  // as preflight's read left them: conf and table in that round trip, the script in the facts
+  const knownConf = ctx.session.knownNodeFile(`${NET.forwards}/${ctx.vm}`);
+  const knownTable = ctx.session.knownTable(NET.table);
+  if (knownConf && knownTable !== undefined)
+    return { script: (await ctx.session.facts()).netSetUp, conf: knownConf.content, table: knownTable };
   const r = await ctx.session.query(
     [
       'sh',

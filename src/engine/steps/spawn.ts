@@ -55,7 +55,8 @@ export const spawn: Step = {
     const f = await ctx.session.facts();
     const c = f.containers.get(ctx.vm);
     if (!c || c.state !== 'RUNNING') return false;
-    const config = await ctx.session.readFile(await configPath(ctx));
+    const path = await configPath(ctx);
+    const config = ctx.session.knownNodeFile(path)?.content ?? (await ctx.session.readFile(path));
     if (!config || rewriteConfig(config, f.generation, wantedNetwork(ctx)) !== config) return false;
     // The original's check: done when the minion key is accepted on the master (and the container is there).
     if (!ctx.opts.noSalt && ctx.opts.controller && !(await ctx.opts.controller.keyAccepted(ctx.vm, ctx.v.mode))) return false;
