@@ -1,6 +1,6 @@
 import { nextFreeIpOf } from '../core/allocation.js';
 import { formatFinding } from '../core/findings.js';
-import { findVm } from '../core/model.js';
+import { findVm, vmsOfNode } from '../core/model.js';
 import { resolveNodeSettings } from '../core/node-settings.js';
 import { settingsValues } from '../core/settings.js';
 import { UserError } from '../core/errors.js';
@@ -96,7 +96,7 @@ export async function wizardServices(
       const m = loaded.file.model;
       const names = [...m.nodes.keys()];
       if (!names.includes('localhost')) names.push('localhost');
-      return names.map((name) => ({ name, vmCount: m.vms.filter((v) => v.node === name).length }));
+      return names.map((name) => ({ name, vmCount: vmsOfNode(m, name).length }));
     },
     existing: (name) => {
       const e = loaded.file.model.vms.find((v) => v.name === name);

@@ -1,5 +1,5 @@
 import { ExitCode, UserError } from '../core/errors.js';
-import { findVm, type PillarModel } from '../core/model.js';
+import { findVm, vmsOfNode, type PillarModel } from '../core/model.js';
 import { didYouMean } from '../core/naming.js';
 import { resolveNodeSettings } from '../core/node-settings.js';
 import { validatePillar } from '../core/validate.js';
@@ -37,7 +37,7 @@ function notFound(model: PillarModel, node: string, vm: string): UserError {
   }
   const guess = didYouMean(
     vm,
-    model.vms.filter((e) => e.node === node).map((e) => e.name),
+    vmsOfNode(model, node).map((e) => e.name),
     3,
   );
   const nodeKnown = model.nodes.has(node);

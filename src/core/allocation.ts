@@ -1,7 +1,7 @@
 import type { Defaults } from './defaults.js';
 import { UserError } from './errors.js';
 import { broadcastOf, formatIPv4, inNetwork, networkOf, parseIPv4, parseNetmask, type Network } from './ipv4.js';
-import type { NodeState, PillarModel, StoredVm, VmEntry } from './model.js';
+import { vmsOfNode, type NodeState, type PillarModel, type StoredVm, type VmEntry } from './model.js';
 
 /**
  * Pure allocators: given what is taken, pick the next value. The state store persists what they
@@ -130,7 +130,7 @@ export function nextFreeIpOf(model: PillarModel, node: string, d: Defaults, stat
  * batch gives the same result every time.
  */
 export function planNode(model: PillarModel, node: string, d: Defaults, state: NodeState): Map<string, PendingValues> {
-  const entries = model.vms.filter((v) => v.node === node).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const entries = vmsOfNode(model, node).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const { ips: takenIps, ports: takenPorts } = reserved(model, node, d, state);
   const plan = new Map<string, PendingValues>();
   let cursor: number | undefined;

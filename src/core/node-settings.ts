@@ -1,7 +1,7 @@
 import { planNode, type PendingValues } from './allocation.js';
 import type { ResolvedDefaults } from './defaults.js';
 import { UserError } from './errors.js';
-import type { NodeState, PillarModel, VmEntry } from './model.js';
+import { vmsOfNode, type NodeState, type PillarModel, type VmEntry } from './model.js';
 import { resolveSettings, type SettingsContext, type VmSettings } from './settings.js';
 
 /**
@@ -24,6 +24,6 @@ export function resolveNodeSettings(
     if (!(err instanceof UserError)) throw err;
     plan = new Map();
   }
-  const entries = only ? [only] : model.vms.filter((v) => v.node === node);
+  const entries = only ? [only] : vmsOfNode(model, node);
   return entries.map((e) => resolveSettings(e, rd, ctx, state[e.name], plan.get(e.name)));
 }
