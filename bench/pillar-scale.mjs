@@ -98,6 +98,34 @@ try {
   console.log(
     `peak RSS: lxc-wizard ${rssOurs.toFixed(0)} MB, baseline ${rssBase.toFixed(0)} MB (goal < 300 MB) ${rssOurs < 300 ? 'OK' : 'MISSED'}`,
   );
+
+  // The commands as an operator runs them, against a process that only parses the file with the
+  // YAML library (node start-up on both sides).
+  writeFileSync(file, text);
+  const bin = new URL('../bin/lxc-wizard.js', import.meta.url).pathname;
+  const yamlUrl = import.meta.resolve('yaml');
+  const timed = (args) => {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, XDG_STATE_HOME: dir } });
+    if (r.status !== 0 && r.status !== 1) throw new Error(`${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+    return performance.now() - t0;
+  };
+  const runs = (args) => median(Array.from({ length: 6 }, () => timed(args)).slice(1));
+  const parseOnly = runs([
+    '--input-type=module',
+    '-e',
+    `import { readFileSync } from 'node:fs'; const { parseDocument } = await import(${JSON.stringify(yamlUrl)}); parseDocument(readFileSync(${JSON.stringify(file)}, 'utf8'), { version: '1.1' });`,
+  ]);
+  const settings = runs([bin, 'settings', 'cn42.example.net', 'vm1.node42.example.com', '--pillar', file, '--json']);
+  const validate = runs([bin, 'validate', '--pillar', file, '--json']);
+  console.log(`node + yaml parseDocument of that file: median ${parseOnly.toFixed(0)} ms (5 runs)`);
+  for (const [name, ms] of [
+    ['settings --json', settings],
+    ['validate --json', validate],
+  ])
+    console.log(
+      `lxc-wizard ${name}: ${ms.toFixed(0)} ms, ${(ms / parseOnly).toFixed(2)}x (goal <= 2) ${ms / parseOnly <= 2 ? 'OK' : 'MISSED'}`,
+    );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
