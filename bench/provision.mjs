@@ -105,6 +105,27 @@ const entries = (node, vms, base) =>
     ),
   ].join('\n');
 
+/** The bench's lxc-wizard --yes command line. */
+const wizardArgs = (pillar, sshConfig) => [
+  BIN,
+  '--yes',
+  '--pillar',
+  pillar,
+  '--env',
+  'dev',
+  '--controller',
+  'ctl.bench.test',
+  '--bootsalt-script',
+  STAND_IN,
+  '--ssh-pubkey',
+  join(dir, 'k.pub'),
+  '--ssh-config',
+  sshConfig,
+  '--master-pki',
+  join(dir, 'pki'),
+  '--json',
+];
+
 /** lxc-wizard --yes over these VMs (one pillar, one run); wall ms, the JSON result, its log. */
 async function wizard(sshConfig, byNode, extra = []) {
   const d = mkdtempSync(join(dir, 'run-'));
@@ -118,30 +139,10 @@ async function wizard(sshConfig, byNode, extra = []) {
       '\n',
   );
   const t0 = performance.now();
-  const r = await run(
-    process.execPath,
-    [
-      BIN,
-      '--yes',
-      '--pillar',
-      pillar,
-      '--env',
-      'dev',
-      '--controller',
-      'ctl.bench.test',
-      '--bootsalt-script',
-      STAND_IN,
-      '--ssh-pubkey',
-      join(dir, 'k.pub'),
-      '--ssh-config',
-      sshConfig,
-      '--master-pki',
-      join(dir, 'pki'),
-      '--json',
-      ...extra,
-    ],
-    { env: { ...process.env, XDG_STATE_HOME: join(d, 'state'), HOME: join(d, 'home') }, allowFail: true },
-  );
+  const r = await run(process.execPath, [...wizardArgs(pillar, sshConfig), ...extra], {
+    env: { ...process.env, XDG_STATE_HOME: join(d, 'state'), HOME: join(d, 'home') },
+    allowFail: true,
+  });
   const ms = performance.now() - t0;
   const doc = JSON.parse(r.stdout || '{}');
   if (!doc.ok) throw new Error(`run failed: ${r.stdout}\n${r.stderr}`);
@@ -360,29 +361,7 @@ try {
       console.log(`round trips, first run: ${per.join(', ')}; ${total} for the VM, ${node} for the node (facts, once per run)`);
       const worst = Math.max(...steps.filter((s) => s !== 'preflight').map((s) => rt.get(`${v}\0${s}`) ?? 0));
       console.log(`  most in one step: ${worst}`);
-      const again = await run(
-        process.execPath,
-        [
-          BIN,
-          '--yes',
-          '--pillar',
-          first.pillar,
-          '--env',
-          'dev',
-          '--controller',
-          'ctl.bench.test',
-          '--bootsalt-script',
-          STAND_IN,
-          '--ssh-pubkey',
-          join(dir, 'k.pub'),
-          '--ssh-config',
-          slowConfig,
-          '--master-pki',
-          join(dir, 'pki'),
-          '--json',
-        ],
-        { env: first.env },
-      );
+      const again = await run(process.execPath, wizardArgs(first.pillar, slowConfig), { env: first.env });
       const doc = JSON.parse(again.stdout);
       const rt2 = roundTrips(doc.logFile);
       const total2 = [...rt2].filter(([k]) => k.startsWith(`${v}\0`)).reduce((a, [, n]) => a + n, 0);
