@@ -20,16 +20,20 @@ import { storeLedger } from './ledger.js';
 import { cryptoRandom } from './write-entry.js';
 import type { Loaded, Workspace } from './workspace.js';
 
-export interface ProvisionOptions {
+/** What a run does, as every front end chooses it (`--yes`, `node setup`, the wizard). */
+export interface RunSelection {
   dryRun: boolean;
   only?: StepName[];
   from?: StepName;
   concurrency: number;
   noSalt: boolean;
   bootsaltScript?: string;
-  sshPublicKeys: string[];
   /** where the run log goes; default <stateHome>/logs/<time>.log */
   logPath?: string;
+}
+
+export interface ProvisionOptions extends RunSelection {
+  sshPublicKeys: string[];
   stateHome: string;
   transport: (node: string) => Transport;
   /** sessions already open (the wizard probed the node): reused, not reopened */

@@ -2,20 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { controllerSide } from './controller-side.js';
 import { publicKeys, transportFactory, type ReachOptions } from './node-access.js';
 import { nodeSetupSpecs } from './node-setup.js';
-import type { ProvisionOptions } from './provision.js';
+import type { ProvisionOptions, RunSelection } from './provision.js';
 import type { Loaded, Workspace } from './workspace.js';
-import type { StepName } from '../core/steps.js';
 
 /** The run flags the front ends turn into typed options (`--yes`, `node setup`, the wizard). */
-export interface RunFlags {
-  dryRun: boolean;
-  only?: StepName[];
-  from?: StepName;
-  concurrency: number;
-  noSalt: boolean;
-  bootsaltScript?: string;
+export interface RunFlags extends RunSelection {
   sshPublicKeyFiles?: string[];
-  logPath?: string;
   masterPki?: string;
   originTemplate?: { template: string; release?: string };
 }

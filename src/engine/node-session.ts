@@ -181,6 +181,15 @@ export interface SessionOptions {
   defaultTimeoutS?: number;
 }
 
+/** How a command that changes the node is sent: stdin (a note of it for the log), deadline, cancel, lines. */
+interface ChangeOptions {
+  stdin?: string | Buffer | Readable;
+  stdinNote?: string;
+  timeoutS?: number;
+  signal?: AbortSignal;
+  onLine?: (l: string) => void;
+}
+
 /** One per compute node and run: its transport, its facts, and what steps need of it. */
 export class NodeSession {
   private factsP: Promise<NodeFacts> | undefined;
@@ -235,30 +244,11 @@ export class NodeSession {
   }
 
   /** Changes something: only recorded in a dry run. */
-  async change(
-    argv: string[],
-    o: {
-      stdin?: string | Buffer | Readable;
-      stdinNote?: string;
-      timeoutS?: number;
-      signal?: AbortSignal;
-      onLine?: (l: string) => void;
-    } = {},
-  ): Promise<ExecResult> {
+  async change(argv: string[], o: ChangeOptions = {}): Promise<ExecResult> {
     return this.run(argv, { ...o, change: true });
   }
 
-  private async run(
-    argv: string[],
-    o: {
-      stdin?: string | Buffer | Readable;
-      stdinNote?: string;
-      timeoutS?: number;
-      signal?: AbortSignal;
-      onLine?: (l: string) => void;
-      change: boolean;
-    },
-  ): Promise<ExecResult> {
+  private async run(argv: string[], o: ChangeOptions & { change: boolean }): Promise<ExecResult> {
     const stdinNote =
       o.stdinNote ?? (o.stdin === undefined ? undefined : o.stdin instanceof Readable ? 'a stream' : `${Buffer.byteLength(o.stdin)} bytes`);
     if (o.change && this.opts.dryRun) {

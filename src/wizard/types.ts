@@ -1,4 +1,5 @@
 import type { Mode } from '../core/defaults.js';
+import type { EntryChoices } from '../core/entry.js';
 import type { ErrorReport, ExitCode } from '../core/errors.js';
 import type { Backing, InstallMode } from '../core/profile-types.js';
 import type { StepRecord } from '../core/run-events.js';
@@ -46,14 +47,8 @@ export interface NodeProbe {
   missing: string[];
 }
 
-export interface Advanced {
-  ip?: string;
-  mac?: string;
-  password?: string;
-  branch?: string;
-  snapshot?: boolean;
-  autostart?: boolean;
-}
+/** The advanced options: the entry choices of that screen, as add's flags name them. */
+export type Advanced = Pick<EntryChoices, 'ip' | 'mac' | 'password' | 'branch' | 'snapshot' | 'autostart'>;
 
 export interface Answers {
   node?: string;
