@@ -109,9 +109,11 @@ async function prepare(ws: Workspace, file: PillarFile, node: string, vm: string
     });
   }
   if (file.editBlocker) throw blockerError(file.editBlocker, 'the file is not edited');
-  // empty, or comments only: a new pillar (Salt reads it as nothing); anything else must hold a makina-states key
+  // A new pillar: an empty file, or a Salt file (.sls) with comments only. Anything else must hold a
+  // makina-states key: a comments-only /etc/hosts.allow is not a pillar to append YAML to.
   const holdsNothing = file.data === null || file.data === undefined || (file.data instanceof Map && file.data.size === 0);
-  if (!holdsNothing && !file.index.makinaKeys && !o.forcePillar) {
+  const newPillar = !file.text.trim() || (holdsNothing && file.path.endsWith('.sls'));
+  if (!newPillar && !file.index.makinaKeys && !o.forcePillar) {
     throw new UserError(`${file.path} holds no makina-states.* key, so it does not look like a makina-states pillar; it was not edited`, {
       where: { file: file.path, field: '--pillar' },
       hint: 'check the path; if you do mean this file, pass --force-pillar',

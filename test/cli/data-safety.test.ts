@@ -273,13 +273,17 @@ describe('only the file given is written, and only if it is a pillar', () => {
     expect(await readFile(shadow, 'utf8')).toBe('root:*:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n');
     const forced = await s.file('notes.sls', 'other: 1\n');
     expect((await cli('add', 'n1.local', 'b.example.com', '--pillar', forced, '--force-pillar')).code).toBe(0);
-    // an empty file, or one with comments only, is a new pillar (the demo starts from one)
+    // an empty file, or a .sls with comments only, is a new pillar (the demo starts from one)
     for (const text of ['', '# demo pillar\n', '---\n# nothing yet\n']) {
       const fresh = await s.file(`fresh${text.length}.sls`, text);
       const r = await cli('add', 'n1.local', 'c.example.com', '--pillar', fresh);
       expect(r.code, r.stderr).toBe(0);
       expect(await readFile(fresh, 'utf8')).toContain('c.example.com');
     }
+    // but comments alone do not make any file a pillar: Debian's /etc/hosts.allow is only comments
+    const allow = await s.file('hosts.allow', '# /etc/hosts.allow: list of hosts that are allowed to access the system.\n#\n');
+    expect((await cli('add', 'n1.local', 'c.example.com', '--pillar', allow)).code).toBe(2);
+    expect(await readFile(allow, 'utf8')).not.toContain('c.example.com');
   });
 
   it('--backup never follows a planted FILE.bak link', async () => {
