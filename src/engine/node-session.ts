@@ -412,6 +412,16 @@ export class NodeSession {
     return this.tables.get(name);
   }
 
+  /** The command that reads files inside a container (for a batch); its output goes to noteRead. */
+  static readItem(vm: string, paths: readonly string[]): BatchItem {
+    return { argv: NodeSession.attach(vm, ['sh', '-c', VM_READ_SCRIPT, 'sh', ...paths]) };
+  }
+
+  /** What a readItem in a batch found, for the checks that follow. */
+  noteRead(vm: string, paths: readonly string[], r: ExecResult | undefined): void {
+    if (!this.opts.dryRun && r?.code === 0) this.fillVmFiles(vm, paths, r.stdout);
+  }
+
   private fillVmFiles(vm: string, paths: readonly string[], stdout: string): void {
     for (const p of paths) this.vmFiles.set(`${vm}\0${p}`, undefined);
     for (const chunk of stdout.split('\u0002\u0002')) {

@@ -1,7 +1,7 @@
 import { cloneCommand, createCommand, readNetwork, rewriteConfig } from '../lxc-dialect.js';
 import type { ExecResult } from '../transport.js';
 import { lastLine, NodeSession, type BatchItem } from '../node-session.js';
-import { readInVm, StepError, type Step, type StepContext } from './step.js';
+import { readInVm, StepError, VM_FILES, type Step, type StepContext } from './step.js';
 
 function wantedNetwork(ctx: StepContext) {
   const { v } = ctx;
@@ -140,15 +140,18 @@ export const spawn: Step = {
         ),
       done: () => session.noteFile(vm, dnsMarker(vm), ''),
     });
-    const results = await session.batch(
-      work.map((w) => w.item),
-      { timeoutS: 330, signal: ctx.signal },
-    );
+    // and, booted, what the next steps' checks read inside it (no round trip of their own)
+    const reads = [...VM_FILES];
+    const results = await session.batch([...work.map((w) => w.item), NodeSession.readItem(vm, reads)], {
+      timeoutS: 330,
+      signal: ctx.signal,
+    });
     for (const [i, w] of work.entries()) {
       const r = results[i];
       if (!r || r.code !== 0) throw w.fail(r ?? results.at(-1)!);
       await w.done?.();
     }
+    session.noteRead(vm, reads, results[work.length]);
     if (after !== before) session.wrote(path, after);
     if (!ctx.opts.noSalt && ctx.opts.controller && !(await ctx.opts.controller.keyAccepted(vm, v.mode))) {
       ctx.progress(`accepting a new minion key for ${vm} in ${ctx.opts.controller.pkiDir(v.mode)}/minions`);
