@@ -1,21 +1,19 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runBin } from '../helpers/cli.js';
 import { scratch } from '../helpers/pillar.js';
+import { Terminal, tmuxMissing } from '../helpers/tmux.js';
 import { bedDefaults, e2eMissing, openBed, type Bed } from '../helpers/testbed.js';
 
-const missing = e2eMissing() ?? (existsSync('/usr/bin/tmux') ? undefined : '/usr/bin/tmux is missing (bash .ci/run installs it)');
+const missing = e2eMissing() ?? tmuxMissing();
 const required = process.env.CI === 'true';
 if (missing && !required) console.warn(`run view terminal tests skipped: ${missing}`);
 
 const NODE = 'e2e-tree-node';
 const OK = ['tree1.e2e-tree.test', 'tree2.e2e-tree.test'];
 const BAD = 'tree3.e2e-tree.test';
-const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
-let SESSION = '';
+const term = new Terminal('lxcw-tree', { columns: 120, lines: 60 });
 
 describe('prerequisites', () => {
   it.runIf(required)('tmux and the end-to-end test bed are available (required with CI=true)', () => {
@@ -59,24 +57,15 @@ describe.skipIf(missing !== undefined)('--yes with three VMs: a live tree on a t
     ];
   }, 900_000);
 
-  afterEach(() => {
-    try {
-      if (SESSION) tmux('kill-session', '-t', SESSION);
-    } catch {
-      // already gone
-    }
-    SESSION = '';
-  });
+  afterEach(() => term.end());
   afterAll(async () => bed?.close());
 
   it('on a terminal: each step line under its VM while it runs; the failure keeps its hint and the log path on screen', async () => {
-    SESSION = `lxcw-tree-${process.pid}`;
-    const cmd = [...Object.entries(env).map(([k, v]) => `${k}=${v}`), 'NO_COLOR=1', process.execPath, BIN, ...args].join(' ');
-    tmux('new-session', '-d', '-s', SESSION, '-x', '120', '-y', '60', `env -u CI ${cmd}; echo EXIT=$?; sleep 600`);
+    term.start([...Object.entries(env).map(([k, v]) => `${k}=${v}`), 'NO_COLOR=1', process.execPath, BIN, ...args].join(' '));
     const frames: string[] = [];
     const until = Date.now() + 240_000;
     for (;;) {
-      const f = tmux('capture-pane', '-p', '-t', SESSION);
+      const f = term.screen();
       frames.push(f);
       if (f.includes('EXIT=')) break;
       if (Date.now() > until) throw new Error(`the run did not end; the screen was:\n${f}`);

@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
 import { scratch } from '../helpers/pillar.js';
+import { Terminal, tmuxMissing } from '../helpers/tmux.js';
 import { bedDefaults, e2eMissing, openBed, ORIGIN, type Bed, type Sshd } from '../helpers/testbed.js';
 
-const missing = e2eMissing() ?? (existsSync('/usr/bin/tmux') ? undefined : '/usr/bin/tmux is missing (bash .ci/run installs it)');
+const missing = e2eMissing() ?? tmuxMissing();
 const required = process.env.CI === 'true';
 if (missing && !required) console.warn(`wizard terminal test skipped: ${missing}`);
 
@@ -17,32 +17,9 @@ const VM = 'wiz.e2e-wizard.test';
 const NEW_BRIDGE = 'lxcwbr8';
 /** Every container these tests may create, cleaned before and after even when a test failed. */
 const ALL = [VM, 'plain.e2e-wizard.test'];
-const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
-/** Each test its own tmux session, killed when the test ends whatever happened (afterEach). */
-let SESSION = '';
-let sessions = 0;
-const screen = () => tmux('capture-pane', '-p', '-t', SESSION);
-function startSession(cmd: string): void {
-  SESSION = `lxcw-e2e-${process.pid}-${++sessions}`;
-  tmux('new-session', '-d', '-s', SESSION, '-x', '110', '-y', '50', cmd);
-}
-
-/** Wait for what the test owns on screen; a RegExp where the machine's state could add to the line. */
-async function waitFor(text: string | RegExp, ms = 60_000): Promise<string> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const s = screen();
-    if (typeof text === 'string' ? s.includes(text) : text.test(s)) return s;
-    if (Date.now() > until) throw new Error(`"${String(text)}" did not appear; the screen was:\n${s}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-const keys = async (...k: string[]) => {
-  for (const key of k) {
-    tmux('send-keys', '-t', SESSION, key);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-};
+const term = new Terminal('lxcw-e2e');
+const waitFor = term.waitFor.bind(term);
+const keys = term.keys.bind(term);
 /** The banner names the origin among the node's stopped containers, whatever else this machine has. */
 const ORIGIN_IN_BANNER = new RegExp(`stopped containers: [^\\n]*\\b${ORIGIN.replaceAll('-', '\\-')}\\b`);
 
@@ -67,30 +44,32 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
     pillar = await s.file('lxc.sls', `# wizard session\n${bedDefaults()}makina-states.services.cloud.lxc.targets.${NODE}: {}\n`);
   }, 900_000);
 
-  afterEach(() => {
-    try {
-      if (SESSION) tmux('kill-session', '-t', SESSION);
-    } catch {
-      // already gone
-    }
-    SESSION = '';
-  });
+  afterEach(() => term.end());
+
+  /** lxc-wizard on the terminal, with this bed's home and state, in dev. */
+  const launch = (args: string[], o: { unset?: string[] } = {}) =>
+    term.start(
+      [
+        `HOME=${join(s.dir, 'home')}`,
+        `XDG_STATE_HOME=${join(s.dir, 'state')}`,
+        'NO_COLOR=1',
+        process.execPath,
+        BIN,
+        '--env',
+        'dev',
+        ...args,
+      ].join(' '),
+      o.unset,
+    );
 
   afterAll(async () => {
     await bed?.close();
   });
 
   it('asks, writes the entry, provisions the container and shows the result', async () => {
-    const cmd = [
-      `HOME=${join(s.dir, 'home')}`,
-      `XDG_STATE_HOME=${join(s.dir, 'state')}`,
-      'NO_COLOR=1',
-      process.execPath,
-      BIN,
+    launch([
       '--pillar',
       pillar,
-      '--env',
-      'dev',
       '--controller',
       'ctl.e2e.test',
       '--ssh-config',
@@ -101,10 +80,9 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
       new URL('../fixtures/boot-salt-stand-in.sh', import.meta.url).pathname,
       '--master-pki',
       pki,
-    ].join(' ');
-    startSession(`env -u CI ${cmd}; echo EXIT=$?; sleep 600`);
+    ]);
     await waitFor('Compute node');
-    expect(tmux('capture-pane', '-p', '-e', '-t', SESSION)).not.toContain('\u001b[3'); // NO_COLOR: no colours
+    expect(term.screen(true)).not.toContain('\u001b[3'); // NO_COLOR: no colours
     await keys('Enter');
     await waitFor('Container name');
     await waitFor(ORIGIN_IN_BANNER); // the node is probed: the offer comes as the name is answered
@@ -154,19 +132,7 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
       enc,
     ]);
     const cfg = await s.file('ssh_config_enc', (await readFile(sshd.sshConfig, 'utf8')).replace(/IdentityFile .*/, `IdentityFile ${enc}`));
-    const cmd = [
-      `HOME=${join(s.dir, 'home')}`,
-      `XDG_STATE_HOME=${join(s.dir, 'state')}`,
-      process.execPath,
-      BIN,
-      '--pillar',
-      pillar,
-      '--env',
-      'dev',
-      '--ssh-config',
-      cfg,
-    ].join(' ');
-    startSession(`env -u CI -u SSH_AUTH_SOCK ${cmd}; echo EXIT=$?; sleep 600`);
+    launch(['--pillar', pillar, '--ssh-config', cfg], { unset: ['SSH_AUTH_SOCK'] });
     await waitFor(`Passphrase for ${enc}`);
     await keys('-l', 'wrong');
     await keys('Enter');
@@ -183,20 +149,7 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
 
   it('--plain asks the same questions as line prompts and writes the entry', async () => {
     const vm = 'plain.e2e-wizard.test';
-    const cmd = [
-      `HOME=${join(s.dir, 'home')}`,
-      `XDG_STATE_HOME=${join(s.dir, 'state')}`,
-      process.execPath,
-      BIN,
-      '--plain',
-      '--pillar',
-      pillar,
-      '--env',
-      'dev',
-      '--ssh-config',
-      sshd.sshConfig,
-    ].join(' ');
-    startSession(`env -u CI ${cmd}; echo EXIT=$?; sleep 600`);
+    launch(['--plain', '--pillar', pillar, '--ssh-config', sshd.sshConfig]);
     await waitFor('Compute node');
     await keys('Enter');
     await waitFor('Container name');
@@ -237,24 +190,7 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
         '',
       ].join('\n'),
     );
-    const cmd = [
-      `HOME=${join(s.dir, 'home')}`,
-      `XDG_STATE_HOME=${join(s.dir, 'state')}`,
-      'NO_COLOR=1',
-      process.execPath,
-      BIN,
-      '--pillar',
-      prep,
-      '--env',
-      'dev',
-      '--controller',
-      'ctl.e2e.test',
-      '--ssh-config',
-      sshd.sshConfig,
-      '--ssh-pubkey',
-      sshd.clientPub,
-    ].join(' ');
-    startSession(`env -u CI ${cmd}; echo EXIT=$?; sleep 600`);
+    launch(['--pillar', prep, '--controller', 'ctl.e2e.test', '--ssh-config', sshd.sshConfig, '--ssh-pubkey', sshd.clientPub]);
     await waitFor('Compute node');
     await keys('Enter');
     await waitFor('Container name');
