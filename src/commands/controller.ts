@@ -1,19 +1,14 @@
 import { ExitCode } from '../core/errors.js';
 import { controllerSetup } from '../app/controller-setup.js';
 import { loadWorkspace, openWorkspace } from '../app/workspace.js';
-import { flag, pathFlag, usageError, workspaceOptions } from './options.js';
+import { flag, pathFlag, requireSetup, workspaceOptions } from './options.js';
 import type { CommandInput } from './types.js';
 
 /** `lxc-wizard controller setup`: the seed's post_deploy_controller (salt-cloud's files for the fleet). */
 export async function run(input: CommandInput): Promise<number> {
   const [action] = input.args as [string];
   const { out } = input;
-  if (action !== 'setup')
-    throw usageError(
-      'ACTION',
-      `unknown action '${action}' (controller setup is the one there is)`,
-      'lxc-wizard controller setup --pillar FILE [--out DIR] [--dry-run]',
-    );
+  requireSetup(action, 'controller', 'lxc-wizard controller setup --pillar FILE [--out DIR] [--dry-run]');
   const ws = await openWorkspace(workspaceOptions(input));
   const loaded = await loadWorkspace(ws);
   const dryRun = flag(input, 'dry-run');

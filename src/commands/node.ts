@@ -6,19 +6,14 @@ import { loadWorkspace, openWorkspace } from '../app/workspace.js';
 import { onInterrupt } from '../process/interrupts.js';
 import { runSummary } from './format.js';
 import { runRows, runView } from './run-view.js';
-import { flag, reachOptions, runFlags, usageError, workspaceOptions } from './options.js';
+import { flag, reachOptions, requireSetup, runFlags, usageError, workspaceOptions } from './options.js';
 import type { CommandInput } from './types.js';
 
 /** `lxc-wizard node setup CN`: the seed's install_vt, as tasks that check before they change. */
 export async function run(input: CommandInput): Promise<number> {
   const [action, node] = input.args as [string, string];
   const { out } = input;
-  if (action !== 'setup')
-    throw usageError(
-      'ACTION',
-      `unknown action '${action}' (node setup is the one there is)`,
-      'lxc-wizard node setup CN --pillar FILE --yes',
-    );
+  requireSetup(action, 'node', 'lxc-wizard node setup CN --pillar FILE --yes');
   const np = hostnameProblem(node);
   if (np) throw usageError('CN', `compute node id '${node}' ${np}`, 'the compute node id is its minion id, a lower-case host name');
   const flags = runFlags(input);

@@ -18,6 +18,11 @@ export function usageError(flag: string, message: string, hint?: string): UserEr
   return new UserError(message, { where: { field: flag }, ...(hint ? { hint } : {}), exitCode: ExitCode.USAGE });
 }
 
+/** `lxc-wizard node setup`, `controller setup`: the one action there is, or a usage error naming it. */
+export function requireSetup(action: string, command: string, usage: string): void {
+  if (action !== 'setup') throw usageError('ACTION', `unknown action '${action}' (${command} setup is the one there is)`, usage);
+}
+
 export function str(input: CommandInput, name: string): string | undefined {
   const v = input.values[name];
   return typeof v === 'string' ? v : undefined;
