@@ -35,6 +35,17 @@ const load = async (rel: string) => pyLoad(await readFile(join(out, rel), 'utf8'
 const SIZES = ['xxxtrem', 'xxtrem', 'xtrem', 'xxxlarge', 'xxlarge', 'large', 'medium', 'small', 'xsmall', 'xxsmall', 'xxxsmall'];
 
 describe('controller setup', () => {
+  it('node and controller know one action, setup: another is a usage error naming it', async () => {
+    for (const [command, usage, args] of [
+      ['controller', 'lxc-wizard controller setup --pillar FILE', []],
+      ['node', 'lxc-wizard node setup CN --pillar FILE --yes', ['cn.example.net']],
+    ] as const) {
+      const r = await runCli([command, 'teardown', ...args, '--pillar', pillar], { cwd: s.dir });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`unknown action 'teardown' (${command} setup is the one there is)`);
+      expect(r.stderr).toContain(usage);
+    }
+  });
   it("writes one lxc provider per node and the saltify provider, named as the original's", async () => {
     const r = await setup();
     expect(r.code, r.stderr).toBe(0);
