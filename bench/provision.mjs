@@ -43,7 +43,7 @@ if (missing) {
 }
 const BIN = `${root}bin/lxc-wizard.js`;
 const STAND_IN = `${root}test/fixtures/boot-salt-stand-in.sh`;
-const REPS = 3;
+const REPS = Number(process.env.BENCH_REPS ?? 3);
 const ONE_WAY_MS = 25;
 const NODES = ['bench-n0', 'bench-n1', 'bench-n2', 'bench-n3'];
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -64,6 +64,10 @@ function run(cmd, args, opts = {}) {
 function relay(port, ms) {
   const server = createServer((client) => {
     const up = connect(port, '127.0.0.1');
+    // a link forwards packets as they come: Nagle's algorithm here would hold small ones for an ACK
+    // that a router in the middle of a real link never waits for
+    client.setNoDelay(true);
+    up.setNoDelay(true);
     const pipe = (from, to) => {
       from.on('data', (d) => setTimeout(() => to.write(d), ms));
       from.on('end', () => setTimeout(() => to.end(), ms));
@@ -79,7 +83,13 @@ function relay(port, ms) {
 }
 
 function cleanup(vms) {
-  for (const v of vms) bed.destroyContainer(v);
+  for (const v of vms) {
+    bed.destroyContainer(v);
+    // the forward too, or the next run with this name finds its reverse_proxy step already done
+    rmSync(`/etc/lxc-wizard/forwards/${v}`, { force: true });
+    // and its accepted minion key: else the next run with this name finds a key and no private half
+    rmSync(join(dir, 'pki', 'minions', v), { force: true });
+  }
   const hosts = readFileSync('/etc/hosts', 'utf8').replace(
     /#-- start virt dns [^\n]*bench\.test[^\n]*\n[\s\S]*?#-- end virt dns [^\n]*\n/g,
     '',
@@ -139,13 +149,24 @@ async function wizard(sshConfig, byNode, extra = []) {
       '\n',
   );
   const t0 = performance.now();
-  const r = await run(process.execPath, [...wizardArgs(pillar, sshConfig), ...extra], {
+  const wall0 = Date.now();
+  const r = await run(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ') ?? []), ...wizardArgs(pillar, sshConfig), ...extra], {
     env: { ...process.env, XDG_STATE_HOME: join(d, 'state'), HOME: join(d, 'home') },
     allowFail: true,
   });
   const ms = performance.now() - t0;
   const doc = JSON.parse(r.stdout || '{}');
   if (!doc.ok) throw new Error(`run failed: ${r.stdout}\n${r.stderr}`);
+  if (process.env.BENCH_VERBOSE) {
+    // what the run log does not cover: the process starting (Node, modules, pillar, store) and ending
+    const events = readFileSync(doc.logFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    const first = Date.parse(events[0].at);
+    const last = Date.parse(events.at(-1).at);
+    console.log(`  process: ${first - wall0} ms before the run log's first event, ${wall0 + ms - last} ms after its last`);
+  }
   return { ms, doc, pillar, env: { ...process.env, XDG_STATE_HOME: join(d, 'state'), HOME: join(d, 'home') } };
 }
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPair } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
@@ -25,11 +25,33 @@ function onPath(cmd: string, env: NodeJS.ProcessEnv): string | undefined {
   return undefined;
 }
 
+interface KeyPair {
+  privateKey: string;
+  publicKey: string;
+}
+
+/** What salt-cloud makes: an RSA key, the private half PKCS#1, the public half SPKI, both PEM. */
+function makeMinionKey(): Promise<KeyPair> {
+  return new Promise((resolve, reject) =>
+    generateKeyPair(
+      'rsa',
+      {
+        modulusLength: 2048,
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+        privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+      },
+      (err, publicKey, privateKey) => (err ? reject(err) : resolve({ publicKey, privateKey })),
+    ),
+  );
+}
+
 /** This host as the controller: the salt master's pki for minion keys, its salt commands, its makina-states checkout. */
 export function controllerSide(o: ControllerOptions): ControllerSide {
   const pkiDir = (mode: Mode) => o.masterPki ?? MODES[mode].pki;
   const accepted = (vm: string, mode: Mode) => childPath(join(pkiDir(mode), 'minions'), vm);
   const keyDir = (vm: string) => childPath(join(o.storeDir, 'lxc-wizard', 'minion-keys'), vm);
+  /** pairs made ahead (prepareMinionKey), each taken once */
+  const ahead = new Map<string, Promise<KeyPair>>();
   return {
     pkiDir,
     async keyAccepted(vm, mode) {
@@ -51,12 +73,9 @@ export function controllerSide(o: ControllerOptions): ControllerSide {
           hint: `install and start the ${mode === 'mastersalt' ? 'mastersalt' : 'salt'} master, pass --master-pki DIR, or provision with --no-salt`,
         });
       }
-      // What salt-cloud makes: an RSA key, the private half PKCS#1, the public half SPKI, both PEM.
-      const pair = generateKeyPairSync('rsa', {
-        modulusLength: 2048,
-        publicKeyEncoding: { type: 'spki', format: 'pem' },
-        privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-      });
+      const made = ahead.get(vm) ?? makeMinionKey();
+      ahead.delete(vm);
+      const pair = await made;
       try {
         await mkdir(dir, { recursive: true, mode: 0o700 });
       } catch (err) {
@@ -66,6 +85,12 @@ export function controllerSide(o: ControllerOptions): ControllerSide {
       await writeFileAtomic(join(dir, 'minion.pub'), pair.publicKey, { forceMode: 0o600 });
       await writeFileAtomic(accepted(vm, mode), pair.publicKey, { forceMode: 0o644 });
       return { pem: pair.privateKey, pub: pair.publicKey };
+    },
+    prepareMinionKey(vm) {
+      if (ahead.has(vm)) return;
+      const made = makeMinionKey();
+      made.catch(() => undefined); // minionKeys reports it, if it is ever asked for
+      ahead.set(vm, made);
     },
     async keysDelivered(vm) {
       await rm(keyDir(vm), { recursive: true, force: true });

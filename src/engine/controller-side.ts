@@ -16,6 +16,11 @@ export interface ControllerSide {
    * until the bootstrap has put it in the VM. A dry run makes and writes nothing.
    */
   minionKeys(vm: string, mode: Mode, dryRun: boolean): Promise<{ pem: string; pub: string } | undefined>;
+  /**
+   * Start making the pair minionKeys will need for this VM, off the main thread, writing and
+   * accepting nothing: spawn asks while the container is created and boots (RSA takes 100-300 ms).
+   */
+  prepareMinionKey(vm: string): void;
   /** the keys are in the VM now: the controller's copy of the private key goes */
   keysDelivered(vm: string): Promise<void>;
   /**

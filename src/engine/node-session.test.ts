@@ -1,3 +1,6 @@
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalTransport } from './local-transport.js';
 import { lastLine, NodeSession, type CommandRecord } from './node-session.js';
@@ -54,6 +57,57 @@ describe('NodeSession.batch (several commands, one round trip)', () => {
     ]);
   });
 });
+
+describe('NodeSession.writeItems (several files, one command)', () => {
+  it('writes each file whole with its mode, an empty one and an unchanged multi-byte one included, and leaves no temp file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lxcw-writeitems-'));
+    try {
+      await writeFile(join(dir, 'old'), 'to be replaced, longer than the new content\n');
+      const files = [
+        { path: join(dir, 'a/b/first.yaml'), content: 'key: värde\n\nwith: "quotes" and $(no expansion)\n', mode: '0600', dirMode: '0750' },
+        { path: join(dir, 'empty'), content: '' },
+        { path: join(dir, 'old'), content: 'new\n', mode: '0640' },
+        { path: join(dir, 'last'), content: 'x'.repeat(70_000) + '\nno newline at the end' },
+      ];
+      const r = await new NodeSession(new LocalTransport(), { dryRun: false }).change(...split(NodeSession.writeItems(files)));
+      expect(r.code).toBe(0);
+      for (const f of files) {
+        expect(await readFile(f.path, 'utf8')).toBe(f.content);
+        expect(((await stat(f.path)).mode & 0o777).toString(8)).toBe((f.mode ?? '0644').slice(1));
+      }
+      expect(((await stat(join(dir, 'a/b'))).mode & 0o777).toString(8)).toBe('750');
+      expect((await readdir(dir)).filter((n) => n.includes('lxcw-tmp'))).toEqual([]);
+      // one file: the same command as writeItem's
+      expect(NodeSession.writeItem('/etc/x', 'y').argv).toEqual(NodeSession.writeItems([{ path: '/etc/x', content: 'y' }]).argv);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('NodeSession.casWriteItem (replace a node file only if it is what we read)', () => {
+  it('writes over the content it was given, refuses (exit 75, file kept) when the file changed since, creates it when absent', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lxcw-cas-'));
+    const s = new NodeSession(new LocalTransport(), { dryRun: false });
+    try {
+      const f = join(dir, 'hosts');
+      expect((await s.change(...split(NodeSession.casWriteItem(f, undefined, 'one\n')))).code).toBe(0);
+      expect(await readFile(f, 'utf8')).toBe('one\n');
+      expect((await s.change(...split(NodeSession.casWriteItem(f, 'one\n', 'two\n')))).code).toBe(0);
+      expect(await readFile(f, 'utf8')).toBe('two\n');
+      expect((await s.change(...split(NodeSession.casWriteItem(f, 'one\n', 'three\n')))).code).toBe(75);
+      expect((await s.change(...split(NodeSession.casWriteItem(f, undefined, 'three\n')))).code).toBe(75);
+      expect(await readFile(f, 'utf8')).toBe('two\n');
+      expect((await readdir(dir)).sort()).toEqual(['hosts']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+function split(it: ReturnType<typeof NodeSession.writeItems>): [string[], { stdin?: string }] {
+  return [it.argv, { stdin: it.stdin as string }];
+}
 
 describe('lastLine (the reason a node command gave)', () => {
   it("names nft's error, not the ^^^ marker under the offending input", () => {

@@ -133,12 +133,12 @@ export interface BatchItem {
  * exactly by dd), its stdout and stderr framed by a boundary the controller chose; stops after the
  * first that fails. POSIX sh, GNU or busybox dd.
  */
-export const BATCH_SCRIPT = `b=$1; shift; e=\${TMPDIR:-/tmp}/.lxcw-batch.$$; i=0
+export const BATCH_SCRIPT = `b=$1; shift; e=\${TMPDIR:-/tmp}/.lxcw-batch.$$; i=0; trap 'rm -f "$e"' EXIT
 for c in "$@"; do
   n=\${c%%:*}; cmd=\${c#*:}
   if [ "$n" -gt 0 ]; then dd bs="$n" count=1 iflag=fullblock status=none | sh -c "$cmd" 2>"$e"; else sh -c "$cmd" </dev/null 2>"$e"; fi
   rc=$?
-  printf '\n%s %s %s\n' "$b" "$i" "$rc"; cat "$e" 2>/dev/null; printf '\n%s\n' "$b"; rm -f "$e"
+  printf '\n%s %s %s\n' "$b" "$i" "$rc"; [ ! -s "$e" ] || cat "$e"; printf '\n%s\n' "$b"
   [ "$rc" -eq 0 ] || exit 0
   i=$((i+1))
 done`;
@@ -359,7 +359,7 @@ export class NodeSession {
   async readFile(path: string, vm?: string): Promise<string | undefined> {
     const key = vm ? `${vm}\0${path}` : undefined;
     if (key && this.vmFiles.has(key)) return this.vmFiles.get(key);
-    const argv = ['sh', '-c', 'if [ -e "$1" ]; then cat -- "$1"; else exit 3; fi', 'sh', path];
+    const { argv } = NodeSession.readFileItem(path);
     const r = await this.query(vm ? NodeSession.attach(vm, argv) : argv, { timeoutS: 60 });
     if (r.code !== 0 && r.code !== 3) throw new Error(`cannot read ${path}${vm ? ` in ${vm}` : ''} on ${this.node}: ${lastLine(r)}`);
     const content = r.code === 3 ? undefined : r.stdout;
@@ -447,15 +447,48 @@ export class NodeSession {
     this.wrote(path, content, o.vm);
   }
 
+  /** The command readFile sends, for a batch: the file on stdout, exit 3 when there is none. */
+  static readFileItem(path: string): BatchItem {
+    return { argv: ['sh', '-c', 'if [ -e "$1" ]; then cat -- "$1"; else exit 3; fi', 'sh', path] };
+  }
+
   /** The command writeFile sends, for a batch: temp file, mode, rename, content on stdin. */
   static writeItem(path: string, content: string, o: { vm?: string; mode?: string; dirMode?: string; secret?: boolean } = {}): BatchItem {
-    const script =
-      'set -e; umask 077; d=$(dirname -- "$1"); mkdir -p -- "$d"; [ -z "$3" ] || chmod "$3" "$d"; t="$d/.$(basename -- "$1").lxcw-tmp.$$"; cat > "$t"; chmod "$2" "$t"; mv -f -- "$t" "$1" 2>/dev/null || { cat -- "$t" > "$1"; rm -f -- "$t"; }';
-    const argv = ['sh', '-c', script, 'sh', path, o.mode ?? '0644', o.dirMode ?? ''];
+    return NodeSession.writeItems([{ path, content, mode: o.mode, dirMode: o.dirMode }], o);
+  }
+
+  /**
+   * Several files in one command (inside a VM: one lxc-attach, the dearest part of a write), each
+   * through a temp file and a rename. Their contents follow each other on stdin, each file's byte
+   * count in argv; the last takes the rest. Shell expansions rather than dirname and basename:
+   * every process counts on a small node.
+   */
+  static writeItems(
+    files: readonly { path: string; content: string; mode?: string; dirMode?: string }[],
+    o: { vm?: string; secret?: boolean } = {},
+  ): BatchItem {
+    const script = [
+      'set -e; umask 077',
+      'while [ $# -gt 0 ]; do',
+      '  f=$1; n=$2; m=$3; dm=$4; shift 4',
+      '  case $f in */*) d=${f%/*} ;; *) d=. ;; esac; [ -n "$d" ] || d=/',
+      '  mkdir -p -- "$d"; [ -z "$dm" ] || chmod "$dm" "$d"; t="$d/.${f##*/}.lxcw-tmp.$$"',
+      '  if [ $# -eq 0 ]; then cat > "$t"; elif [ "$n" -gt 0 ]; then dd bs="$n" count=1 iflag=fullblock status=none > "$t"; else : > "$t"; fi',
+      '  chmod "$m" "$t"; mv -f -- "$t" "$f" 2>/dev/null || { cat -- "$t" > "$f"; rm -f -- "$t"; }',
+      'done',
+    ].join('\n');
+    const argv = [
+      'sh',
+      '-c',
+      script,
+      'sh',
+      ...files.flatMap((f) => [f.path, String(Buffer.byteLength(f.content)), f.mode ?? '0644', f.dirMode ?? '']),
+    ];
+    const bytes = files.reduce((n, f) => n + Buffer.byteLength(f.content), 0);
     return {
       argv: o.vm ? NodeSession.attach(o.vm, argv) : argv,
-      stdin: content,
-      stdinNote: o.secret ? 'secret content' : `${Buffer.byteLength(content)} bytes for ${path}`,
+      stdin: files.map((f) => f.content).join(''),
+      stdinNote: o.secret ? 'secret content' : `${bytes} bytes for ${files.map((f) => f.path).join(', ')}`,
     };
   }
 
@@ -467,14 +500,17 @@ export class NodeSession {
   static casWriteItem(path: string, base: string | undefined, content: string, mode = '0644'): BatchItem {
     const script = [
       'set -e; umask 022; l=/run/lock; [ -d "$l" ] || l=/tmp',
-      'exec 9>>"$l/lxc-wizard-$(printf %s "$1" | tr / _).lock"; command -v flock >/dev/null 2>&1 && flock 9',
-      'cur=none; [ -e "$1" ] && cur=$(sha256sum < "$1" | cut -c1-64)',
+      'exec 9>>"$l/$4"; command -v flock >/dev/null 2>&1 && flock 9',
+      'cur=none; if [ -e "$1" ]; then cur=$(sha256sum < "$1"); cur=${cur%% *}; fi',
       '[ "$cur" = "$3" ] || exit 75',
-      't="$(dirname -- "$1")/.$(basename -- "$1").lxcw-tmp.$$"; cat > "$t"; chmod "$2" "$t"; mv -f -- "$t" "$1"',
+      't="${1%/*}/.${1##*/}.lxcw-tmp.$$"; cat > "$t"; chmod "$2" "$t"; mv -f -- "$t" "$1"',
     ].join('\n');
     const sha = base === undefined ? 'none' : createHash('sha256').update(base, 'utf8').digest('hex');
+    if (!path.startsWith('/')) throw new Error(`casWriteItem needs an absolute path, not ${path}`);
+    // the lock's name is the one earlier versions made on the node (/ as _), so they exclude each other
+    const lock = `lxc-wizard-${path.replaceAll('/', '_')}.lock`;
     return {
-      argv: ['sh', '-c', script, 'sh', path, mode, sha],
+      argv: ['sh', '-c', script, 'sh', path, mode, sha, lock],
       stdin: content,
       stdinNote: `${Buffer.byteLength(content)} bytes for ${path}`,
     };

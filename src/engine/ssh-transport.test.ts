@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SshTransport } from './ssh-transport.js';
+import { SshTransport, WAITING_SHELL } from './ssh-transport.js';
 import type { SshTarget } from './ssh-options.js';
 import { InterruptedError } from '../core/errors.js';
 import { TransportError } from './transport.js';
@@ -70,6 +70,49 @@ describe('the ssh2 transport against an in-process SSH server', () => {
     expect(t.connections).toBe(2);
     await t.close();
   });
+
+  it('runs a command on a channel opened before it, its stdin whole, never more channels than maxChannels', async () => {
+    const t = new SshTransport(target, { maxChannels: 3 });
+    const input = 'line one\n\tline two\n' + 'x'.repeat(70_000) + '\n\nno newline at the end';
+    for (let i = 0; i < 4; i++) {
+      const w = await t.exec(['sh', '-c', 'set -e; umask 077; x', 'sh', `/etc/f${i}`, '0644'], { timeoutS: 10, stdin: input });
+      expect(w.code).toBe(0);
+      expect(node.files.get(`/etc/f${i}`)).toBe(input);
+    }
+    // the first command opens its own channel; the next ones find one waiting
+    expect(server.waited).toBe(3);
+    server.waited = 0;
+    node.files.set('/etc/motd', 'hello\n');
+    const many = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        t.exec(['sh', '-c', 'if [ -e "$1" ]; then cat -- "$1"; else exit 3; fi', 'sh', '/etc/motd'], { timeoutS: 10 }),
+      ),
+    );
+    expect(many.map((r) => r.stdout)).toEqual(Array(10).fill('hello\n'));
+    expect(server.waited).toBeGreaterThan(0);
+    expect(server.mostOpen).toBeLessThanOrEqual(3);
+    expect(t.connections).toBe(1);
+    await t.close();
+  });
+
+  it.each(['sh', 'bash'])(
+    'the waiting shell under %s: runs the line it is sent with the rest as stdin, refuses a line it cannot decode',
+    (shell) => {
+      const line = (l: string) => Buffer.from(l).toString('base64') + '\n';
+      const stdin = Buffer.concat([Buffer.from('first\n\0binary'), Buffer.from([0xff, 0xfe, 10]), Buffer.alloc(100_000, 'y')]);
+      const ok = spawnSync(shell, ['-c', WAITING_SHELL], {
+        input: Buffer.concat([Buffer.from(line('cat; echo "pid $$" >&2; exit 7')), stdin]),
+      });
+      expect(ok.status).toBe(7);
+      expect(ok.stdout.equals(stdin)).toBe(true);
+      expect(ok.stderr.toString()).toMatch(/^pid \d+\n$/);
+      const bad = spawnSync(shell, ['-c', WAITING_SHELL], { input: '%%% not base64\nrm -rf /nothing\n', encoding: 'utf8' });
+      expect(bad.status).toBe(126);
+      expect(bad.stderr).toMatch(/cannot decode the command line/);
+      // the channel closed before a command came: nothing runs
+      expect(spawnSync(shell, ['-c', WAITING_SHELL], { input: '', encoding: 'utf8' })).toMatchObject({ status: 0, stdout: '', stderr: '' });
+    },
+  );
 
   it('ends a stalled command with the remote timeout (exit 124)', async () => {
     const t = new SshTransport(target);

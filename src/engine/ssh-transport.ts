@@ -19,6 +19,20 @@ async function loadSsh2() {
 const PID_MARK = '__lxcw_pid ';
 
 /**
+ * A channel opened before its command: its shell waits for one line, the command line in base64,
+ * and runs it with the rest of the channel's input as its stdin. Opening a channel and starting
+ * its shell take two round trips; with one open and waiting, a command takes one (at 50 ms RTT,
+ * 100 ms less a command: bench/provision). `read` takes its line one byte at a time from a pipe,
+ * so the command's stdin is left whole. A line that does not decode is refused, never run as "".
+ */
+export const WAITING_SHELL =
+  'IFS= read -r l || exit 0; c=$(printf %s "$l" | base64 -d 2>/dev/null) && [ -n "$c" ] || ' +
+  '{ echo "lxc-wizard: cannot decode the command line on this node (is base64, from coreutils, installed?)" >&2; exit 126; }; eval "$c"';
+
+/** Channels kept open and waiting per node, on top of those running; fewer when near the limit. */
+const WAITING = 2;
+
+/**
  * One ssh2 connection per compute node per run; every step and VM of that node multiplexes its
  * channels on it, at most `maxChannels` at once.
  */
@@ -31,6 +45,13 @@ export class SshTransport implements Transport {
   private readonly live = new Set<(err: Error) => void>();
   /** remote kills under way: close() waits for them, or the kill would never leave */
   private readonly kills = new Set<Promise<void>>();
+  /** channels open and waiting for a command (WAITING_SHELL); undefined when one could not open */
+  private waiting: Promise<ClientChannel | undefined>[] = [];
+  /** waiting channels the node closed before they were used */
+  private readonly gone = new WeakSet<ClientChannel>();
+  /** set when the node refused a waiting channel (a low MaxSessions): every command opens its own */
+  private noWaiting = false;
+  private readonly maxChannels: number;
 
   constructor(
     private readonly target: SshTarget,
@@ -45,7 +66,8 @@ export class SshTransport implements Transport {
     } = {},
   ) {
     this.node = target.node;
-    this.channels = new Semaphore(opts.maxChannels ?? 8);
+    this.maxChannels = opts.maxChannels ?? 8;
+    this.channels = new Semaphore(this.maxChannels);
   }
 
   private connect(): Promise<SshClient> {
@@ -166,7 +188,10 @@ export class SshTransport implements Transport {
             resolve(c);
           });
           c.on('close', () => {
-            if (this.client === c) this.client = undefined;
+            if (this.client === c) {
+              this.client = undefined;
+              this.waiting = [];
+            }
             const err = new TransportError(
               `the SSH connection to compute node ${t.node} was lost`,
               'run the same command again: finished steps are skipped',
@@ -184,11 +209,44 @@ export class SshTransport implements Transport {
     return this.channels.use(async () => {
       if (opts.signal?.aborted) throw new InterruptedError();
       const client = await this.connect();
-      return this.execOn(client, argv, opts);
+      const result = this.execOn(client, argv, opts, this.waiting.shift());
+      this.openWaiting(client);
+      return result;
     });
   }
 
-  private execOn(client: SshClient, argv: readonly string[], opts: ExecOptions): Promise<ExecResult> {
+  /**
+   * Keep WAITING channels open for the next commands, never more channels in all (running and
+   * waiting) than maxChannels, so a node's MaxSessions sees no more than it did without them.
+   */
+  private openWaiting(client: SshClient): void {
+    while (
+      !this.noWaiting &&
+      this.client === client &&
+      this.waiting.length < WAITING &&
+      this.channels.inUse + this.waiting.length < this.maxChannels
+    ) {
+      this.waiting.push(
+        new Promise((resolve) => {
+          client.exec(WAITING_SHELL, (e, ch) => {
+            if (e) {
+              this.noWaiting = true;
+              return resolve(undefined);
+            }
+            ch.once('close', () => this.gone.add(ch));
+            resolve(ch);
+          });
+        }),
+      );
+    }
+  }
+
+  private execOn(
+    client: SshClient,
+    argv: readonly string[],
+    opts: ExecOptions,
+    waiting?: Promise<ClientChannel | undefined>,
+  ): Promise<ExecResult> {
     const started = performance.now();
     // The shell prints its PID, then becomes `timeout`: a cancel can then kill it by PID, since
     // OpenSSH ignores channel signals for root sessions.
@@ -263,14 +321,7 @@ export class SshTransport implements Transport {
       );
       this.live.add(onLost);
       opts.signal?.addEventListener('abort', onAbort, { once: true });
-      client.exec(line, (e, ch) => {
-        if (e)
-          return finish(
-            new TransportError(
-              `cannot open a channel to ${this.node}: ${e.message}`,
-              'the node may limit sessions (MaxSessions); lower --concurrency',
-            ),
-          );
+      const start = (ch: ClientChannel, header?: string) => {
         channel = ch;
         let code: number | null = null;
         let signal: string | null = null;
@@ -296,14 +347,40 @@ export class SshTransport implements Transport {
             timedOut: code === 124 || code === 137,
           });
         });
+        if (header) ch.write(header);
         if (opts.stdin instanceof Readable) opts.stdin.pipe(ch);
         else ch.end(opts.stdin ?? '');
+      };
+      const open = () =>
+        client.exec(line, (e, ch) => {
+          if (e)
+            return finish(
+              new TransportError(
+                `cannot open a channel to ${this.node}: ${e.message}`,
+                'the node may limit sessions (MaxSessions); lower --concurrency',
+              ),
+            );
+          start(ch);
+        });
+      if (!waiting) return open();
+      void waiting.then((ch) => {
+        if (!ch || this.gone.has(ch)) return open();
+        if (done) {
+          // aborted before it started: the waiting shell ends on EOF, there is nothing to kill
+          ch.end();
+          killPending?.();
+          return;
+        }
+        start(ch, Buffer.from(line).toString('base64') + '\n');
       });
     });
   }
 
   async close(): Promise<void> {
     while (this.kills.size) await Promise.all([...this.kills]);
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const ch of await Promise.all(waiting)) ch?.end();
     this.client?.end();
     this.client = undefined;
   }

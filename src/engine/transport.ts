@@ -59,6 +59,10 @@ export class Semaphore {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
   constructor(private readonly n: number) {}
+  /** how many are running now */
+  get inUse(): number {
+    return this.active;
+  }
   async use<T>(fn: () => Promise<T>): Promise<T> {
     if (this.active >= this.n) await new Promise<void>((r) => this.waiting.push(r));
     this.active++;

@@ -206,8 +206,14 @@ export class FakeNode implements Transport {
       const v = files.get(argv[4]!);
       return v === undefined ? this.ok('', 3) : this.ok(v);
     }
-    if (argv[0] === 'sh' && argv[2]?.startsWith('set -e; umask 077;')) {
-      files.set(argv[4]!, stdin ?? '');
+    if (argv[0] === 'sh' && argv[2]?.startsWith('set -e; umask 077')) {
+      // NodeSession.writeItems: path, byte count, mode, dir mode per file; the last takes the rest
+      let rest = Buffer.from(stdin ?? '');
+      for (let i = 4; i < argv.length; i += 4) {
+        const n = i + 4 >= argv.length ? rest.length : Number(argv[i + 1]);
+        files.set(argv[i]!, rest.subarray(0, n).toString('utf8'));
+        rest = rest.subarray(n);
+      }
       return this.ok();
     }
     return undefined;

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import ssh2 from 'ssh2';
 import type { Transport } from '../../src/engine/transport.js';
+import { WAITING_SHELL } from '../../src/engine/ssh-transport.js';
 
 const { Server, utils } = ssh2;
 
@@ -54,6 +55,11 @@ export interface Fault {
 export class TestSshServer {
   readonly hostKey = keyPair();
   readonly received: string[] = [];
+  /** commands that came on a channel opened before them (WAITING_SHELL) */
+  waited = 0;
+  /** sessions (channels) open now, and the most open at once */
+  open = 0;
+  mostOpen = 0;
   fault: Fault = {};
   private server: InstanceType<typeof Server> | undefined;
   port = 0;
@@ -80,52 +86,70 @@ export class TestSshServer {
       client.on('ready', () => {
         client.on('session', (accept) => {
           const session = accept();
+          this.mostOpen = Math.max(this.mostOpen, ++this.open);
+          session.on('close', () => this.open--);
           session.on('exec', (acceptExec, _reject, info) => {
             const stream = acceptExec();
-            this.received.push(info.command);
-            const m = /^echo "__lxcw_pid \$\$" >&2; exec timeout --kill-after=5 (\d+) (.*)$/s.exec(info.command);
-            if (!m) {
-              stream.exit(0);
-              stream.end();
-              return;
-            }
-            const argv = parseShWords(m[2]!);
-            stream.stderr.write('__lxcw_pid 4242\n');
-            if (this.fault.dropOn?.(argv)) {
-              stream.write('partial output\n');
-              setTimeout(() => (client as unknown as { end(): void }).end(), 20);
-              return;
-            }
-            if (this.fault.stallOn?.(argv)) {
-              setTimeout(
-                () => {
-                  stream.exit(124);
-                  stream.end();
-                },
-                Number(m[1]) * 1000,
-              );
-              return;
-            }
-            const chunks: Buffer[] = [];
-            stream.on('data', (d: Buffer) => chunks.push(d));
-            stream.on('end', async () => {
-              try {
-                const r = await this.backend.exec(argv, { stdin: Buffer.concat(chunks).toString('utf8'), timeoutS: Number(m[1]) });
-                if (r.stdout) stream.write(r.stdout);
-                if (r.stderr) stream.stderr.write(r.stderr);
-                stream.exit(r.code ?? 1);
-              } catch (e) {
-                stream.stderr.write(String(e));
-                stream.exit(1);
-              }
-              stream.end();
-            });
+            if (info.command !== WAITING_SHELL) return this.run(client, stream, info.command, []);
+            // as a node's shell does with it: the first line of input is the command line in base64
+            let head = Buffer.alloc(0);
+            const onEnd = () => (stream.exit(0), stream.end());
+            const onData = (d: Buffer) => {
+              head = Buffer.concat([head, d]);
+              const nl = head.indexOf(10);
+              if (nl < 0) return;
+              stream.off('data', onData).off('end', onEnd);
+              this.waited++;
+              this.run(client, stream, Buffer.from(head.subarray(0, nl).toString(), 'base64').toString('utf8'), [head.subarray(nl + 1)]);
+            };
+            stream.on('data', onData).on('end', onEnd);
           });
         });
       });
     });
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', () => r()));
     this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  /** One command line, its input so far in `chunks`, the rest read from `stream`. */
+  private run(client: ssh2.Connection, stream: ssh2.ServerChannel, command: string, chunks: Buffer[]): void {
+    this.received.push(command);
+    const m = /^echo "__lxcw_pid \$\$" >&2; exec timeout --kill-after=5 (\d+) (.*)$/s.exec(command);
+    if (!m) {
+      stream.exit(0);
+      stream.end();
+      return;
+    }
+    const argv = parseShWords(m[2]!);
+    stream.stderr.write('__lxcw_pid 4242\n');
+    if (this.fault.dropOn?.(argv)) {
+      stream.write('partial output\n');
+      setTimeout(() => (client as unknown as { end(): void }).end(), 20);
+      return;
+    }
+    if (this.fault.stallOn?.(argv)) {
+      setTimeout(
+        () => {
+          stream.exit(124);
+          stream.end();
+        },
+        Number(m[1]) * 1000,
+      );
+      return;
+    }
+    stream.on('data', (d: Buffer) => chunks.push(d));
+    stream.on('end', async () => {
+      try {
+        const r = await this.backend.exec(argv, { stdin: Buffer.concat(chunks).toString('utf8'), timeoutS: Number(m[1]) });
+        if (r.stdout) stream.write(r.stdout);
+        if (r.stderr) stream.stderr.write(r.stderr);
+        stream.exit(r.code ?? 1);
+      } catch (e) {
+        stream.stderr.write(String(e));
+        stream.exit(1);
+      }
+      stream.end();
+    });
   }
 
   knownHostsLine(): string {

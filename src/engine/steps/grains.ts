@@ -51,14 +51,13 @@ export const grains: Step = {
       const next = registryText(text, f.path, f.keys);
       if (next !== text) writes.push({ path: f.path, next });
     }
-    const results = await ctx.session.batch(
-      writes.map((w) => NodeSession.writeItem(w.path, w.next, { vm: ctx.vm })),
-      { signal: ctx.signal },
+    if (!writes.length) return;
+    const item = NodeSession.writeItems(
+      writes.map((w) => ({ path: w.path, content: w.next })),
+      { vm: ctx.vm },
     );
-    writes.forEach((w, i) => {
-      const r = results[i];
-      if (!r || r.code !== 0) throw new StepError(`cannot write ${w.path} in ${ctx.vm}: ${r ? lastLine(r) : 'not run'}`);
-      ctx.session.wrote(w.path, w.next, ctx.vm);
-    });
+    const r = await ctx.session.change(item.argv, { ...item, timeoutS: 60, signal: ctx.signal });
+    if (r.code !== 0) throw new StepError(`cannot write ${writes.map((w) => w.path).join(' and ')} in ${ctx.vm}: ${lastLine(r)}`);
+    for (const w of writes) ctx.session.wrote(w.path, w.next, ctx.vm);
   },
 };

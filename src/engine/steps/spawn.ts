@@ -66,6 +66,8 @@ export const spawn: Step = {
     const { v, vm, session } = ctx;
     const type = v.type;
     const f = await session.facts();
+    const path = await configPath(ctx);
+    let before: string | undefined;
     if (!f.containers.has(vm)) {
       const argv =
         type.install === 'clone'
@@ -79,7 +81,14 @@ export const spawn: Step = {
             })
           : createCommand({ name: vm, template: v.image, backing: type.backing, vgname: v.vgname, fssize: v.size });
       ctx.progress(`${argv[0]} ${vm}`);
-      const r = await session.change(argv, { timeoutS: 3600, signal: ctx.signal, onLine: (l) => ctx.progress(l) });
+      // A clone says nothing while it copies: its new config is read in the same round trip. A
+      // template prints its download and install, shown as they come.
+      let r: ExecResult;
+      if (type.install === 'clone') {
+        const [made, read] = await session.batch([{ argv }, NodeSession.readFileItem(path)], { timeoutS: 3600, signal: ctx.signal });
+        r = made!;
+        if (read?.code === 0) before = read.stdout;
+      } else r = await session.change(argv, { timeoutS: 3600, signal: ctx.signal, onLine: (l) => ctx.progress(l) });
       if (r.code !== 0)
         throw new StepError(
           `${argv[0]} failed for ${vm}: ${lastLine(r)}`,
@@ -87,8 +96,7 @@ export const spawn: Step = {
         );
       if (!ctx.opts.dryRun) await session.noteContainer(vm, { state: 'STOPPED' });
     }
-    const path = await configPath(ctx);
-    const before = (await session.readFile(path)) ?? '';
+    before ??= (await session.readFile(path)) ?? '';
     const after = rewriteConfig(before, f.generation, wantedNetwork(ctx));
     const state = (await session.facts()).containers.get(vm)?.state;
     const changed = after !== before && before !== '';
@@ -140,6 +148,10 @@ export const spawn: Step = {
         ),
       done: () => session.noteFile(vm, dnsMarker(vm), ''),
     });
+    // The minion key, if one is to be made, is made meanwhile; accepted only once the container is up.
+    const controller = ctx.opts.noSalt ? undefined : ctx.opts.controller;
+    const newKey = controller && !(await controller.keyAccepted(vm, v.mode));
+    if (newKey && !ctx.dryRun) controller.prepareMinionKey(vm);
     // and, booted, what the next steps' checks read inside it (no round trip of their own)
     const reads = [...VM_FILES];
     const results = await session.batch([...work.map((w) => w.item), NodeSession.readItem(vm, reads)], {
@@ -153,9 +165,9 @@ export const spawn: Step = {
     }
     session.noteRead(vm, reads, results[work.length]);
     if (after !== before) session.wrote(path, after);
-    if (!ctx.opts.noSalt && ctx.opts.controller && !(await ctx.opts.controller.keyAccepted(vm, v.mode))) {
-      ctx.progress(`accepting a new minion key for ${vm} in ${ctx.opts.controller.pkiDir(v.mode)}/minions`);
-      await ctx.opts.controller.minionKeys(vm, v.mode, ctx.dryRun);
+    if (newKey) {
+      ctx.progress(`accepting a new minion key for ${vm} in ${controller.pkiDir(v.mode)}/minions`);
+      await controller.minionKeys(vm, v.mode, ctx.dryRun);
     }
   },
   // lxc-wait said RUNNING and a command then ran inside it, in apply's own round trip: nothing to read again
