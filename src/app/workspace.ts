@@ -13,8 +13,8 @@ export interface WorkspaceOptions {
   stateDir?: string;
   /** --env or LXC_WIZARD_ENV; undefined lets the pillar's default_env decide */
   env: Env | undefined;
-  /** the controller's FQDN: the salt master VMs attach to */
-  controller: string;
+  /** the controller's FQDN: the salt master VMs attach to (a promise while `hostname -f` answers) */
+  controller: string | Promise<string>;
 }
 
 /** A pillar file, the store beside it, env and controller: what every pillar use case starts from. */
@@ -33,7 +33,7 @@ export async function openWorkspace(o: WorkspaceOptions): Promise<Workspace> {
   return {
     pillarPath,
     store: StateStore.besidePillar(pillarPath, o.stateDir),
-    settings: { env: o.env, controller: o.controller },
+    settings: { env: o.env, controller: await o.controller },
   };
 }
 

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { resolve } from 'node:path';
@@ -78,14 +78,14 @@ export function workspaceOptions(input: CommandInput): WorkspaceOptions {
  * This host's fully qualified name, as `hostname -f` gives it (the original's grains['fqdn']):
  * the salt master the VMs attach to. The short host name when the resolver knows no better.
  */
-export function controllerFqdn(): string {
-  try {
-    const fqdn = execFileSync('hostname', ['-f'], { encoding: 'utf8', timeout: 2000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    if (fqdn && !hostnameProblem(fqdn)) return fqdn;
-  } catch {
-    // no hostname(1), or no answer: fall back
-  }
-  return hostname().toLowerCase();
+export function controllerFqdn(): Promise<string> {
+  // asked in the background: the resolver may take its time, and the wizard loads Ink meanwhile
+  return new Promise((resolve) =>
+    execFile('hostname', ['-f'], { encoding: 'utf8', timeout: 2000 }, (err, out) => {
+      const fqdn = err ? '' : out.trim(); // no hostname(1), or no answer: fall back
+      resolve(fqdn && !hostnameProblem(fqdn) ? fqdn : hostname().toLowerCase());
+    }),
+  );
 }
 
 export function reachOptions(input: CommandInput): ReachOptions {

@@ -1,4 +1,5 @@
 import type { RunListener } from '../core/run-events.js';
+import { withoutFetch } from '../ui/without-fetch.js';
 import { NODE_SETUP, NODE_TASKS, selectStepNames, type StepName } from '../core/steps.js';
 import { runLines } from '../ui/run-lines.js';
 import { flag } from './options.js';
@@ -39,7 +40,10 @@ export async function runView(input: CommandInput, rows: ReturnType<typeof runRo
     const say = (l: string) => input.out.info(l);
     return { listener: runLines(say), say, end: async () => undefined };
   }
-  const [{ TreeStore }, { mountRunTree }] = await Promise.all([import('../ui/tree-store.js'), import('../ui/RunTree.js')]);
+  const [{ TreeStore }, { mountRunTree }] = await Promise.all([
+    import('../ui/tree-store.js'),
+    withoutFetch(() => import('../ui/RunTree.js')),
+  ]);
   const store = new TreeStore(rows);
   const tree = await mountRunTree(store);
   return {

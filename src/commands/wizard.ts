@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { withoutFetch } from '../ui/without-fetch.js';
 import { encryptedKeys } from '../app/node-access.js';
 import { askPassphrases } from '../app/passphrases.js';
 import { readPrefs } from '../app/prefs.js';
@@ -19,10 +20,11 @@ export async function run(input: CommandInput): Promise<number> {
     'lxc-wizard',
     'provision without questions: lxc-wizard --yes --pillar FILE (or add entries with lxc-wizard add CN VM --pillar FILE)',
   );
-  const ws = await openWorkspace(workspaceOptions(input));
+  const options = workspaceOptions(input);
   const reach = reachOptions(input);
   // Ink takes the longest to load: start it now, read the pillar meanwhile.
-  const ui = flag(input, 'plain') ? import('../ui/plain/wizard-plain.js') : import('../ui/interactive.js');
+  const ui = flag(input, 'plain') ? import('../ui/plain/wizard-plain.js') : withoutFetch(() => import('../ui/interactive.js'));
+  const ws = await openWorkspace(options);
   const passphrases = new Map<string, string>();
   let asked = false;
   const template = str(input, 'origin-template');
