@@ -32,6 +32,23 @@ describe("the controller's side of a VM's salt bootstrap", () => {
     expect(await c.keyAccepted('web.example.com', 'mastersalt')).toBe(true);
   });
 
+  it('a pair made ahead is written and accepted only when asked for, and used once', async () => {
+    const pki = join(s.dir, 'pki');
+    await mkdir(join(pki, 'minions'), { recursive: true });
+    const c = controllerSide({ masterPki: pki, storeDir: join(s.dir, 'store'), env: {} });
+    c.prepareMinionKey('a.example.com');
+    c.prepareMinionKey('a.example.com'); // asked twice: still one pair
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await c.keyAccepted('a.example.com', 'mastersalt')).toBe(false);
+    await expect(stat(join(s.dir, 'store'))).rejects.toThrow();
+    const k = (await c.minionKeys('a.example.com', 'mastersalt', false))!;
+    expect(createPublicKey(k.pem).export({ type: 'spki', format: 'pem' })).toBe(k.pub);
+    expect(await readFile(join(pki, 'minions', 'a.example.com'), 'utf8')).toBe(k.pub);
+    // another VM never gets that pair
+    const other = (await c.minionKeys('b.example.com', 'mastersalt', false))!;
+    expect(other.pub).not.toBe(k.pub);
+  });
+
   it('says what to do when there is no salt master pki, and refuses a name that would leave the directory', async () => {
     const c = controllerSide({ masterPki: join(s.dir, 'nopki'), storeDir: join(s.dir, 'store'), env: {} });
     await expect(c.minionKeys('web.example.com', 'mastersalt', false)).rejects.toThrow(/there is no salt master pki at .*nopki/);

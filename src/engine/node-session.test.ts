@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalTransport } from './local-transport.js';
-import { lastLine, NodeSession, type CommandRecord } from './node-session.js';
+import { FACTS_SCRIPT, lastLine, NodeSession, parseFacts, type CommandRecord } from './node-session.js';
+import { spawnSync } from 'node:child_process';
+import { chmod, mkdir } from 'node:fs/promises';
 
 describe('NodeSession.batch (several commands, one round trip)', () => {
   it('runs each command with its own stdin, keeps each output apart, logs each, in one exec', async () => {
@@ -55,6 +57,46 @@ describe('NodeSession.batch (several commands, one round trip)', () => {
       ['touch /x', true, undefined],
       ['rm /y', true, '3 bytes'],
     ]);
+  });
+});
+
+describe('the facts script, run by sh against stand-ins for the LXC tools', () => {
+  it("prints every container's state, network and rootfs lines (one awk for all), the version and the lxcpath", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lxcw-facts-'));
+    try {
+      const bin = join(dir, 'bin');
+      const lxc = join(dir, 'lxc path');
+      await mkdir(bin);
+      const tool = async (name: string, body: string) => {
+        await writeFile(join(bin, name), `#!/bin/sh\n${body}\n`);
+        await chmod(join(bin, name), 0o755);
+      };
+      await tool('lxc-create', 'echo 5.0.2');
+      await tool('lxc-config', `case $1 in lxc.lxcpath) echo '${lxc}' ;; lxc.bdev.lvm.vg) echo lxc ;; esac`);
+      await tool('lxc-ls', 'printf "NAME STATE\\nweb RUNNING\\ndb STOPPED\\nbase STOPPED\\n"');
+      for (const [name, config] of [
+        [
+          'web',
+          '# lxc.net.0.hwaddr = 00:16:3e:ff:ff:ff\nlxc.uts.name = web\n  lxc.net.0.hwaddr = 00:16:3e:00:00:09\nlxc.net.0.ipv4.address = 10.5.0.9/16\nlxc.rootfs.path = overlayfs:/a:/b\n',
+        ],
+        ['db', 'lxc.net.0.link = br1\nlxc.mount.entry = x\n'],
+      ] as const) {
+        await mkdir(join(lxc, name), { recursive: true });
+        await writeFile(join(lxc, name, 'config'), config);
+      }
+      const r = spawnSync('sh', ['-c', FACTS_SCRIPT], { encoding: 'utf8', env: { PATH: `${bin}:/usr/bin:/bin` } });
+      expect(r.status).toBe(0);
+      const f = parseFacts(r.stdout);
+      expect(f).toMatchObject({ lxcVersion: '5.0.2', lxcPath: lxc, defaultVg: 'lxc' });
+      expect([...f.containers.values()]).toEqual([
+        { name: 'web', state: 'RUNNING', mac: '00:16:3e:00:00:09', ip: '10.5.0.9', link: undefined, rootfs: 'overlayfs:/a:/b' },
+        { name: 'db', state: 'STOPPED', mac: undefined, ip: undefined, link: 'br1' },
+        // no config file: listed all the same
+        { name: 'base', state: 'STOPPED', mac: undefined, ip: undefined, link: undefined },
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -41,15 +41,17 @@ p=$(lxc-config lxc.lxcpath 2>/dev/null) || p=/var/lib/lxc
 echo "@version $v"
 echo "@lxcpath $p"
 echo "@lvmvg $(lxc-config lxc.bdev.lvm.vg 2>/dev/null)"
-for d in /sys/class/net/*/bridge; do [ -d "$d" ] && echo "@bridge $(basename "$(dirname "$d")")"; done
+for d in /sys/class/net/*/bridge; do [ -d "$d" ] || continue; d=\${d%/bridge}; echo "@bridge \${d##*/}"; done
 vgs --noheadings -o vg_name 2>/dev/null | while read -r vg; do echo "@vg $vg"; done
 echo "@df $(df -Pk "$p" 2>/dev/null | tail -n 1)"
 [ -x /usr/local/sbin/lxc-wizard-net ] && echo "@netsetup"
 [ -f /etc/hosts ] && echo "@hosts $(base64 < /etc/hosts | tr -d '\\n')"
-lxc-ls -f -F NAME,STATE 2>/dev/null | tail -n +2 | while read -r n s; do
-  echo "@c $n $s"
-  grep -E '^[[:space:]]*lxc\\.((net\\.0|network)\\.|rootfs)' "$p/$n/config" 2>/dev/null
-done
+# one awk for every container's network and rootfs lines, not a grep each: a node may have hundreds
+lxc-ls -f -F NAME,STATE 2>/dev/null | awk -v p="$p" 'NR > 1 && NF >= 2 {
+  print "@c " $1 " " $2; f = p "/" $1 "/config"
+  while ((getline l < f) > 0) if (l ~ /^[ \\t]*lxc\\.((net\\.0|network)\\.|rootfs)/) print l
+  close(f)
+}'
 true
 `;
 

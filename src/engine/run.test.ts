@@ -157,6 +157,40 @@ describe('a provisioning run against a (fake) compute node', () => {
     expect(node.log.some((c) => c.argv[0]?.startsWith('lxc-c'))).toBe(false);
   });
 
+  it('writes each step record while the next step runs, in order, all before the run ends; a record that fails fails the VM', async () => {
+    const vms = vmsFrom(PILLAR, 'dev').filter((v) => v.name === 'web.example.com');
+    const ledger = memoryLedger();
+    const order: string[] = [];
+    let writing = 0;
+    let overlapped = false;
+    const record = ledger.record.bind(ledger);
+    ledger.record = async (node, vm, step, state) => {
+      writing++;
+      await new Promise((r) => setTimeout(r, 20)); // a slow disk
+      order.push(step);
+      writing--;
+      return record(node, vm, step, state);
+    };
+    const node = new FakeNode('cn1.example.net');
+    const exec = node.exec.bind(node);
+    node.exec = (argv, o) => ((overlapped ||= writing > 0), exec(argv, o));
+    const { results } = await runWith(vms, { 'cn1.example.net': node }, { ledger });
+    expect(states(results[0]!)).toEqual(ALL_DONE);
+    expect(order).toEqual(Object.keys(ALL_DONE));
+    expect(ledger.data['web.example.com@cn1.example.net']).toEqual({ ...ALL_DONE, ping: 'skipped' });
+    expect(overlapped).toBe(true);
+
+    const broken = memoryLedger();
+    broken.record = async (_n, _v, step) => {
+      if (step === 'spawn') throw new Error('ENOSPC: no space left on device, write');
+    };
+    const again = await runWith(vms, { 'cn1.example.net': new FakeNode('cn1.example.net') }, { ledger: broken });
+    const failed = again.results[0]!.steps.find((s) => s.state === 'failed');
+    expect(failed?.error).toMatch(/could not be recorded: ENOSPC/);
+    expect(again.results[0]!.ok).toBe(false);
+    expect(again.results[0]!.steps.at(-1)!.state).toBe('not-run');
+  });
+
   it('marks the running step interrupted when the run is aborted', async () => {
     const node = new FakeNode('cn1.example.net');
     const abort = new AbortController();

@@ -108,9 +108,24 @@ export async function runProvision(cfg: RunConfig): Promise<void> {
   const vmTask = (v: ResolvedVm): ListrTask => ({
     task: async (_ctx, t) => {
       const ledger = await cfg.ledger.get(v.node, v.name);
+      // A finished step's record is written while the next step runs (each write is a locked,
+      // fsynced file: about 10 ms), in order; the VM ends only once every record is on disk, and a
+      // record that could not be written fails the VM at its next step.
+      let records = Promise.resolve();
+      let recordError: unknown;
+      const record = (step: StepName, state: StepState) => (records = records.then(() => cfg.ledger.record(v.node, v.name, step, state)));
+      const recordFailed = (step: StepName, err: unknown) => {
+        const e = new StepError(
+          `the results of ${v.name}'s steps could not be recorded: ${(err as Error).message}`,
+          "free space or fix the state directory's permissions, then run the same command again: steps in place are found so",
+        );
+        emit({ type: 'step', node: v.node, vm: v.name, step, state: 'failed', error: e.message, hint: e.hint, durationMs: 0 });
+        return e;
+      };
       return t.newListr(
-        steps.map((step) => ({
+        steps.map((step, i) => ({
           task: async () => {
+            if (recordError) throw recordFailed(step.name, recordError);
             const ctx: StepContext = {
               node: v.node,
               vm: v.name,
@@ -125,11 +140,17 @@ export async function runProvision(cfg: RunConfig): Promise<void> {
             };
             try {
               const r = await commandScope.run({ vm: v.name, step: step.name }, () => runTask(step, ctx, emit));
-              if (!cfg.opts.dryRun) await cfg.ledger.record(v.node, v.name, step.name, ledgerState(r.state));
+              if (!cfg.opts.dryRun) {
+                record(step.name, ledgerState(r.state)).catch((e: unknown) => (recordError ??= e));
+                if (i === steps.length - 1)
+                  await records.catch((e: unknown) => {
+                    throw recordFailed(step.name, e);
+                  });
+              }
             } catch (err) {
               if (!cfg.opts.dryRun) {
                 const state = err instanceof InterruptedError || cfg.signal.aborted ? 'interrupted' : 'failed';
-                await cfg.ledger.record(v.node, v.name, step.name, state).catch(() => undefined);
+                await record(step.name, state).catch(() => undefined);
               }
               throw err;
             }
