@@ -12,7 +12,9 @@
 // in this process between ssh and sshd that holds every chunk 25 ms each way: only the SSH path is
 // slowed, nothing else on the machine. Each round cleans up every container and hosts block it
 // made, also when it fails.
-// Usage: npm run bench:provision
+// Usage: npm run bench:provision. While working on it: BENCH_PARTS=1,2 runs only those parts,
+// BENCH_REPS=N measures N rounds, BENCH_VERBOSE=1 prints every command with its duration and what
+// the process spends outside the run log, BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=DIR' profiles.
 import { execFile, execFileSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
