@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalTransport } from './local-transport.js';
 import { FACTS_SCRIPT, lastLine, NodeSession, parseFacts, type CommandRecord } from './node-session.js';
+import { FakeNode } from '../../test/helpers/fake-node.js';
 import { spawnSync } from 'node:child_process';
 import { chmod, mkdir } from 'node:fs/promises';
 
@@ -58,6 +59,35 @@ describe('NodeSession.batch (several commands, one round trip)', () => {
       ['rm /y', true, '3 bytes'],
     ]);
   });
+});
+
+describe('NodeSession.factsWithState (the first VM of a node: facts and its state in one round trip)', () => {
+  for (const state of ['RUNNING', 'STOPPED'] as const) {
+    it(`keeps the container config and forward it found; the files inside only when the container runs (${state})`, async () => {
+      const node = new FakeNode('cn1.example.net');
+      node.containers.set('web', { state, files: new Map([['/etc/hosts', 'inside\n']]), users: ['root'], hasChpasswd: true });
+      node.files.set('/var/lib/lxc/web/config', 'lxc.net.0.link = br0\n');
+      const s = new NodeSession(node, { dryRun: false });
+      const f = await s.factsWithState('web', {
+        nodePaths: ['/etc/lxc-wizard/forwards/web'],
+        table: 'lxc_wizard',
+        vmPaths: ['/etc/hosts', '/etc/resolv.conf'],
+      });
+      expect(node.roundTrips).toBe(1);
+      expect(s.factsAsked).toBe(true);
+      expect(f.containers.get('web')?.state).toBe(state);
+      expect(s.knownNodeFile('/var/lib/lxc/web/config')).toEqual({ content: 'lxc.net.0.link = br0\n' });
+      expect(s.knownNodeFile('/etc/lxc-wizard/forwards/web')).toEqual({ content: undefined });
+      expect(s.knownTable('lxc_wizard')).toBeDefined();
+      expect(await s.facts()).toBe(f);
+      const before = node.roundTrips;
+      // running: known already; stopped: nothing was taken for "absent", so the node is asked (and
+      // lxc-attach says the container does not run)
+      if (state === 'RUNNING') expect(await s.readFile('/etc/hosts', 'web')).toBe('inside\n');
+      else await expect(s.readFile('/etc/hosts', 'web')).rejects.toThrow(/cannot read \/etc\/hosts in web/);
+      expect(node.roundTrips - before).toBe(state === 'RUNNING' ? 0 : 1);
+    });
+  }
 });
 
 describe('the facts script, run by sh against stand-ins for the LXC tools', () => {

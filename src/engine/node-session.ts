@@ -145,6 +145,9 @@ for c in "$@"; do
   i=$((i+1))
 done`;
 
+/** What readItemIfRunning prints for a container that does not run (never a VM_READ_SCRIPT output). */
+const NOT_RUNNING = '\u0003not running';
+
 /** Reads files inside a container, each framed as `path \1\1 content \2\2` (absent ones left out). */
 const VM_READ_SCRIPT = 'for p in "$@"; do if [ -f "$p" ]; then printf "%s\\001\\001" "$p"; cat -- "$p"; printf "\\002\\002"; fi; done';
 
@@ -387,19 +390,71 @@ export class NodeSession {
    * that finds everything in place then costs the facts and this. Read-only: dry runs use it too.
    */
   async prefetchState(vm: string, o: { nodePaths: readonly string[]; table?: string; vmPaths: readonly string[] }): Promise<void> {
-    const nodeScript =
-      't=$1; shift; for p in "$@"; do if [ -f "$p" ]; then printf "F%s\\001\\001" "$p"; cat -- "$p"; printf "\\002\\002"; fi; done; [ -z "$t" ] || { printf "T%s\\001\\001" "$t"; nft list table ip "$t" 2>/dev/null; printf "\\002\\002"; }; true';
-    const items: BatchItem[] = [{ argv: ['sh', '-c', nodeScript, 'sh', o.table ?? '', ...o.nodePaths] }];
+    const items: BatchItem[] = [NodeSession.stateItem(o.table, '', o.nodePaths)];
     const want = o.vmPaths.filter((p) => !this.vmFiles.has(`${vm}\0${p}`));
-    if (want.length) items.push({ argv: NodeSession.attach(vm, ['sh', '-c', VM_READ_SCRIPT, 'sh', ...want]) });
+    if (want.length) items.push(NodeSession.readItem(vm, want));
     const [node, inVm] = await this.batch(items, { timeoutS: 60, readOnly: true });
+    this.fillState(vm, o.nodePaths, want, node, inVm);
+  }
+
+  /** Whether this session has asked for the node's facts (a probe, another VM, a node task). */
+  get factsAsked(): boolean {
+    return this.factsP !== undefined;
+  }
+
+  /**
+   * The facts and prefetchState in one round trip, for the first VM a run meets on a node. The
+   * facts that would say where the container config lives and whether the container runs come
+   * in the same round trip: the state part finds the lxcpath as the facts do, and reads inside
+   * the container only if it runs.
+   */
+  async factsWithState(vm: string, o: { nodePaths: readonly string[]; table: string; vmPaths: readonly string[] }): Promise<NodeFacts> {
+    const want = o.vmPaths.filter((p) => !this.vmFiles.has(`${vm}\0${p}`));
+    const items: BatchItem[] = [{ argv: ['sh', '-c', FACTS_SCRIPT] }, NodeSession.stateItem(o.table, `${vm}/config`, o.nodePaths)];
+    if (want.length) items.push(NodeSession.readItemIfRunning(vm, want));
+    const results = this.batch(items, { timeoutS: 60, readOnly: true });
+    this.factsP = results.then(([r]) => parseFacts(r?.stdout ?? ''));
+    const [f, [, node, inVm]] = await Promise.all([this.factsP, results]);
+    this.fillState(vm, [`${f.lxcPath}/${vm}/config`, ...o.nodePaths], want, node, inVm);
+    return f;
+  }
+
+  /**
+   * The node part of a prefetch: files (and, when `inLxcPath` is given, that file under the
+   * lxcpath the node reports, found as FACTS_SCRIPT finds it), then an nftables table.
+   */
+  private static stateItem(table: string | undefined, inLxcPath: string, paths: readonly string[]): BatchItem {
+    const script = [
+      't=$1; c=$2; shift 2',
+      'if [ -n "$c" ]; then l=$(lxc-config lxc.lxcpath 2>/dev/null) || l=/var/lib/lxc; [ -n "$l" ] || l=/var/lib/lxc; set -- "$l/$c" "$@"; fi',
+      'for p in "$@"; do if [ -f "$p" ]; then printf "F%s\\001\\001" "$p"; cat -- "$p"; printf "\\002\\002"; fi; done',
+      '[ -z "$t" ] || { printf "T%s\\001\\001" "$t"; nft list table ip "$t" 2>/dev/null; printf "\\002\\002"; }; true',
+    ].join('\n');
+    return { argv: ['sh', '-c', script, 'sh', table ?? '', inLxcPath, ...paths] };
+  }
+
+  /** readItem, only if the container runs; otherwise NOT_RUNNING and nothing read. */
+  static readItemIfRunning(vm: string, paths: readonly string[]): BatchItem {
+    return {
+      argv: [
+        'sh',
+        '-c',
+        'case "$(lxc-info -n "$1" -s 2>/dev/null)" in *RUNNING*) shift; exec "$@" ;; esac; printf "\\003not running"',
+        'sh',
+        vm,
+        ...NodeSession.readItem(vm, paths).argv,
+      ],
+    };
+  }
+
+  private fillState(vm: string, nodePaths: readonly string[], want: readonly string[], node?: ExecResult, inVm?: ExecResult): void {
     if (!node || node.code !== 0) return; // the checks read what they need themselves
-    for (const p of o.nodePaths) this.nodeFiles.set(p, undefined);
+    for (const p of nodePaths) this.nodeFiles.set(p, undefined);
     for (const [kind, name, body] of frames(node.stdout)) {
       if (kind === 'F') this.nodeFiles.set(name, body);
       else this.tables.set(name, body);
     }
-    if (inVm?.code === 0) this.fillVmFiles(vm, want, inVm.stdout);
+    if (inVm?.code === 0 && inVm.stdout !== NOT_RUNNING) this.fillVmFiles(vm, want, inVm.stdout);
   }
 
   /** A node file as the prefetch or this run's writes left it; `undefined` when not known. */

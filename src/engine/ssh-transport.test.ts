@@ -200,7 +200,7 @@ describe('the ssh2 transport against an in-process SSH server', () => {
   it('keeps the ledger right through a dropped connection, and a re-run over SSH finishes the job', async () => {
     const vms = vmsFrom(`makina-states.cloud.lxc.vms.cn1.example.net:\n  web.example.com: {profile_type: overlayfs}\n`, 'dev');
     const ledger = memoryLedger();
-    server.fault.dropOn = (a) => a[0] === 'lxc-attach' && a.some((x) => x.startsWith('command -v chpasswd'));
+    server.fault.dropOn = (a) => a[0] === 'lxc-attach' && a.some((x) => x.includes('command -v chpasswd'));
     const transports = [new SshTransport(target), new SshTransport(target)];
     try {
       const first = await runWith(vms, { 'cn1.example.net': transports[0]! }, { ledger });

@@ -121,10 +121,14 @@ export class FakeNode implements Transport {
       }
       return this.ok(out);
     }
-    if (a[0] === 'sh' && a[2]?.startsWith('t=$1; shift; for p in "$@"')) {
-      // prefetchState's node part: files, then the table when one is named
-      const files = a
-        .slice(5)
+    if (a[0] === 'sh' && a[2]?.startsWith('case "$(lxc-info -n "$1" -s')) {
+      // NodeSession.readItemIfRunning
+      if (this.containers.get(a[4]!)?.state !== 'RUNNING') return this.ok('\u0003not running');
+      return this.execNow(a.slice(5), o);
+    }
+    if (a[0] === 'sh' && a[2]?.startsWith('t=$1; c=$2; shift 2')) {
+      // prefetchState's node part: files (one under the lxcpath when named), then the table when one is named
+      const files = [...(a[5] ? [`/var/lib/lxc/${a[5]}`] : []), ...a.slice(6)]
         .filter((p) => this.files.has(p))
         .map((p) => `F${p}\u0001\u0001${this.files.get(p)}\u0002\u0002`);
       return this.ok(files.join('') + (a[4] ? `T${a[4]}\u0001\u0001${this.net.nft}\u0002\u0002` : ''));
@@ -271,15 +275,24 @@ export class FakeNode implements Transport {
           .join(''),
       );
     }
+    const noChpasswd = { ...this.ok('', 127), stderr: 'lxc-wizard: no chpasswd\n' };
     if (a[0] === 'sh' && a[2]?.startsWith('command -v chpasswd')) {
-      if (!c.hasChpasswd) return this.ok('', 127);
+      if (!c.hasChpasswd) return noChpasswd;
       c.files.set(a[4]!, '');
       c.passwords = (stdin ?? '').split('\n').filter((l) => c.users.includes(l.split(':')[0]!));
       return this.ok();
     }
     if (a[0] === 'sh' && a[2]?.includes('/tmp/.saltcloud/minion')) {
-      const [script, vm, master, port, marker, content, np, nq, ...args] = a.slice(4);
-      const input = Buffer.from(stdin ?? '');
+      // salt.ts runBootstrap: the password lines first when nw > 0, then the keys and the script
+      const [script, vm, master, port, marker, content, np, nq, nw, pm, ...args] = a.slice(4);
+      let input = Buffer.from(stdin ?? '');
+      if (Number(nw) > 0) {
+        if (!c.hasChpasswd) return noChpasswd;
+        const lines = input.subarray(0, Number(nw)).toString();
+        c.passwords = lines.split('\n').filter((l) => c.users.includes(l.split(':')[0]!));
+        c.files.set(pm!, '');
+        input = input.subarray(Number(nw));
+      }
       const [pem, pub] = [Number(np), Number(nq)];
       if (pem > 0) {
         c.files.set('/tmp/.saltcloud/minion.pem', input.subarray(0, pem).toString());

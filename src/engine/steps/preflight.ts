@@ -22,7 +22,16 @@ export const preflight: Step = {
     // (RSA takes 100-300 ms of CPU); spawn accepts it once the container is up.
     const controller = ctx.opts.noSalt || ctx.dryRun ? undefined : ctx.opts.controller;
     if (controller && ctx.steps.includes('spawn') && !(await controller.keyAccepted(vm, v.mode))) controller.prepareMinionKey(vm);
-    const f = await ctx.session.facts();
+    // The first VM of a node reads the facts and its own state in one round trip; the others (and
+    // a run the wizard's probe prepared) have the facts already.
+    const combined = !ctx.session.factsAsked;
+    const f = combined
+      ? await ctx.session.factsWithState(vm, {
+          nodePaths: [`${NET.forwards}/${vm}`],
+          table: NET.table,
+          vmPaths: [...VM_FILES, dnsMarker(vm)],
+        })
+      : await ctx.session.facts();
     if (!f.lxcVersion)
       throw new StepError(`LXC is not installed on ${node} (lxc-create --version failed)`, nodeSetupHint(ctx, 'installs it'));
     ctx.progress(`LXC ${f.lxcVersion} (generation ${f.generation}), ${f.containers.size} containers`);
@@ -96,11 +105,12 @@ export const preflight: Step = {
         );
     }
     // what every later check reads, in one round trip (a re-run that finds all in place costs this and the facts)
-    await ctx.session.prefetchState(vm, {
-      nodePaths: [`${f.lxcPath}/${vm}/config`, `${NET.forwards}/${vm}`],
-      table: f.netSetUp ? NET.table : undefined,
-      vmPaths: mine?.state === 'RUNNING' ? [...VM_FILES, dnsMarker(vm)] : [],
-    });
+    if (!combined)
+      await ctx.session.prefetchState(vm, {
+        nodePaths: [`${f.lxcPath}/${vm}/config`, `${NET.forwards}/${vm}`],
+        table: f.netSetUp ? NET.table : undefined,
+        vmPaths: mine?.state === 'RUNNING' ? [...VM_FILES, dnsMarker(vm)] : [],
+      });
   },
 };
 

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { bootScriptPath } from '../../core/defaults.js';
-import { inVm, StepError, type StepContext } from './step.js';
+import { lastLine, NodeSession } from '../node-session.js';
+import type { ExecResult } from '../transport.js';
+import { StepError, type StepContext } from './step.js';
 
 export const REMOTE_SCRIPT = '/tmp/.lxc-wizard/boot-salt.sh';
 
@@ -26,11 +28,59 @@ async function readScript(ctx: StepContext): Promise<{ path: string; script: str
   return { path, script };
 }
 
+/** user:password lines for chpasswd, and the marker written once they are set */
+export interface Passwords {
+  lines: string;
+  users: readonly string[];
+  marker: string;
+}
+
+/** What the VM's shell says when the password part fails: told apart from the bootstrap's own failure. */
+const NO_CHPASSWD = 'lxc-wizard: no chpasswd';
+const PASSWORDS_FAILED = 'lxc-wizard: setting the passwords failed';
+
+/** Only the users that exist get a line; chpasswd reads them on stdin. `$1` is the marker. */
+export const PASSWORDS_SH = [
+  `command -v chpasswd >/dev/null 2>&1 || { echo "${NO_CHPASSWD}" >&2; exit 127; }`,
+  // the marker only once chpasswd has said yes
+  'while IFS= read -r l; do u=${l%%:*}; grep -q "^$u:" /etc/passwd && printf "%s\\n" "$l"; done | chpasswd && : > "$1"',
+].join('\n');
+
+/** A failure of the password part, in the words and with the hint of initial_setup. */
+export function passwordsError(ctx: StepContext, r: ExecResult): StepError | undefined {
+  if (r.stderr.includes(NO_CHPASSWD))
+    return new StepError(
+      `chpasswd is not available in ${ctx.vm}'s root filesystem, so its passwords cannot be set`,
+      'use an image that has chpasswd (the passwd package), or set the passwords yourself and create /.initialspasses in the VM',
+    );
+  // chpasswd's own words, not our marker after them
+  if (r.stderr.includes(PASSWORDS_FAILED))
+    return new StepError(
+      `setting the passwords failed in ${ctx.vm}: ${lastLine({ ...r, stderr: r.stderr.replace(PASSWORDS_FAILED, '') })}`,
+    );
+  return undefined;
+}
+
+/** runBootstrap's script in the VM (arguments and stdin as it documents). */
+export const BOOTSTRAP_SH = [
+  'set -e',
+  'umask 022',
+  's=$1; vm=$2; master=$3; port=$4; m=$5; c=$6; np=$7; nq=$8; nw=$9; shift 9; pm=$1; shift',
+  `if [ "$nw" -gt 0 ]; then dd bs="$nw" count=1 iflag=fullblock status=none | sh -c '${PASSWORDS_SH.replaceAll("'", `'"'"'`)}' sh "$pm" || { [ $? -eq 127 ] && exit 127; echo "${PASSWORDS_FAILED}" >&2; exit 1; }; fi`,
+  'mkdir -p "$(dirname "$s")" /tmp/.saltcloud "$(dirname "$m")"',
+  'if [ "$np" -gt 0 ]; then (umask 077; dd bs="$np" count=1 iflag=fullblock status=none > /tmp/.saltcloud/minion.pem); dd bs="$nq" count=1 iflag=fullblock status=none > /tmp/.saltcloud/minion.pub; fi',
+  'cat > "$s.lxcw-tmp"; chmod 755 "$s.lxcw-tmp"; mv -f "$s.lxcw-tmp" "$s"',
+  '(umask 077; printf "id: %s\\nmaster: %s\\nmaster_port: %s\\n" "$vm" "$master" "$port" > /tmp/.saltcloud/minion)',
+  '"$s" "$@"',
+  'printf "%s\\n" "$c" > "$m"',
+].join('\n');
+
 /**
- * In one round trip: put the minion keys (when given) and the minion settings the script reads in
- * salt-cloud's /tmp/.saltcloud (minion.pem 0600, minion.pub, minion: id, master and port), upload
- * the script, run it with `args`, and on success write `marker`. Keys and script travel on stdin,
- * one after the other, their lengths as arguments: never in argv, never in the log.
+ * In one round trip: the passwords when given (PASSWORDS_SH, first: their failure stops it), the
+ * minion keys (when given) and the minion settings the script reads in salt-cloud's
+ * /tmp/.saltcloud (minion.pem 0600, minion.pub, minion: id, master and port), the script uploaded
+ * and run with `args`, and on success `marker` written. Password lines, keys and script travel on
+ * stdin, one after the other, their lengths as arguments: never in argv, never in the log.
  */
 export async function runBootstrap(
   ctx: StepContext,
@@ -39,28 +89,20 @@ export async function runBootstrap(
   what: string,
   timeoutS: number,
   keys?: { pem: string; pub: string },
+  passwords?: Passwords,
 ): Promise<void> {
   const { path, script } = await readScript(ctx);
   const pem = keys?.pem ?? '';
   const pub = keys?.pub ?? '';
+  const pw = passwords?.lines ?? '';
   // Values, not file contents, travel as arguments; the files are composed inside the VM.
-  const sh = [
-    'set -e',
-    'umask 022',
-    's=$1; vm=$2; master=$3; port=$4; m=$5; c=$6; np=$7; nq=$8; shift 8',
-    'mkdir -p "$(dirname "$s")" /tmp/.saltcloud "$(dirname "$m")"',
-    'if [ "$np" -gt 0 ]; then (umask 077; dd bs="$np" count=1 iflag=fullblock status=none > /tmp/.saltcloud/minion.pem); dd bs="$nq" count=1 iflag=fullblock status=none > /tmp/.saltcloud/minion.pub; fi',
-    'cat > "$s.lxcw-tmp"; chmod 755 "$s.lxcw-tmp"; mv -f "$s.lxcw-tmp" "$s"',
-    '(umask 077; printf "id: %s\\nmaster: %s\\nmaster_port: %s\\n" "$vm" "$master" "$port" > /tmp/.saltcloud/minion)',
-    '"$s" "$@"',
-    'printf "%s\\n" "$c" > "$m"',
-  ].join('\n');
-  await inVm(
+
+  await inVmPasswords(
     ctx,
     [
       'sh',
       '-c',
-      sh,
+      BOOTSTRAP_SH,
       'sh',
       REMOTE_SCRIPT,
       ctx.vm,
@@ -70,17 +112,39 @@ export async function runBootstrap(
       marker.content,
       String(Buffer.byteLength(pem)),
       String(Buffer.byteLength(pub)),
+      String(Buffer.byteLength(pw)),
+      passwords?.marker ?? '',
       ...args,
     ],
     {
-      stdin: pem + pub + script,
-      stdinNote: `${keys ? 'the minion keys (secret), then ' : ''}${Buffer.byteLength(script)} bytes of ${path}`,
+      stdin: pw + pem + pub + script,
+      stdinNote: `${passwords ? `user:password lines for ${passwords.users.join(', ')} (secret), ` : ''}${keys ? 'the minion keys (secret), ' : ''}${Buffer.byteLength(script)} bytes of ${path}`,
       what,
       timeoutS,
-      hint: 'the log file has the script output; fix the cause and run again',
     },
   );
+  if (passwords) ctx.session.noteFile(ctx.vm, passwords.marker, '');
   ctx.session.noteFile(ctx.vm, marker.path, marker.content + '\n');
+}
+
+/** inVm, telling a failure of the password part from the bootstrap's own. */
+async function inVmPasswords(
+  ctx: StepContext,
+  argv: string[],
+  o: { stdin: string; stdinNote: string; timeoutS: number; what: string },
+): Promise<void> {
+  const r = await ctx.session.change(NodeSession.attach(ctx.vm, argv), {
+    stdin: o.stdin,
+    stdinNote: o.stdinNote,
+    timeoutS: o.timeoutS,
+    signal: ctx.signal,
+    onLine: (l) => ctx.progress(l),
+  });
+  if (r.code === 0) return;
+  throw (
+    passwordsError(ctx, r) ??
+    new StepError(`${o.what} failed in ${ctx.vm}: ${lastLine(r)}`, 'the log file has the script output; fix the cause and run again')
+  );
 }
 
 /** script_args is one string in the pillar; it reaches the script as separate words. */
