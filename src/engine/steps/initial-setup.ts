@@ -1,5 +1,4 @@
-import { lastLine, NodeSession } from '../node-session.js';
-import { readInVm, StepError, type Step, type StepContext } from './step.js';
+import { inVm, readInVm, type Step, type StepContext } from './step.js';
 import { PASSWORDS_SH, passwordsError, runBootstrap, scriptArgs, type Passwords } from './salt.js';
 
 export const PASSWORD_MARKER = '/.initialspasses';
@@ -45,12 +44,12 @@ export const initialSetup: Step = {
 
 /** The passwords alone (--no-salt): chpasswd, the lines on stdin, then the marker. */
 async function setPasswords(ctx: StepContext, p: Passwords): Promise<void> {
-  const r = await ctx.session.change(NodeSession.attach(ctx.vm, ['sh', '-c', PASSWORDS_SH, 'sh', p.marker]), {
+  await inVm(ctx, ['sh', '-c', PASSWORDS_SH, 'sh', p.marker], {
     stdin: p.lines,
     stdinNote: `user:password lines for ${p.users.join(', ')} (secret)`,
     timeoutS: 60,
-    signal: ctx.signal,
+    what: 'setting the passwords',
+    explain: (r) => passwordsError(ctx, r),
   });
-  if (r.code !== 0) throw passwordsError(ctx, r) ?? new StepError(`setting the passwords failed in ${ctx.vm}: ${lastLine(r)}`);
   ctx.session.noteFile(ctx.vm, p.marker, '');
 }

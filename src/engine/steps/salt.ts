@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { bootScriptPath } from '../../core/defaults.js';
-import { lastLine, NodeSession } from '../node-session.js';
+import { lastLine } from '../node-session.js';
 import type { ExecResult } from '../transport.js';
-import { StepError, type StepContext } from './step.js';
+import { inVm, StepError, type StepContext } from './step.js';
 
 export const REMOTE_SCRIPT = '/tmp/.lxc-wizard/boot-salt.sh';
 
@@ -97,7 +97,7 @@ export async function runBootstrap(
   const pw = passwords?.lines ?? '';
   // Values, not file contents, travel as arguments; the files are composed inside the VM.
 
-  await inVmPasswords(
+  await inVm(
     ctx,
     [
       'sh',
@@ -121,30 +121,12 @@ export async function runBootstrap(
       stdinNote: `${passwords ? `user:password lines for ${passwords.users.join(', ')} (secret), ` : ''}${keys ? 'the minion keys (secret), ' : ''}${Buffer.byteLength(script)} bytes of ${path}`,
       what,
       timeoutS,
+      hint: 'the log file has the script output; fix the cause and run again',
+      explain: (r) => passwordsError(ctx, r),
     },
   );
   if (passwords) ctx.session.noteFile(ctx.vm, passwords.marker, '');
   ctx.session.noteFile(ctx.vm, marker.path, marker.content + '\n');
-}
-
-/** inVm, telling a failure of the password part from the bootstrap's own. */
-async function inVmPasswords(
-  ctx: StepContext,
-  argv: string[],
-  o: { stdin: string; stdinNote: string; timeoutS: number; what: string },
-): Promise<void> {
-  const r = await ctx.session.change(NodeSession.attach(ctx.vm, argv), {
-    stdin: o.stdin,
-    stdinNote: o.stdinNote,
-    timeoutS: o.timeoutS,
-    signal: ctx.signal,
-    onLine: (l) => ctx.progress(l),
-  });
-  if (r.code === 0) return;
-  throw (
-    passwordsError(ctx, r) ??
-    new StepError(`${o.what} failed in ${ctx.vm}: ${lastLine(r)}`, 'the log file has the script output; fix the cause and run again')
-  );
 }
 
 /** script_args is one string in the pillar; it reaches the script as separate words. */

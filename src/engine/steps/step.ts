@@ -61,11 +61,21 @@ export interface Task<C extends TaskContextBase> {
 
 export type Step = Task<StepContext> & { name: StepName };
 
-/** Run inside the VM; a non-zero exit is a StepError with the command's last line. */
+/**
+ * Run inside the VM; a non-zero exit is a StepError with the command's last line, unless
+ * `explain` knows the failure better (a part of a combined command that failed).
+ */
 export async function inVm(
   ctx: StepContext,
   argv: string[],
-  o: { stdin?: string; stdinNote?: string; timeoutS?: number; what: string; hint?: string },
+  o: {
+    stdin?: string;
+    stdinNote?: string;
+    timeoutS?: number;
+    what: string;
+    hint?: string;
+    explain?: (r: ExecResult) => StepError | undefined;
+  },
 ): Promise<ExecResult> {
   const r = await ctx.session.change(NodeSession.attach(ctx.vm, argv), {
     stdin: o.stdin,
@@ -74,7 +84,7 @@ export async function inVm(
     signal: ctx.signal,
     onLine: (l) => ctx.progress(l),
   });
-  if (r.code !== 0) throw new StepError(`${o.what} failed in ${ctx.vm}: ${lastLine(r)}`, o.hint);
+  if (r.code !== 0) throw o.explain?.(r) ?? new StepError(`${o.what} failed in ${ctx.vm}: ${lastLine(r)}`, o.hint);
   return r;
 }
 
