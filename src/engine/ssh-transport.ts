@@ -184,6 +184,7 @@ export class SshTransport implements Transport {
             c.setNoDelay(true);
             this.connections++;
             this.client = c;
+            this.noWaiting = false; // a new connection tries channels ahead again
             this.connecting = undefined;
             resolve(c);
           });
