@@ -379,9 +379,9 @@ export class SshTransport implements Transport {
 
   async close(): Promise<void> {
     while (this.kills.size) await Promise.all([...this.kills]);
-    const waiting = this.waiting;
+    // idle shells end on EOF; not awaited: a node that stopped answering must not hold up the exit
+    for (const w of this.waiting) void w.then((ch) => ch?.end());
     this.waiting = [];
-    for (const ch of await Promise.all(waiting)) ch?.end();
     this.client?.end();
     this.client = undefined;
   }
