@@ -95,6 +95,18 @@ describe('the ssh2 transport against an in-process SSH server', () => {
     await t.close();
   });
 
+  it('on a node that allows fewer sessions, runs every command all the same, opening fewer channels ahead', async () => {
+    server.maxSessions = 2;
+    const t = new SshTransport(target);
+    node.files.set('/etc/motd', 'hello\n');
+    for (let i = 0; i < 5; i++) {
+      const r = await t.exec(['sh', '-c', 'if [ -e "$1" ]; then cat -- "$1"; else exit 3; fi', 'sh', '/etc/motd'], { timeoutS: 10 });
+      expect(r).toMatchObject({ code: 0, stdout: 'hello\n' });
+    }
+    expect(server.mostOpen).toBeLessThanOrEqual(2);
+    await t.close();
+  });
+
   it.each(['sh', 'bash'])(
     'the waiting shell under %s: runs the line it is sent with the rest as stdin, refuses a line it cannot decode',
     (shell) => {

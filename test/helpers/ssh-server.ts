@@ -60,6 +60,7 @@ export class TestSshServer {
   /** sessions (channels) open now, and the most open at once */
   open = 0;
   mostOpen = 0;
+  maxSessions = Infinity;
   fault: Fault = {};
   private server: InstanceType<typeof Server> | undefined;
   port = 0;
@@ -84,7 +85,9 @@ export class TestSshServer {
         ctx.accept();
       });
       client.on('ready', () => {
-        client.on('session', (accept) => {
+        client.on('session', (accept, reject) => {
+          // as OpenSSH's MaxSessions: a session beyond the limit is refused
+          if (this.open >= this.maxSessions) return reject();
           const session = accept();
           this.mostOpen = Math.max(this.mostOpen, ++this.open);
           session.on('close', () => this.open--);
