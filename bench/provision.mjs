@@ -120,22 +120,10 @@ const entries = (node, vms, base) =>
 /** The bench's lxc-wizard --yes command line. */
 const wizardArgs = (pillar, sshConfig) => [
   BIN,
-  '--yes',
-  '--pillar',
-  pillar,
-  '--env',
-  'dev',
-  '--controller',
-  'ctl.bench.test',
-  '--bootsalt-script',
-  STAND_IN,
-  '--ssh-pubkey',
-  join(dir, 'k.pub'),
-  '--ssh-config',
-  sshConfig,
-  '--master-pki',
-  join(dir, 'pki'),
-  '--json',
+  ...bed.yesArgs(
+    { pillar, sshConfig, pubkey: join(dir, 'k.pub'), controller: 'ctl.bench.test', masterPki: join(dir, 'pki'), bootsalt: STAND_IN },
+    '--json',
+  ),
 ];
 
 /** lxc-wizard --yes over these VMs (one pillar, one run); wall ms, the JSON result, its log. */

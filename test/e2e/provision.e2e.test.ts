@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runBin } from '../helpers/cli.js';
 import { scratch } from '../helpers/pillar.js';
-import { bedDefaults, containerNames, e2eMissing, lxc, NET, openBed, ORIGIN, type Bed, type Sshd } from '../helpers/testbed.js';
+import { bedDefaults, containerNames, e2eMissing, lxc, NET, openBed, ORIGIN, type Bed, type Sshd, yesArgs } from '../helpers/testbed.js';
 
 const missing = e2eMissing();
 const required = process.env.CI === 'true';
@@ -60,25 +60,11 @@ describe.skipIf(missing !== undefined)('provisioning real LXC containers over re
     pki = join(s.dir, 'pki');
     await mkdir(join(pki, 'minions'), { recursive: true });
     env = { HOME: join(s.dir, 'home'), XDG_STATE_HOME: join(s.dir, 'state') };
-    args = [
-      '--yes',
-      '--pillar',
-      pillar,
-      '--env',
-      'dev',
-      '--controller',
-      'ctl.e2e.test',
-      '--ssh-config',
-      sshd.sshConfig,
-      '--bootsalt-script',
-      STAND_IN,
-      '--ssh-pubkey',
-      sshd.clientPub,
+    args = yesArgs(
+      { pillar, sshConfig: sshd.sshConfig, pubkey: sshd.clientPub, controller: 'ctl.e2e.test', masterPki: pki, bootsalt: STAND_IN },
       '--setup-nodes',
-      '--master-pki',
-      pki,
       '--json',
-    ];
+    );
   }, 900_000);
 
   afterAll(async () => {

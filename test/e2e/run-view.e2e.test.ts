@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runBin } from '../helpers/cli.js';
 import { scratch } from '../helpers/pillar.js';
 import { Terminal, tmuxMissing } from '../helpers/tmux.js';
-import { bedDefaults, e2eMissing, openBed, type Bed } from '../helpers/testbed.js';
+import { bedDefaults, e2eMissing, openBed, type Bed, yesArgs } from '../helpers/testbed.js';
 
 const missing = e2eMissing() ?? tmuxMissing();
 const required = process.env.CI === 'true';
@@ -38,23 +38,11 @@ describe.skipIf(missing !== undefined)('--yes with three VMs: a live tree on a t
         `  ${BAD}: {profile_type: lvm, vgname: no-such-vg}\n`,
     );
     env = { HOME: join(bed.dir, 'home'), XDG_STATE_HOME: join(bed.dir, 'state') };
-    args = [
-      '--yes',
-      '--pillar',
-      pillar,
-      '--env',
-      'dev',
-      '--controller',
-      'ctl.e2e.test',
-      '--ssh-config',
-      bed.sshd.sshConfig,
-      '--ssh-pubkey',
-      bed.sshd.clientPub,
-      '--master-pki',
-      pki,
+    args = yesArgs(
+      { pillar, sshConfig: bed.sshd.sshConfig, pubkey: bed.sshd.clientPub, controller: 'ctl.e2e.test', masterPki: pki },
       '--no-salt',
       '--setup-nodes',
-    ];
+    );
   }, 900_000);
 
   afterEach(() => term.end());

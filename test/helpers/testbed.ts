@@ -178,6 +178,34 @@ export async function startSshd(dir: string, alias: string): Promise<Sshd> {
   };
 }
 
+/**
+ * `lxc-wizard --yes` over a pillar on this bed (env dev, a test controller, this sshd's config and
+ * client key, a master pki of the test's own), the salt bootstrap stand-in when given; `extra` after.
+ * The end-to-end tests and bench/provision run the same command line.
+ */
+export function yesArgs(
+  o: { pillar: string; sshConfig: string; pubkey: string; controller: string; masterPki: string; bootsalt?: string },
+  ...extra: string[]
+): string[] {
+  return [
+    '--yes',
+    '--pillar',
+    o.pillar,
+    '--env',
+    'dev',
+    '--controller',
+    o.controller,
+    '--ssh-config',
+    o.sshConfig,
+    '--ssh-pubkey',
+    o.pubkey,
+    '--master-pki',
+    o.masterPki,
+    ...(o.bootsalt ? ['--bootsalt-script', o.bootsalt] : []),
+    ...extra,
+  ];
+}
+
 /** The pillar defaults that put VMs on this bed: its bridge, network and origin. */
 export function bedDefaults(): string {
   return (
