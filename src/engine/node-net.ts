@@ -41,9 +41,19 @@ export const NET_SCRIPT = `#!/bin/sh
 #       ${NET.forwards}/<vm> (port=PORT, to=IP:22)
 set -eu
 CONF=${NET.dir}
-val() { sed -n "s/^$2=//p" "$1" | head -n 1; }
+# val FILE KEY: the value of the first KEY= line of FILE in $v. Builtins only: every VM's forward
+# is read on each load, and a node may hold hundreds (a process each would take seconds).
+val() { v=; while IFS= read -r l || [ -n "$l" ]; do case $l in "$2="*) v=\${l#*=}; return 0 ;; esac; done < "$1"; }
 # names only (a file being written is a dot-file, never read half-written)
 each() { for f in "$CONF/$1"/*; do [ -f "$f" ] && echo "$f"; done; }
+# forwards PREFIX: one DNAT per forward conf, its match after PREFIX
+forwards() {
+  for f in "$CONF/forwards"/*; do
+    [ -f "$f" ] || continue
+    val "$f" port; port=$v; val "$f" to
+    echo "    $1tcp dport $port dnat to $v comment \\"lxcw vm \${f##*/}\\""
+  done
+}
 
 ruleset() {
   echo 'table ip ${NET.table} {}'
@@ -51,21 +61,18 @@ ruleset() {
   echo 'table ip ${NET.table} {'
   echo '  chain prerouting {'
   echo '    type nat hook prerouting priority dstnat; policy accept;'
-  for f in $(each forwards); do
-    echo "    tcp dport $(val "$f" port) dnat to $(val "$f" to) comment \\"lxcw vm $(basename "$f")\\""
-  done
+  forwards ''
   echo '  }'
   echo '  chain output {'
   echo '    type nat hook output priority -100; policy accept;'
-  for f in $(each forwards); do
-    echo "    ip daddr != 127.0.0.0/8 fib daddr type local tcp dport $(val "$f" port) dnat to $(val "$f" to) comment \\"lxcw vm $(basename "$f")\\""
-  done
+  forwards 'ip daddr != 127.0.0.0/8 fib daddr type local '
   echo '  }'
   echo '  chain postrouting {'
   echo '    type nat hook postrouting priority srcnat; policy accept;'
-  for f in $(each bridges); do
-    net=$(val "$f" network)
-    echo "    ip saddr $net ip daddr != $net masquerade comment \\"lxcw net $(basename "$f")\\""
+  for f in "$CONF/bridges"/*; do
+    [ -f "$f" ] || continue
+    val "$f" network
+    echo "    ip saddr $v ip daddr != $v masquerade comment \\"lxcw net \${f##*/}\\""
   done
   echo '  }'
   echo '}'
@@ -74,7 +81,7 @@ ruleset() {
 case "\${1:-apply}" in
   apply)
     for f in $(each bridges); do
-      br=$(basename "$f"); addr=$(val "$f" address)
+      br=\${f##*/}; val "$f" address; addr=$v
       ip link show "$br" >/dev/null 2>&1 || ip link add "$br" type bridge
       ip -4 -o addr show dev "$br" | grep -q " inet $addr " || ip addr add "$addr" dev "$br"
       ip link set "$br" up
