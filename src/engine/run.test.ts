@@ -158,7 +158,7 @@ describe('a provisioning run against a (fake) compute node', () => {
     expect(node.log.some((c) => c.argv[0]?.startsWith('lxc-c'))).toBe(false);
   });
 
-  it('writes each step record while the next step runs, in order, all before the run ends; a record that fails fails the VM', async () => {
+  it('writes each step record while the next step runs, as they end, all before the run ends; a record that fails fails the VM', async () => {
     const vms = vmsFrom(PILLAR, 'dev').filter((v) => v.name === 'web.example.com');
     const ledger = memoryLedger();
     const order: string[] = [];
@@ -177,7 +177,10 @@ describe('a provisioning run against a (fake) compute node', () => {
     node.exec = (argv, o) => ((overlapped ||= writing > 0), exec(argv, o));
     const { results } = await runWith(vms, { 'cn1.example.net': node }, { ledger });
     expect(states(results[0]!)).toEqual(ALL_DONE);
-    expect(order).toEqual(Object.keys(ALL_DONE));
+    // as the steps end: those sent at once in the order they finished, the others in theirs
+    expect(order.slice(0, 2)).toEqual(['preflight', 'spawn']);
+    expect(order.slice(2, 6).sort()).toEqual(['grains', 'hostsfile', 'reverse_proxy', 'sshkeys']);
+    expect(order.slice(6)).toEqual(['initial_setup', 'initial_highstate', 'ping']);
     expect(ledger.data['web.example.com@cn1.example.net']).toEqual({ ...ALL_DONE, ping: 'skipped' });
     expect(overlapped).toBe(true);
 
@@ -190,6 +193,49 @@ describe('a provisioning run against a (fake) compute node', () => {
     expect(failed?.error).toMatch(/could not be recorded: ENOSPC/);
     expect(again.results[0]!.ok).toBe(false);
     expect(again.results[0]!.steps.at(-1)!.state).toBe('not-run');
+  });
+
+  it('sends the steps that do not depend on each other at once; one failing lets the others finish and stops the VM after them', async () => {
+    const vms = vmsFrom(PILLAR, 'dev').filter((v) => v.name === 'web.example.com');
+    const node = new FakeNode('cn1.example.net');
+    const exec = node.exec.bind(node);
+    let running = 0;
+    let most = 0;
+    node.exec = async (argv, o) => {
+      // every command takes a while, as it does on a real link
+      most = Math.max(most, ++running);
+      await new Promise((r) => setTimeout(r, 30));
+      try {
+        // root's keys cannot be written in the VM
+        if (argv.includes('/root/.ssh/authorized_keys') && argv.includes('0600'))
+          return { code: 1, signal: null, stdout: '', stderr: 'No space left on device', durationMs: 1, timedOut: false };
+        return await exec(argv, o);
+      } finally {
+        running--;
+      }
+    };
+    const { results, events } = await runWith(vms, { 'cn1.example.net': node });
+    expect(most).toBeGreaterThanOrEqual(3);
+    const s = states(results[0]!);
+    expect(s).toEqual({
+      ...ALL_DONE,
+      sshkeys: 'failed',
+      initial_setup: 'not-run',
+      initial_highstate: 'not-run',
+      ping: 'not-run',
+    });
+    // the four were running together before any of them ended
+    const steps = events.filter((e) => e.type === 'step');
+    const firstEnd = steps.findIndex((e) => e.type === 'step' && e.state !== 'running' && e.step !== 'preflight' && e.step !== 'spawn');
+    const startedBefore = steps
+      .slice(0, firstEnd)
+      .filter((e) => e.type === 'step' && e.state === 'running')
+      .map((e) => e.type === 'step' && e.step);
+    expect(startedBefore).toEqual(expect.arrayContaining(['reverse_proxy', 'hostsfile', 'sshkeys', 'grains']));
+    // a dry run lists them one after another: its plan reads in order
+    const dry = await runWith(vms, { 'cn1.example.net': new FakeNode('cn1.example.net') }, { dryRun: true });
+    const order = dry.events.flatMap((e) => (e.type === 'step' && e.state === 'running' ? [e.step] : []));
+    expect(order).toEqual(Object.keys(ALL_DONE));
   });
 
   it('marks the running step interrupted when the run is aborted', async () => {

@@ -2,7 +2,7 @@ import { Listr, type ListrTask } from 'listr2';
 import { InterruptedError, UserError } from '../core/errors.js';
 import type { ResolvedVm } from '../core/resolved-vm.js';
 import type { RunEvent, RunListener } from '../core/run-events.js';
-import { NODE_SETUP, selectStepNames, type StepName, type StepState } from '../core/steps.js';
+import { NODE_SETUP, selectStepNames, stepPhases, type StepName, type StepState } from '../core/steps.js';
 import { readNodeState, NODE_SETUP_TASKS, type NodeSetupSpec, type NodeState, type NodeTaskContext } from './node-setup.js';
 import { commandScope, type NodeSession } from './node-session.js';
 import { StepError, type RunOptions, type Step, type StepContext, type Task, type TaskContextBase } from './steps/step.js';
@@ -95,7 +95,7 @@ function ledgerState(s: StepState): StepState {
 
 /**
  * Per compute node: its setup first (when asked), then its VMs, at most `concurrency` at once,
- * each VM's steps in order (the first failure stops that VM). Nodes run side by side and are
+ * each VM's steps in order, those of AT_ONCE together (the first failure stops that VM). Nodes run side by side and are
  * independent: one node's failure never stops another's.
  */
 export async function runProvision(cfg: RunConfig): Promise<void> {
@@ -122,38 +122,45 @@ export async function runProvision(cfg: RunConfig): Promise<void> {
         emit({ type: 'step', node: v.node, vm: v.name, step, state: 'failed', error: e.message, hint: e.hint, durationMs: 0 });
         return e;
       };
+      const runStep = async (step: Step) => {
+        if (recordError) throw recordFailed(step.name, recordError);
+        const ctx: StepContext = {
+          node: v.node,
+          vm: v.name,
+          v,
+          session: cfg.session(v.node),
+          opts: cfg.opts,
+          signal: cfg.signal,
+          dryRun: cfg.opts.dryRun,
+          spawnedBefore: ledger.spawn?.state === 'done',
+          steps: steps.map((s) => s.name),
+          progress: (line) => emit({ type: 'progress', node: v.node, vm: v.name, step: step.name, line }),
+        };
+        try {
+          const r = await commandScope.run({ vm: v.name, step: step.name }, () => runTask(step, ctx, emit));
+          if (!cfg.opts.dryRun) record(step.name, ledgerState(r.state)).catch((e: unknown) => (recordError ??= e));
+        } catch (err) {
+          if (!cfg.opts.dryRun) {
+            const state = err instanceof InterruptedError || cfg.signal.aborted ? 'interrupted' : 'failed';
+            await record(step.name, state).catch(() => undefined);
+          }
+          throw err;
+        }
+      };
+      // A dry run goes one step after another: its plan lists each step's commands in order.
+      const phases = cfg.opts.dryRun ? steps.map((s) => [s]) : stepPhases(steps);
       return t.newListr(
-        steps.map((step, i) => ({
+        phases.map((phase, i) => ({
           task: async () => {
-            if (recordError) throw recordFailed(step.name, recordError);
-            const ctx: StepContext = {
-              node: v.node,
-              vm: v.name,
-              v,
-              session: cfg.session(v.node),
-              opts: cfg.opts,
-              signal: cfg.signal,
-              dryRun: cfg.opts.dryRun,
-              spawnedBefore: ledger.spawn?.state === 'done',
-              steps: steps.map((s) => s.name),
-              progress: (line) => emit({ type: 'progress', node: v.node, vm: v.name, step: step.name, line }),
-            };
-            try {
-              const r = await commandScope.run({ vm: v.name, step: step.name }, () => runTask(step, ctx, emit));
-              if (!cfg.opts.dryRun) {
-                record(step.name, ledgerState(r.state)).catch((e: unknown) => (recordError ??= e));
-                if (i === steps.length - 1)
-                  await records.catch((e: unknown) => {
-                    throw recordFailed(step.name, e);
-                  });
-              }
-            } catch (err) {
-              if (!cfg.opts.dryRun) {
-                const state = err instanceof InterruptedError || cfg.signal.aborted ? 'interrupted' : 'failed';
-                await record(step.name, state).catch(() => undefined);
-              }
-              throw err;
-            }
+            // steps of a phase run at once; each finishes (and is recorded) even when another
+            // fails, and the VM stops after the phase at its first failure
+            const settled = await Promise.allSettled(phase.map(runStep));
+            const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+            if (failed) throw failed.reason;
+            if (!cfg.opts.dryRun && i === phases.length - 1)
+              await records.catch((e: unknown) => {
+                throw recordFailed(phase.at(-1)!.name, e);
+              });
           },
         })),
         { concurrent: false, exitOnError: true },
