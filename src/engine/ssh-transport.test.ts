@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SshTransport, WAITING_SHELL } from './ssh-transport.js';
+import { SshTransport, WAITING_SHELL, waitingInput } from './ssh-transport.js';
 import type { SshTarget } from './ssh-options.js';
 import { InterruptedError } from '../core/errors.js';
 import { TransportError } from './transport.js';
@@ -108,19 +108,22 @@ describe('the ssh2 transport against an in-process SSH server', () => {
   });
 
   it.each(['sh', 'bash'])(
-    'the waiting shell under %s: runs the line it is sent with the rest as stdin, refuses a line it cannot decode',
+    'the waiting shell under %s: runs the command line it is sent with the rest as stdin, refuses one that did not arrive whole',
     (shell) => {
-      const line = (l: string) => Buffer.from(l).toString('base64') + '\n';
       const stdin = Buffer.concat([Buffer.from('first\n\0binary'), Buffer.from([0xff, 0xfe, 10]), Buffer.alloc(100_000, 'y')]);
-      const ok = spawnSync(shell, ['-c', WAITING_SHELL], {
-        input: Buffer.concat([Buffer.from(line('cat; echo "pid $$" >&2; exit 7')), stdin]),
-      });
+      // a command line of several lines, quoted parts, a backslash and leading blanks kept as sent
+      const command = `cat; printf '%s\\n' 'two\n  lines\\' >&2; echo "pid $$" >&2; exit 7`;
+      const ok = spawnSync(shell, ['-c', WAITING_SHELL], { input: Buffer.concat([Buffer.from(waitingInput(command)), stdin]) });
       expect(ok.status).toBe(7);
       expect(ok.stdout.equals(stdin)).toBe(true);
-      expect(ok.stderr.toString()).toMatch(/^pid \d+\n$/);
-      const bad = spawnSync(shell, ['-c', WAITING_SHELL], { input: '%%% not base64\nrm -rf /nothing\n', encoding: 'utf8' });
-      expect(bad.status).toBe(126);
-      expect(bad.stderr).toMatch(/cannot decode the command line/);
+      expect(ok.stderr.toString()).toMatch(/^two\n {2}lines\\\npid \d+\n$/);
+      // the channel closed in the middle of the command line: none of it runs
+      const cut = waitingInput('touch /tmp/lxcw-never-made\nrm -rf /nothing');
+      for (const input of [cut.slice(0, cut.indexOf('rm')), cut.slice(0, -2), '\nrm -rf /nothing\n\n']) {
+        const bad = spawnSync(shell, ['-c', WAITING_SHELL], { input, encoding: 'utf8' });
+        expect(bad.status).toBe(126);
+        expect(bad.stderr).toMatch(/the command line did not arrive whole/);
+      }
       // the channel closed before a command came: nothing runs
       expect(spawnSync(shell, ['-c', WAITING_SHELL], { input: '', encoding: 'utf8' })).toMatchObject({ status: 0, stdout: '', stderr: '' });
     },

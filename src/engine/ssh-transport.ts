@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -19,15 +20,27 @@ async function loadSsh2() {
 const PID_MARK = '__lxcw_pid ';
 
 /**
- * A channel opened before its command: its shell waits for one line, the command line in base64,
- * and runs it with the rest of the channel's input as its stdin. Opening a channel and starting
- * its shell take two round trips; with one open and waiting, a command takes one (at 50 ms RTT,
- * 100 ms less a command: bench/provision). `read` takes its line one byte at a time from a pipe,
- * so the command's stdin is left whole. A line that does not decode is refused, never run as "".
+ * A channel opened before its command: its shell waits for the command line, framed by a mark
+ * line (see waitingInput), and runs it with the rest of the channel's input as its stdin. Opening
+ * a channel and starting its shell take two round trips; with one open and waiting, a command
+ * takes one (at 50 ms RTT, 100 ms less a command: bench/provision). `read` takes its lines one
+ * byte at a time from a pipe, so the command's stdin is left whole; builtins only, no process
+ * before the command's own. A command line that did not arrive whole is refused, never run.
  */
 export const WAITING_SHELL =
-  'IFS= read -r l || exit 0; c=$(printf %s "$l" | base64 -d 2>/dev/null) && [ -n "$c" ] || ' +
-  '{ echo "lxc-wizard: cannot decode the command line on this node (is base64, from coreutils, installed?)" >&2; exit 126; }; eval "$c"';
+  'IFS= read -r m || exit 0; c=; l=; [ -n "$m" ] && while IFS= read -r l; do [ "$l" != "$m" ] || break; c="$c$l\n"; done; ' +
+  '[ -n "$m" ] && [ "$l" = "$m" ] && [ -n "$c" ] || { echo "lxc-wizard: the command line did not arrive whole on this node" >&2; exit 126; }; eval "$c"';
+
+/**
+ * What a waiting channel is sent before the command's stdin: a mark line, the command line, the
+ * mark again. The mark is random and never a line of the command: the command ends where it is.
+ */
+export function waitingInput(line: string): string {
+  for (;;) {
+    const mark = `@lxcw-${randomBytes(8).toString('hex')}@`;
+    if (!line.split('\n').includes(mark)) return `${mark}\n${line}\n${mark}\n`;
+  }
+}
 
 /** Channels kept open and waiting per node, on top of those running; fewer when near the limit. */
 const WAITING = 2;
@@ -372,7 +385,7 @@ export class SshTransport implements Transport {
           killPending?.();
           return;
         }
-        start(ch, Buffer.from(line).toString('base64') + '\n');
+        start(ch, waitingInput(line));
       });
     });
   }

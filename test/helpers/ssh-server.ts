@@ -94,16 +94,19 @@ export class TestSshServer {
           session.on('exec', (acceptExec, _reject, info) => {
             const stream = acceptExec();
             if (info.command !== WAITING_SHELL) return this.run(client, stream, info.command, []);
-            // as a node's shell does with it: the first line of input is the command line in base64
+            // as a node's shell does with it: a mark line, the command line, the mark line again
             let head = Buffer.alloc(0);
             const onEnd = () => (stream.exit(0), stream.end());
             const onData = (d: Buffer) => {
               head = Buffer.concat([head, d]);
               const nl = head.indexOf(10);
               if (nl < 0) return;
+              const mark = head.subarray(0, nl + 1);
+              const end = head.indexOf(Buffer.concat([Buffer.from('\n'), mark]), nl);
+              if (end < 0) return;
               stream.off('data', onData).off('end', onEnd);
               this.waited++;
-              this.run(client, stream, Buffer.from(head.subarray(0, nl).toString(), 'base64').toString('utf8'), [head.subarray(nl + 1)]);
+              this.run(client, stream, head.subarray(nl + 1, end).toString('utf8'), [head.subarray(end + 1 + mark.length)]);
             };
             stream.on('data', onData).on('end', onEnd);
           });
