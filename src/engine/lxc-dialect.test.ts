@@ -89,6 +89,14 @@ describe('LXC generations and container configs', () => {
       { name: 'base', state: 'STOPPED', mac: undefined, ip: undefined, link: undefined },
     ]);
     expect(parseFacts('@version none\n').lxcVersion).toBeUndefined();
+    // df's lines and the base64 of /etc/hosts under their tag: an empty file is '', not unknown
+    const under = parseFacts(
+      '@df\nFilesystem 1024-blocks Used Available Capacity Mounted on\n/dev/vda 100 50 4200 2% /\n@hosts\n@netsetup\n',
+    );
+    expect(under).toMatchObject({ freeKb: 4200, hosts: '', netSetUp: true });
+    const hosts = '127.0.0.1 localhost\n'.repeat(10);
+    const b64 = Buffer.from(hosts).toString('base64');
+    expect(parseFacts(`@hosts\n${b64.slice(0, 76)}\n${b64.slice(76)}\n@c web RUNNING\n`).hosts).toBe(hosts);
   });
 });
 

@@ -118,6 +118,9 @@ describe('the facts script, run by sh against stand-ins for the LXC tools', () =
       expect(r.status).toBe(0);
       const f = parseFacts(r.stdout);
       expect(f).toMatchObject({ lxcVersion: '5.0.2', lxcPath: lxc, defaultVg: 'lxc' });
+      // df's own lines and the node's /etc/hosts whole, each under its tag
+      expect(f.freeKb).toBeGreaterThan(0);
+      expect(f.hosts).toBe(await readFile('/etc/hosts', 'utf8'));
       expect([...f.containers.values()]).toEqual([
         { name: 'web', state: 'RUNNING', mac: '00:16:3e:00:00:09', ip: '10.5.0.9', link: undefined, rootfs: 'overlayfs:/a:/b' },
         { name: 'db', state: 'STOPPED', mac: undefined, ip: undefined, link: 'br1' },
@@ -139,6 +142,9 @@ describe('NodeSession.writeItems (several files, one command)', () => {
         { path: join(dir, 'a/b/first.yaml'), content: 'key: värde\n\nwith: "quotes" and $(no expansion)\n', mode: '0600', dirMode: '0750' },
         { path: join(dir, 'empty'), content: '' },
         { path: join(dir, 'old'), content: 'new\n', mode: '0640' },
+        // modes a umask cannot give (chmod), and a directory made after a file of mode 0644: 0700
+        { path: join(dir, 'script'), content: '#!/bin/sh\n', mode: '0755' },
+        { path: join(dir, 'new/secret'), content: 'k', mode: '0400' },
         { path: join(dir, 'last'), content: 'x'.repeat(70_000) + '\nno newline at the end' },
       ];
       const r = await new NodeSession(new LocalTransport(), { dryRun: false }).change(...split(NodeSession.writeItems(files)));
@@ -148,6 +154,7 @@ describe('NodeSession.writeItems (several files, one command)', () => {
         expect(((await stat(f.path)).mode & 0o777).toString(8)).toBe((f.mode ?? '0644').slice(1));
       }
       expect(((await stat(join(dir, 'a/b'))).mode & 0o777).toString(8)).toBe('750');
+      expect(((await stat(join(dir, 'new'))).mode & 0o777).toString(8)).toBe('700');
       expect((await readdir(dir)).filter((n) => n.includes('lxcw-tmp'))).toEqual([]);
       // one file: the same command as writeItem's
       expect(NodeSession.writeItem('/etc/x', 'y').argv).toEqual(NodeSession.writeItems([{ path: '/etc/x', content: 'y' }]).argv);
@@ -167,6 +174,9 @@ describe('NodeSession.casWriteItem (replace a node file only if it is what we re
       expect(await readFile(f, 'utf8')).toBe('one\n');
       expect((await s.change(...split(NodeSession.casWriteItem(f, 'one\n', 'two\n')))).code).toBe(0);
       expect(await readFile(f, 'utf8')).toBe('two\n');
+      expect(((await stat(f)).mode & 0o777).toString(8)).toBe('644');
+      expect((await s.change(...split(NodeSession.casWriteItem(f, 'two\n', 'two\n', '0600')))).code).toBe(0);
+      expect(((await stat(f)).mode & 0o777).toString(8)).toBe('600');
       expect((await s.change(...split(NodeSession.casWriteItem(f, 'one\n', 'three\n')))).code).toBe(75);
       expect((await s.change(...split(NodeSession.casWriteItem(f, undefined, 'three\n')))).code).toBe(75);
       expect(await readFile(f, 'utf8')).toBe('two\n');

@@ -43,9 +43,9 @@ echo "@lxcpath $p"
 echo "@lvmvg $(lxc-config lxc.bdev.lvm.vg 2>/dev/null)"
 for d in /sys/class/net/*/bridge; do [ -d "$d" ] || continue; d=\${d%/bridge}; echo "@bridge \${d##*/}"; done
 vgs --noheadings -o vg_name 2>/dev/null | while read -r vg; do echo "@vg $vg"; done
-echo "@df $(df -Pk "$p" 2>/dev/null | tail -n 1)"
+echo "@df"; df -Pk "$p" 2>/dev/null
 [ -x /usr/local/sbin/lxc-wizard-net ] && echo "@netsetup"
-[ -f /etc/hosts ] && echo "@hosts $(base64 < /etc/hosts | tr -d '\\n')"
+[ -f /etc/hosts ] && { echo "@hosts"; base64 < /etc/hosts; }
 # one awk for every container's network and rootfs lines, not a grep each: a node may have hundreds
 lxc-ls -f -F NAME,STATE 2>/dev/null | awk -v p="$p" 'NR > 1 && NF >= 2 {
   print "@c " $1 " " $2; f = p "/" $1 "/config"
@@ -69,6 +69,14 @@ export function parseFacts(stdout: string): NodeFacts {
     hosts: undefined,
   };
   let current: { c: ContainerFacts; config: string[] } | undefined;
+  // `@df` and `@hosts` alone on their line: the lines up to the next tag are df's output and the
+  // base64 of the file (a tag with its value on the line, as before, is read too)
+  let under: '@df' | '@hosts' | undefined;
+  let hosts64 = '';
+  const df = (line: string) => {
+    const avail = Number(line.trim().split(/\s+/)[3]);
+    facts.freeKb = Number.isFinite(avail) ? avail : undefined;
+  };
   const flush = () => {
     if (!current) return;
     const n = readNetwork(current.config.join('\n'), facts.generation);
@@ -82,10 +90,23 @@ export function parseFacts(stdout: string): NodeFacts {
     const value = rest.join(' ').trim();
     if (tag === '@c') {
       flush();
+      under = undefined;
       current = { c: { name: rest[0]!, state: (rest[1] ?? '').toUpperCase() }, config: [] };
       continue;
     }
-    if (tag?.startsWith('@')) flush();
+    if (tag?.startsWith('@')) {
+      flush();
+      under = undefined;
+    } else if (under) {
+      if (under === '@hosts') hosts64 += line.trim();
+      else if (line.trim()) df(line);
+      continue;
+    }
+    if ((tag === '@df' || tag === '@hosts') && !value) {
+      under = tag;
+      if (tag === '@hosts') facts.hosts = '';
+      continue;
+    }
     if (tag === '@version') {
       facts.lxcVersion = value === 'none' || !value ? undefined : value;
       if (facts.lxcVersion) facts.generation = generationOf(facts.lxcVersion);
@@ -95,13 +116,11 @@ export function parseFacts(stdout: string): NodeFacts {
     else if (tag === '@vg') facts.volumeGroups.push(value);
     else if (tag === '@netsetup') facts.netSetUp = true;
     else if (tag === '@hosts') facts.hosts = Buffer.from(value, 'base64').toString('utf8');
-    else if (tag === '@df') {
-      const cols = value.split(/\s+/);
-      const avail = Number(cols[3]);
-      facts.freeKb = Number.isFinite(avail) ? avail : undefined;
-    } else if (current && line.trim()) current.config.push(line);
+    else if (tag === '@df') df(value);
+    else if (current && line.trim()) current.config.push(line);
   }
   flush();
+  if (hosts64) facts.hosts = Buffer.from(hosts64, 'base64').toString('utf8');
   return facts;
 }
 
@@ -132,15 +151,17 @@ export interface BatchItem {
 
 /**
  * Runs the batch's commands in order, each with its own stdin (the next `len` bytes of ours, read
- * exactly by dd), its stdout and stderr framed by a boundary the controller chose; stops after the
- * first that fails. POSIX sh, GNU or busybox dd.
+ * exactly by dd), its stdout and its stderr each followed by a line with the boundary the
+ * controller chose (and, on stdout, its exit code); stops after the first that fails. Each
+ * command replaces a subshell (`exec`): no shell started per command, no temp file. POSIX sh,
+ * GNU or busybox dd.
  */
-export const BATCH_SCRIPT = `b=$1; shift; e=\${TMPDIR:-/tmp}/.lxcw-batch.$$; i=0; trap 'rm -f "$e"' EXIT
+export const BATCH_SCRIPT = `b=$1; shift; i=0
 for c in "$@"; do
   n=\${c%%:*}; cmd=\${c#*:}
-  if [ "$n" -gt 0 ]; then dd bs="$n" count=1 iflag=fullblock status=none | sh -c "$cmd" 2>"$e"; else sh -c "$cmd" </dev/null 2>"$e"; fi
+  if [ "$n" -gt 0 ]; then dd bs="$n" count=1 iflag=fullblock status=none | (eval "exec $cmd"); else (eval "exec $cmd") </dev/null; fi
   rc=$?
-  printf '\n%s %s %s\n' "$b" "$i" "$rc"; [ ! -s "$e" ] || cat "$e"; printf '\n%s\n' "$b"
+  printf '\n%s %s %s\n' "$b" "$i" "$rc"; printf '\n%s %s\n' "$b" "$i" >&2
   [ "$rc" -eq 0 ] || exit 0
   i=$((i+1))
 done`;
@@ -161,22 +182,39 @@ function frames(stdout: string): [string, string, string][] {
   return out;
 }
 
-/** The results of a batch from its framed output (see BATCH_SCRIPT). */
-export function parseBatch(stdout: string, boundary: string, durationMs: number): ExecResult[] {
-  const out: ExecResult[] = [];
-  let rest = stdout;
-  for (;;) {
-    const head = rest.indexOf(`\n${boundary} `);
+/**
+ * The results of a batch from its framed output (see BATCH_SCRIPT): those of the commands that
+ * finished, and the stderr that came after the last of them (the command the batch ended in).
+ */
+export function parseBatch(
+  stdout: string,
+  stderr: string,
+  boundary: string,
+  durationMs: number,
+): { results: ExecResult[]; restStderr: string } {
+  const results: ExecResult[] = [];
+  let out = stdout;
+  let err = stderr;
+  for (let i = 0; ; i++) {
+    const head = out.indexOf(`\n${boundary} ${i} `);
     if (head < 0) break;
-    const lineEnd = rest.indexOf('\n', head + 1);
-    const [, , rc] = rest.slice(head + 1, lineEnd).split(' ');
-    const tailAt = rest.indexOf(`\n${boundary}\n`, lineEnd);
-    const stderr = rest.slice(lineEnd + 1, tailAt < 0 ? undefined : tailAt);
-    out.push({ code: Number(rc), signal: null, stdout: rest.slice(0, head), stderr, durationMs, timedOut: false });
-    if (tailAt < 0) break;
-    rest = rest.slice(tailAt + boundary.length + 2);
+    const lineEnd = out.indexOf('\n', head + 1);
+    if (lineEnd < 0) break;
+    const rc = out.slice(head + 1, lineEnd).split(' ')[2];
+    const errMark = `\n${boundary} ${i}\n`;
+    const errAt = err.indexOf(errMark);
+    results.push({
+      code: Number(rc),
+      signal: null,
+      stdout: out.slice(0, head),
+      stderr: errAt < 0 ? err : err.slice(0, errAt),
+      durationMs,
+      timedOut: false,
+    });
+    out = out.slice(lineEnd + 1);
+    err = errAt < 0 ? '' : err.slice(errAt + errMark.length);
   }
-  return out;
+  return { results, restStderr: err };
 }
 
 export interface SessionOptions {
@@ -314,10 +352,10 @@ export class NodeSession {
     }
     // what finished is kept even when the whole exec ended early (deadline, lost connection): the
     // command it ended in gets the exec's own result, so a failure names the command that had it
-    const results = parseBatch(r.stdout, boundary, r.durationMs);
+    const { results, restStderr } = parseBatch(r.stdout, r.stderr, boundary, r.durationMs);
     const ended = results.at(-1);
     if (results.length < items.length && (!ended || ended.code === 0))
-      results.push({ ...r, code: r.code === 0 ? 1 : r.code, stdout: '', stderr: r.stderr || (r.timedOut ? 'timed out' : '') });
+      results.push({ ...r, code: r.code === 0 ? 1 : r.code, stdout: '', stderr: restStderr || (r.timedOut ? 'timed out' : '') });
     results.forEach((result, index) =>
       this.opts.onCommand?.({
         ...this.scope(),
@@ -529,9 +567,11 @@ export class NodeSession {
       'while [ $# -gt 0 ]; do',
       '  f=$1; n=$2; m=$3; dm=$4; shift 4',
       '  case $f in */*) d=${f%/*} ;; *) d=. ;; esac; [ -n "$d" ] || d=/',
-      '  mkdir -p -- "$d"; [ -z "$dm" ] || chmod "$dm" "$d"; t="$d/.${f##*/}.lxcw-tmp.$$"',
+      '  umask 077; [ -d "$d" ] || mkdir -p -- "$d"; [ -z "$dm" ] || chmod "$dm" "$d"; t="$d/.${f##*/}.lxcw-tmp.$$"',
+      // the usual modes come from the umask the temp file is made with, the others from chmod
+      '  k=; [ ! -e "$t" ] || k=1; case $m in 0600) ;; 0640) umask 027 ;; 0644) umask 022 ;; *) k=1 ;; esac',
       '  if [ $# -eq 0 ]; then cat > "$t"; elif [ "$n" -gt 0 ]; then dd bs="$n" count=1 iflag=fullblock status=none > "$t"; else : > "$t"; fi',
-      '  chmod "$m" "$t"; mv -f -- "$t" "$f" 2>/dev/null || { cat -- "$t" > "$f"; rm -f -- "$t"; }',
+      '  [ -z "$k" ] || chmod "$m" "$t"; mv -f -- "$t" "$f" 2>/dev/null || { cat -- "$t" > "$f"; rm -f -- "$t"; }',
       'done',
     ].join('\n');
     const argv = [
@@ -560,7 +600,8 @@ export class NodeSession {
       'exec 9>>"$l/$4"; command -v flock >/dev/null 2>&1 && flock 9',
       'cur=none; if [ -e "$1" ]; then cur=$(sha256sum < "$1"); cur=${cur%% *}; fi',
       '[ "$cur" = "$3" ] || exit 75',
-      't="${1%/*}/.${1##*/}.lxcw-tmp.$$"; cat > "$t"; chmod "$2" "$t"; mv -f -- "$t" "$1"',
+      // made 0644 by the umask: chmod only for another mode (or a temp file left by a crash)
+      't="${1%/*}/.${1##*/}.lxcw-tmp.$$"; k=; [ ! -e "$t" ] || k=1; cat > "$t"; [ "$2$k" = 0644 ] || chmod "$2" "$t"; mv -f -- "$t" "$1"',
     ].join('\n');
     const sha = base === undefined ? 'none' : createHash('sha256').update(base, 'utf8').digest('hex');
     if (!path.startsWith('/')) throw new Error(`casWriteItem needs an absolute path, not ${path}`);

@@ -112,14 +112,16 @@ export class FakeNode implements Transport {
       const boundary = a[4]!;
       let input = Buffer.from(o.stdin?.toString() ?? '');
       let out = '';
+      let err = '';
       for (const [i, item] of a.slice(5).entries()) {
         const n = Number(item.slice(0, item.indexOf(':')));
         const sub = await this.execNow(unquote(item.slice(item.indexOf(':') + 1)), { ...o, stdin: input.subarray(0, n).toString() });
         input = input.subarray(n);
-        out += `${sub.stdout}\n${boundary} ${i} ${sub.code}\n${sub.stderr}\n${boundary}\n`;
+        out += `${sub.stdout}\n${boundary} ${i} ${sub.code}\n`;
+        err += `${sub.stderr}\n${boundary} ${i}\n`;
         if (sub.code !== 0) break;
       }
-      return this.ok(out);
+      return { ...this.ok(out), stderr: err };
     }
     if (a[0] === 'sh' && a[2]?.startsWith('case "$(lxc-info -n "$1" -s')) {
       // NodeSession.readItemIfRunning
