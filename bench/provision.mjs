@@ -62,22 +62,32 @@ function run(cmd, args, opts = {}) {
   });
 }
 
-/** A TCP relay to 127.0.0.1:port that holds every chunk `ms` in each direction (order kept). */
+/**
+ * A TCP relay to 127.0.0.1:port that holds every chunk `ms` in each direction (order kept), and
+ * opens its side 3 × `ms` after the client connected: the node sees a TCP connection over the link
+ * once SYN, SYN-ACK and ACK have crossed it (the client may send after the first two).
+ */
 function relay(port, ms) {
   const server = createServer((client) => {
-    const up = connect(port, '127.0.0.1');
     // a link forwards packets as they come: Nagle's algorithm here would hold small ones for an ACK
     // that a router in the middle of a real link never waits for
     client.setNoDelay(true);
-    up.setNoDelay(true);
+    const upP = new Promise((resolve) =>
+      setTimeout(() => {
+        const up = connect(port, '127.0.0.1');
+        up.setNoDelay(true);
+        pipe(up, () => Promise.resolve(client));
+        resolve(up);
+      }, 3 * ms),
+    );
+    // `to()` in the order chunks came: promise callbacks run in the order they were registered
     const pipe = (from, to) => {
-      from.on('data', (d) => setTimeout(() => to.write(d), ms));
-      from.on('end', () => setTimeout(() => to.end(), ms));
-      from.on('error', () => to.destroy());
-      from.on('close', () => setTimeout(() => to.destroy(), ms + 5));
+      from.on('data', (d) => setTimeout(() => to().then((t) => t.write(d)), ms));
+      from.on('end', () => setTimeout(() => to().then((t) => t.end()), ms));
+      from.on('error', () => to().then((t) => t.destroy()));
+      from.on('close', () => setTimeout(() => to().then((t) => t.destroy()), ms + 5));
     };
-    pipe(client, up);
-    pipe(up, client);
+    pipe(client, () => upP);
   });
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () => resolve({ port: server.address().port, close: () => server.close() })),

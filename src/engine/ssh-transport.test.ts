@@ -187,6 +187,28 @@ describe('the ssh2 transport against an in-process SSH server', () => {
     expect(err.hint).toContain(stranger);
   });
 
+  it('says at once that a node cannot be reached (nothing listens on its port), and tries again for the next command', async () => {
+    const port = server.port;
+    await server.stop();
+    const t = new SshTransport(target);
+    const started = Date.now();
+    const err = (await t.exec(['true'], { timeoutS: 5 }).catch((e) => e)) as TransportError;
+    expect(err).toBeInstanceOf(TransportError);
+    expect(err.message).toBe(`cannot reach root@127.0.0.1:${port} (compute node cn1.example.net): connect ECONNREFUSED 127.0.0.1:${port}`);
+    expect(err.hint).toMatch(/check the host name, port and network/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // the node is back: the same transport connects, once
+    await server.start(port);
+    node.files.set('/etc/motd', 'back\n');
+    try {
+      const r = await t.exec(['sh', '-c', 'if [ -e "$1" ]; then cat -- "$1"; else exit 3; fi', 'sh', '/etc/motd'], { timeoutS: 5 });
+      expect(r).toMatchObject({ code: 0, stdout: 'back\n' });
+      expect(t.connections).toBe(1);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('logs in with an encrypted key given its passphrase, and says to ssh-add it when none was given', async () => {
     const k = keyPair();
     const other = new TestSshServer(k.public, node);

@@ -70,7 +70,8 @@ export class TestSshServer {
     private readonly backend: Transport,
   ) {}
 
-  async start(): Promise<void> {
+  /** Listen on `port` (default: any free one); start again after stop() with the same host key. */
+  async start(port = 0): Promise<void> {
     const allowed = utils.parseKey(this.clientPublicKey) as ssh2.ParsedKey;
     this.server = new Server({ hostKeys: [this.hostKey.private] }, (client) => {
       client.on('error', () => undefined);
@@ -113,7 +114,7 @@ export class TestSshServer {
         });
       });
     });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', () => r()));
+    await new Promise<void>((r) => this.server!.listen(port, '127.0.0.1', () => r()));
     this.port = (this.server.address() as AddressInfo).port;
   }
 
