@@ -177,10 +177,20 @@ describe('NodeSession.casWriteItem (replace a node file only if it is what we re
       expect(((await stat(f)).mode & 0o777).toString(8)).toBe('644');
       expect((await s.change(...split(NodeSession.casWriteItem(f, 'two\n', 'two\n', '0600')))).code).toBe(0);
       expect(((await stat(f)).mode & 0o777).toString(8)).toBe('600');
-      expect((await s.change(...split(NodeSession.casWriteItem(f, 'one\n', 'three\n')))).code).toBe(75);
+      const refused = await s.change(...split(NodeSession.casWriteItem(f, 'one\n', 'three\n')));
+      expect(refused.code).toBe(75);
+      // the refusal brings the file as it is now: the edit can be made again without a read
+      expect(NodeSession.casRefused(refused)).toBe('two\n');
       expect((await s.change(...split(NodeSession.casWriteItem(f, undefined, 'three\n')))).code).toBe(75);
       expect(await readFile(f, 'utf8')).toBe('two\n');
       expect((await readdir(dir)).sort()).toEqual(['hosts']);
+      // a file that is gone: refused with nothing to show, then written over "none"
+      await rm(f);
+      const gone = await s.change(...split(NodeSession.casWriteItem(f, 'two\n', 'four\n')));
+      expect(gone.code).toBe(75);
+      expect(NodeSession.casRefused(gone)).toBeUndefined();
+      expect((await s.change(...split(NodeSession.casWriteItem(f, undefined, 'four\n')))).code).toBe(0);
+      expect(await readFile(f, 'utf8')).toBe('four\n');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

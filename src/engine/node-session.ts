@@ -592,14 +592,15 @@ export class NodeSession {
   /**
    * Replace a node file only if it still holds `base` (compared by SHA-256, under flock): another
    * process editing it meanwhile (a second lxc-wizard, an operator) makes it exit 75, never lose
-   * their change. For the node's /etc/hosts.
+   * their change, and print the file as it is now (see casRefused): the edit can be made again
+   * without another round trip. For the node's /etc/hosts.
    */
   static casWriteItem(path: string, base: string | undefined, content: string, mode = '0644'): BatchItem {
     const script = [
       'set -e; umask 022; l=/run/lock; [ -d "$l" ] || l=/tmp',
       'exec 9>>"$l/$4"; command -v flock >/dev/null 2>&1 && flock 9',
       'cur=none; if [ -e "$1" ]; then cur=$(sha256sum < "$1"); cur=${cur%% *}; fi',
-      '[ "$cur" = "$3" ] || exit 75',
+      '[ "$cur" = "$3" ] || { if [ -e "$1" ]; then printf F; cat -- "$1"; fi; exit 75; }',
       // made 0644 by the umask: chmod only for another mode (or a temp file left by a crash)
       't="${1%/*}/.${1##*/}.lxcw-tmp.$$"; k=; [ ! -e "$t" ] || k=1; cat > "$t"; [ "$2$k" = 0644 ] || chmod "$2" "$t"; mv -f -- "$t" "$1"',
     ].join('\n');
@@ -614,6 +615,11 @@ export class NodeSession {
     };
   }
 
+  /** The file a refused casWriteItem found (exit 75): its content, undefined when there is none. */
+  static casRefused(r: ExecResult): string | undefined {
+    return r.stdout.startsWith('F') ? r.stdout.slice(1) : undefined;
+  }
+
   /** What this run wrote, kept for the checks that follow (no read back over the link). */
   wrote(path: string, content: string, vm?: string): void {
     if (this.opts.dryRun) return;
@@ -625,10 +631,19 @@ export class NodeSession {
    * The node's /etc/hosts as this run last saw it: from the facts, then our own writes; read again
    * (one round trip) when `fresh`, after someone else changed it.
    */
-  async nodeHosts(fresh = false): Promise<string> {
-    if (fresh) this.nodeFiles.set('/etc/hosts', await this.readFile('/etc/hosts'));
-    else if (!this.nodeFiles.has('/etc/hosts')) this.nodeFiles.set('/etc/hosts', (await this.facts()).hosts);
-    return this.nodeFiles.get('/etc/hosts') ?? '';
+  async nodeHosts(): Promise<string> {
+    return (await this.nodeHostsFile()) ?? '';
+  }
+
+  /** The same, undefined when the node has no /etc/hosts. */
+  async nodeHostsFile(): Promise<string | undefined> {
+    if (!this.nodeFiles.has('/etc/hosts')) this.nodeFiles.set('/etc/hosts', (await this.facts()).hosts);
+    return this.nodeFiles.get('/etc/hosts');
+  }
+
+  /** A node file as a command of ours just found it on the node (a refused casWriteItem). */
+  sawNodeFile(path: string, content: string | undefined): void {
+    this.nodeFiles.set(path, content);
   }
 }
 

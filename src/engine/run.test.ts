@@ -406,7 +406,7 @@ describe("the node's /etc/hosts edited by someone else during the run", () => {
       connections: 0,
       close: () => node.close(),
       exec: async (argv, o) => {
-        if (!edited && argv.some((a) => a.includes('|| exit 75'))) {
+        if (!edited && argv.some((a) => a.includes('exit 75; }'))) {
           edited = true;
           node.files.set('/etc/hosts', '127.0.0.1 localhost\n10.9.9.9 theirs.example.net\n');
         }
@@ -418,6 +418,35 @@ describe("the node's /etc/hosts edited by someone else during the run", () => {
     expect(edited).toBe(true);
     const hosts = node.files.get('/etc/hosts')!;
     expect(hosts).toContain('10.9.9.9 theirs.example.net');
+    expect(hosts).toMatch(/#-- start virt dns web\.example\.com:: DO NOT EDIT --\n10\.5\.\d+\.\d+ web\.example\.com\n/);
+  });
+
+  it('keeps its edit going while other writers keep winning: each refusal brings the file back, one round trip an attempt', async () => {
+    const vms = vmsFrom(PILLAR, 'dev').filter((v) => v.name === 'web.example.com');
+    const node = new FakeNode('cn1.example.net');
+    node.files.set('/etc/hosts', '127.0.0.1 localhost\n');
+    // other VMs' runs (other "nodes" on the same machine) write just before each of our first 7
+    let theirs = 0;
+    let reads = 0;
+    const transport: Transport = {
+      node: node.node,
+      connections: 0,
+      close: () => node.close(),
+      exec: async (argv, o) => {
+        if (argv.some((a) => a.includes('|| { if [ -e "$1" ]')) && theirs < 7) {
+          theirs++;
+          node.files.set('/etc/hosts', `${node.files.get('/etc/hosts')}10.9.9.${theirs} other${theirs}.example.net\n`);
+        }
+        if (argv.includes('/etc/hosts') && argv.some((a) => a.startsWith('if [ -e "$1" ]; then cat'))) reads++;
+        return node.exec(argv, o);
+      },
+    };
+    const { results } = await runWith(vms, { 'cn1.example.net': transport }, { only: ['spawn', 'hostsfile'] });
+    expect(states(results[0]!).hostsfile).toBe('done');
+    expect(theirs).toBe(7);
+    expect(reads).toBe(0);
+    const hosts = node.files.get('/etc/hosts')!;
+    for (let i = 1; i <= 7; i++) expect(hosts).toContain(`10.9.9.${i} other${i}.example.net\n`);
     expect(hosts).toMatch(/#-- start virt dns web\.example\.com:: DO NOT EDIT --\n10\.5\.\d+\.\d+ web\.example\.com\n/);
   });
 });

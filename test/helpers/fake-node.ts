@@ -201,10 +201,10 @@ export class FakeNode implements Transport {
   }
 
   private fileOps(files: Map<string, string>, argv: string[], stdin: string | undefined): ExecResult | undefined {
-    if (argv[0] === 'sh' && argv[2]?.includes('|| exit 75')) {
+    if (argv[0] === 'sh' && argv[2]?.includes('exit 75; }')) {
       const cur = files.get(argv[4]!);
       const sha = cur === undefined ? 'none' : createHash('sha256').update(cur, 'utf8').digest('hex');
-      if (sha !== argv[6]) return this.ok('', 75);
+      if (sha !== argv[6]) return this.ok(cur === undefined ? '' : `F${cur}`, 75);
       files.set(argv[4]!, stdin ?? '');
       return this.ok();
     }

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { ExecResult } from '../transport.js';
 import { lastLine, NodeSession, type BatchItem } from '../node-session.js';
 import { readInVm, removeBlock, replaceBlock, StepError, type Step, type StepContext } from './step.js';
@@ -31,10 +32,14 @@ function wanted(ctx: StepContext, vmText: string, nodeText: string) {
 
 /**
  * Read-modify-write of the node's /etc/hosts: one VM at a time per node within a run, and against
- * other writers (a second lxc-wizard, an operator) by a compare-and-swap under flock on the node;
- * when the file changed under us it is read again and the edit made again. `before`: commands
- * sent in the same round trip, ahead of the write (the VM's own /etc/hosts).
+ * other writers (a second lxc-wizard, an operator, VMs of other "nodes" on one machine) by a
+ * compare-and-swap under flock on the node. A refused write brings the file back as it is now, so
+ * the edit is made again on it at once: one round trip an attempt, a little apart from the other
+ * writers. `before`: commands sent in the same round trip, ahead of the write (the VM's own
+ * /etc/hosts).
  */
+const CAS_ATTEMPTS = 20;
+
 export async function editNodeHosts(
   ctx: Pick<StepContext, 'session' | 'signal'>,
   edit: (text: string) => string,
@@ -43,10 +48,11 @@ export async function editNodeHosts(
   const { session } = ctx;
   return session.exclusive('/etc/hosts', async () => {
     let pending = before;
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const text = await session.nodeHosts(attempt > 0);
+    let current = await session.nodeHostsFile();
+    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+      const text = current ?? '';
       const next = edit(text);
-      const write = next === text ? [] : [NodeSession.casWriteItem('/etc/hosts', text, next)];
+      const write = next === text ? [] : [NodeSession.casWriteItem('/etc/hosts', current, next)];
       if (!pending.length && !write.length) return false;
       const results = await session.batch([...pending.map((p) => p.item), ...write], { signal: ctx.signal });
       pending.forEach((p, i) => {
@@ -62,6 +68,9 @@ export async function editNodeHosts(
         return true;
       }
       if (r.code !== 75) throw new StepError(`cannot write /etc/hosts on ${session.node}: ${lastLine(r)}`);
+      current = NodeSession.casRefused(r);
+      session.sawNodeFile('/etc/hosts', current);
+      await delay(Math.random() * 25 * (attempt + 1), undefined, { signal: ctx.signal });
     }
     throw new StepError(
       `/etc/hosts on ${session.node} kept changing while lxc-wizard edited it`,
