@@ -95,8 +95,8 @@ function ledgerState(s: StepState): StepState {
 
 /**
  * Per compute node: its setup first (when asked), then its VMs, at most `concurrency` at once,
- * each VM's steps in order, those of AT_ONCE together (the first failure stops that VM). Nodes run side by side and are
- * independent: one node's failure never stops another's.
+ * each VM's steps in order, those of AT_ONCE together (the first failure stops that VM). Nodes
+ * run side by side and are independent: one node's failure never stops another's.
  */
 export async function runProvision(cfg: RunConfig): Promise<void> {
   const emit = (e: RunEvent) => cfg.listeners.forEach((l) => l(e));
