@@ -245,9 +245,9 @@ describe('the wizard', () => {
     await waitForFrame(during.lastFrame, '⠋ spawn');
     await expect(during.lastFrame()).toMatchFileSnapshot(snap('8b-run-in-progress'));
     await press(during.stdin, KEY.ctrlC);
-    expect(during.lastFrame()).toContain('Abort the running step? Press Ctrl-C again');
+    expect(during.lastFrame()).toContain('Abort what is running on the node? Press Ctrl-C again');
     await press(during.stdin, 'x'); // any other key: go on
-    expect(during.lastFrame()).not.toContain('Abort the running step?');
+    expect(during.lastFrame()).not.toContain('Abort what is running on the node?');
     await press(during.stdin, KEY.ctrlC, KEY.ctrlC);
     await waitForFrame(during.lastFrame, '■ spawn');
     expect(during.exits).toEqual([130]);

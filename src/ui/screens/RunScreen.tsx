@@ -56,7 +56,9 @@ export function RunScreen<T extends string>(props: {
           ) : null}
         </Box>
       ))}
-      {props.confirmAbort ? <Text color="yellow">Abort the running step? Press Ctrl-C again to abort, any other key to go on.</Text> : null}
+      {props.confirmAbort ? (
+        <Text color="yellow">Abort what is running on the node? Press Ctrl-C again to abort, any other key to go on.</Text>
+      ) : null}
       {props.failed ? (
         <Box flexDirection="column" marginTop={1}>
           {failed ? (
