@@ -32,7 +32,7 @@ import { RunScreen } from './screens/RunScreen.js';
 
 const KEYS: Record<'question' | 'run' | 'result', string[]> = {
   question: ['↑/↓ choose', 'Enter confirm', 'Esc back', 'Ctrl-C quit (nothing is written)'],
-  run: ['Ctrl-C abort the running step (asks first)'],
+  run: ['Ctrl-C abort what is running (asks first)'],
   result: ['p reveal the password', 'Enter or q quit'],
 };
 
