@@ -33,11 +33,13 @@ export interface NodeFacts {
   hosts: string | undefined;
 }
 
+/** Sets $p to where the node keeps its containers, as LXC says (its default when it says nothing). */
+const LXCPATH_SH = 'p=$(lxc-config lxc.lxcpath 2>/dev/null) || p=/var/lib/lxc; [ -n "$p" ] || p=/var/lib/lxc';
+
 /** POSIX sh; prints @sections the parser below reads. No bashisms: the node's /bin/sh may be dash. */
 export const FACTS_SCRIPT = `
 v=$(lxc-create --version 2>/dev/null) || v=none
-p=$(lxc-config lxc.lxcpath 2>/dev/null) || p=/var/lib/lxc
-[ -n "$p" ] || p=/var/lib/lxc
+${LXCPATH_SH}
 echo "@version $v"
 echo "@lxcpath $p"
 echo "@lvmvg $(lxc-config lxc.bdev.lvm.vg 2>/dev/null)"
@@ -464,7 +466,7 @@ export class NodeSession {
   private static stateItem(table: string | undefined, inLxcPath: string, paths: readonly string[]): BatchItem {
     const script = [
       't=$1; c=$2; shift 2',
-      'if [ -n "$c" ]; then l=$(lxc-config lxc.lxcpath 2>/dev/null) || l=/var/lib/lxc; [ -n "$l" ] || l=/var/lib/lxc; set -- "$l/$c" "$@"; fi',
+      `if [ -n "$c" ]; then ${LXCPATH_SH}; set -- "$p/$c" "$@"; fi`,
       'for p in "$@"; do if [ -f "$p" ]; then printf "F%s\\001\\001" "$p"; cat -- "$p"; printf "\\002\\002"; fi; done',
       '[ -z "$t" ] || { printf "T%s\\001\\001" "$t"; nft list table ip "$t" 2>/dev/null; printf "\\002\\002"; }; true',
     ].join('\n');
