@@ -1,0 +1,109 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BOOT_WAIT } from './spawn.js';
+
+const dirs: string[] = [];
+const servers: Server[] = [];
+afterEach(() => {
+  servers.splice(0).forEach((s) => s.close());
+  dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true }));
+});
+
+const root = process.getuid?.() === 0;
+
+/**
+ * BOOT_WAIT run by a real sh as it runs in a container: in a PID namespace whose PID 1 is named
+ * systemd (a copy of sh), with `systemctl`, `sleep` (and `timeout` if given) replaced by scripts
+ * that log their calls. `systemctl` answers from `answers`, one per call, the last one repeated.
+ * PID 1's socket is a real one in the temp dir, there from the start or after `socketAfter` sleeps.
+ */
+async function bootWait(answers: string[], opts: { timeout?: string; initName?: string; socketAfter?: number } = {}) {
+  const d = mkdtempSync(join(tmpdir(), 'lxcw-boot-'));
+  dirs.push(d);
+  const server = createServer();
+  servers.push(server);
+  await new Promise<void>((ok) => server.listen(join(d, 'listening'), ok));
+  const socket = join(d, 'private');
+  if (!opts.socketAfter) symlinkSync(join(d, 'listening'), socket);
+  writeFileSync(
+    join(d, 'sleep'),
+    `#!/bin/sh\necho "sleep $*" >> ${d}/calls\n[ "$(grep -c ^sleep ${d}/calls)" = "${opts.socketAfter ?? 0}" ] && ln -s ${d}/listening ${socket}\nexit 0\n`,
+  );
+  chmodSync(join(d, 'sleep'), 0o755);
+  const init = join(d, opts.initName ?? 'systemd');
+  copyFileSync('/bin/sh', init);
+  answers.forEach((a, i) => writeFileSync(join(d, `answer${i}`), a));
+  writeFileSync(
+    join(d, 'systemctl'),
+    `#!/bin/sh
+echo "$*" >> ${d}/calls; echo >> ${d}/asked
+n=$(wc -l < ${d}/asked); n=$((n-1)); [ $n -ge ${answers.length} ] && n=${answers.length - 1}
+. ${d}/answer$n
+`,
+  );
+  chmodSync(join(d, 'systemctl'), 0o755);
+  if (opts.timeout) {
+    writeFileSync(join(d, 'timeout'), `#!/bin/sh\necho "timeout $*" >> ${d}/calls\n${opts.timeout}\n`);
+    chmodSync(join(d, 'timeout'), 0o755);
+  }
+  // PATH has only these: the machine's timeout is not one of them unless faked
+  for (const tool of ['sh', 'cat', 'grep', 'ln', 'wc']) symlinkSync(`/bin/${tool}`, join(d, tool));
+  const script = BOOT_WAIT.replace('/run/systemd/private', socket);
+  expect(script).not.toBe(BOOT_WAIT);
+  const r = spawnSync('/usr/bin/unshare', ['--pid', '--fork', '--mount-proc', init, '-c', 'sh -c "$0"', script], {
+    encoding: 'utf8',
+    env: { PATH: d },
+    timeout: 30_000,
+  });
+  let calls: string[] = [];
+  try {
+    calls = readFileSync(join(d, 'calls'), 'utf8').trim().split('\n');
+  } catch {
+    /* never called */
+  }
+  return { code: r.status, stderr: r.stderr, calls };
+}
+
+const BUS_DOWN = 'echo "Failed to connect to bus: No such file or directory" >&2; exit 1';
+
+describe.runIf(root)('waiting for the boot in a container (BOOT_WAIT)', () => {
+  it('waits for PID 1 to listen with a sleep a time, then asks systemd once to finish basic.target', async () => {
+    const r = await bootWait(['exit 0'], { socketAfter: 3 });
+    expect(r.code).toBe(0);
+    expect(r.calls).toEqual(['sleep 0.05', 'sleep 0.05', 'sleep 0.05', 'start basic.target']);
+  });
+
+  it('tries again only while systemctl cannot connect', async () => {
+    const r = await bootWait([BUS_DOWN, BUS_DOWN, 'exit 0']);
+    expect(r.code).toBe(0);
+    expect(r.calls).toEqual(['start basic.target', 'sleep 0.05', 'start basic.target', 'sleep 0.05', 'start basic.target']);
+  });
+
+  it('reports a boot that fails at once, with what systemctl and the system state say, never starting it again', async () => {
+    const r = await bootWait([
+      'case "$1" in start) echo "A dependency job for basic.target failed. See \'journalctl -xe\' for details." >&2; exit 1;; *) echo degraded;; esac',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.calls).toEqual(['start basic.target', 'is-system-running']);
+    expect(r.stderr).toBe(
+      "basic.target not reached: A dependency job for basic.target failed. See 'journalctl -xe' for details. (degraded)\n",
+    );
+  });
+
+  it('gives up after 120 s where timeout is at hand, and says so', async () => {
+    const r = await bootWait(['case "$1" in is-system-running) echo starting;; esac'], { timeout: 'exit 124' });
+    expect(r.code).toBe(1);
+    expect(r.calls).toEqual(['timeout 120 systemctl start basic.target', 'is-system-running']);
+    expect(r.stderr).toBe('basic.target not reached: 120 s passed (starting)\n');
+  });
+
+  it('asks nothing of a container whose init is not systemd', async () => {
+    const r = await bootWait(['exit 1'], { initName: 'init' });
+    expect(r.code).toBe(0);
+    expect(r.calls).toEqual([]);
+  });
+});
