@@ -214,8 +214,18 @@ describe('a provisioning run against a (fake) compute node', () => {
         running--;
       }
     };
+    // the transport is told, phase by phase, how many commands the next one starts at once
+    const told: [string, number][] = [];
+    (node as Transport).expect = (key, commands) => void told.push([key, commands]);
     const { results, events } = await runWith(vms, { 'cn1.example.net': node });
     expect(most).toBeGreaterThanOrEqual(3);
+    // preflight (then spawn), spawn (then the four), the four (then initial_setup), the failure
+    expect(told).toEqual([
+      ['web.example.com', 1],
+      ['web.example.com', 4],
+      ['web.example.com', 1],
+      ['web.example.com', 0],
+    ]);
     const s = states(results[0]!);
     expect(s).toEqual({
       ...ALL_DONE,

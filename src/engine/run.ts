@@ -152,11 +152,17 @@ export async function runProvision(cfg: RunConfig): Promise<void> {
       return t.newListr(
         phases.map((phase, i) => ({
           task: async () => {
+            // the transport readies channels for the next phase's steps while this one runs
+            const transport = cfg.session(v.node).transport;
+            transport.expect?.(v.name, phases[i + 1]?.length ?? 0);
             // steps of a phase run at once; each finishes (and is recorded) even when another
             // fails, and the VM stops after the phase at its first failure
             const settled = await Promise.allSettled(phase.map(runStep));
             const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-            if (failed) throw failed.reason;
+            if (failed) {
+              transport.expect?.(v.name, 0);
+              throw failed.reason;
+            }
             if (!cfg.opts.dryRun && i === phases.length - 1)
               await records.catch((e: unknown) => {
                 throw recordFailed(phase.at(-1)!.name, e);

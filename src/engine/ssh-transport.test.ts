@@ -95,6 +95,31 @@ describe('the ssh2 transport against an in-process SSH server', () => {
     await t.close();
   });
 
+  it('readies as many channels as the next steps will start at once, within maxChannels, then goes back to two', async () => {
+    const t = new SshTransport(target, { maxChannels: 6 });
+    node.files.set('/etc/motd', 'hello\n');
+    const cat = () => t.exec(['sh', '-c', 'if [ -e "$1" ]; then cat -- "$1"; else exit 3; fi', 'sh', '/etc/motd'], { timeoutS: 10 });
+    await cat();
+    await vi.waitFor(() => expect(server.open).toBe(2));
+    // the VM's next phase will start four commands: two more channels open while nothing runs
+    t.expect('vm1', 4);
+    await vi.waitFor(() => expect(server.open).toBe(4));
+    // that phase starts: its four commands all find a channel waiting (none opens its own)
+    t.expect('vm1', 1);
+    server.waited = 0;
+    const four = await Promise.all(Array.from({ length: 4 }, cat));
+    expect(four.map((r) => r.stdout)).toEqual(Array(4).fill('hello\n'));
+    expect(server.waited).toBe(4);
+    // back to two waiting; and never beyond maxChannels, whatever is expected
+    await vi.waitFor(() => expect(server.open).toBe(2));
+    t.expect('vm2', 4);
+    t.expect('vm3', 4);
+    await vi.waitFor(() => expect(server.open).toBe(6));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(server.mostOpen).toBe(6);
+    await t.close();
+  });
+
   it('on a node that allows fewer sessions, runs every command all the same, opening fewer channels ahead', async () => {
     server.maxSessions = 2;
     const t = new SshTransport(target);

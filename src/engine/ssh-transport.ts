@@ -43,7 +43,10 @@ export function waitingInput(line: string): string {
   }
 }
 
-/** Channels kept open and waiting per node, on top of those running; fewer when near the limit. */
+/**
+ * Channels kept open and waiting per node, on top of those running; more while a VM's next steps
+ * will start together (expect), fewer when near the limit.
+ */
 const WAITING = 2;
 
 /**
@@ -66,6 +69,8 @@ export class SshTransport implements Transport {
   /** set when the node refused a waiting channel (a low MaxSessions): every command opens its own */
   private noWaiting = false;
   private readonly maxChannels: number;
+  /** per VM, the commands its next steps will start at once (expect) */
+  private readonly expected = new Map<string, number>();
 
   constructor(
     private readonly target: SshTarget,
@@ -246,14 +251,28 @@ export class SshTransport implements Transport {
   }
 
   /**
-   * Keep WAITING channels open for the next commands, never more channels in all (running and
-   * waiting) than maxChannels, so a node's MaxSessions sees no more than it did without them.
+   * The steps that run at once after spawn start four commands together: with two channels
+   * waiting, two of them opened their own (two round trips more, ~60 ms at 50 ms RTT). Told while
+   * spawn waits for the boot, the channels open meanwhile.
+   */
+  expect(key: string, commands: number): void {
+    if (commands > 1) this.expected.set(key, commands);
+    else this.expected.delete(key);
+    if (this.client) this.openWaiting(this.client);
+  }
+
+  /**
+   * Keep WAITING channels open for the next commands (or as many as expected), never more
+   * channels in all (running and waiting) than maxChannels, so a node's MaxSessions sees no more
+   * than it did without them.
    */
   private openWaiting(client: SshClient): void {
+    let wanted = 0;
+    for (const n of this.expected.values()) wanted += n;
     while (
       !this.noWaiting &&
       this.client === client &&
-      this.waiting.length < WAITING &&
+      this.waiting.length < Math.max(WAITING, wanted) &&
       this.channels.inUse + this.waiting.length < this.maxChannels
     ) {
       this.waiting.push(

@@ -23,6 +23,11 @@ export interface Transport {
   /** what the operator calls this node: the compute node id */
   readonly node: string;
   exec(argv: readonly string[], opts: ExecOptions): Promise<ExecResult>;
+  /**
+   * `commands` will start at once for `key` (a VM) once what runs now ends: a transport that
+   * prepares channels ahead has that many ready by then; 0 or 1 withdraws it.
+   */
+  expect?(key: string, commands: number): void;
   close(): Promise<void>;
   /** connections opened so far (bench: one per node per run) */
   readonly connections: number;
