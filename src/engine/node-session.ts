@@ -172,7 +172,8 @@ done`;
 const NOT_RUNNING = '\u0003not running';
 
 /** Reads files inside a container, each framed as `path \1\1 content \2\2` (absent ones left out). */
-const VM_READ_SCRIPT = 'for p in "$@"; do if [ -f "$p" ]; then printf "%s\\001\\001" "$p"; cat -- "$p"; printf "\\002\\002"; fi; done';
+export const VM_READ_SCRIPT =
+  'for p in "$@"; do if [ -f "$p" ]; then printf "%s\\001\\001" "$p"; cat -- "$p"; printf "\\002\\002"; fi; done';
 
 /** `KIND name \1\1 body \2\2` frames (prefetchState's node part). */
 function frames(stdout: string): [string, string, string][] {

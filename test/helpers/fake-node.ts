@@ -18,6 +18,14 @@ interface FakeContainer {
  * file reads and writes, lxc-attach): fast whole-run tests, idempotence, resume, plans.
  * Each command is recorded; `failOn` injects a failure the first time a command matches.
  */
+/** Files as VM_READ_SCRIPT frames them: `path \1\1 content \2\2`, absent ones left out. */
+function vmFrames(files: Map<string, string>, paths: string[]): string {
+  return paths
+    .filter((p) => files.has(p))
+    .map((p) => `${p}\u0001\u0001${files.get(p)}\u0002\u0002`)
+    .join('');
+}
+
 export class FakeNode implements Transport {
   connections = 1;
   readonly log: { argv: string[]; stdin?: string }[] = [];
@@ -75,12 +83,14 @@ export class FakeNode implements Transport {
     out.push('@home /root');
     if (this.net.wants) out.push('@wants');
     out.push('@files');
-    const files = paths
-      .map((p) => p.replace(/^~/, '/root'))
-      .filter((p) => this.files.has(p))
-      .map((p) => `${p}\u0001\u0001${this.files.get(p)}\u0002\u0002`)
-      .join('');
-    return out.join('\n') + '\n' + files;
+    return (
+      out.join('\n') +
+      '\n' +
+      vmFrames(
+        this.files,
+        paths.map((p) => p.replace(/^~/, '/root')),
+      )
+    );
   }
 
   private ok(stdout = '', code = 0): ExecResult {
@@ -269,13 +279,7 @@ export class FakeNode implements Transport {
     const f = this.fileOps(c.files, a, stdin);
     if (f) return f;
     if (a[0] === 'sh' && a[2]?.startsWith('for p in "$@"; do if [ -f "$p" ]')) {
-      return this.ok(
-        a
-          .slice(4)
-          .filter((p) => c.files.has(p))
-          .map((p) => `${p}\u0001\u0001${c.files.get(p)}\u0002\u0002`)
-          .join(''),
-      );
+      return this.ok(vmFrames(c.files, a.slice(4)));
     }
     const noChpasswd = { ...this.ok('', 127), stderr: 'lxc-wizard: no chpasswd\n' };
     if (a[0] === 'sh' && a[2]?.startsWith('command -v chpasswd')) {
@@ -307,10 +311,12 @@ export class FakeNode implements Transport {
       return this.ok();
     }
     if (a[0] === 'sh' && a[2]?.includes('basic.target')) {
-      if (c.files.has(a[4]!)) return this.ok();
-      c.files.set('/etc/resolv.conf', stdin ?? '');
-      c.files.set(a[4]!, '');
-      return this.ok();
+      if (!c.files.has(a[4]!)) {
+        c.files.set('/etc/resolv.conf', stdin ?? '');
+        c.files.set(a[4]!, '');
+      }
+      // then the files named after the marker, framed as VM_READ_SCRIPT frames them
+      return this.ok(vmFrames(c.files, a.slice(5)));
     }
     if (a[0] === 'touch') {
       c.files.set(a[1]!, '');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BOOT_WAIT } from './spawn.js';
+import { BOOT_WAIT, SETTLE } from './spawn.js';
 
 const dirs: string[] = [];
 const servers: Server[] = [];
@@ -21,7 +21,10 @@ const root = process.getuid?.() === 0;
  * that log their calls. `systemctl` answers from `answers`, one per call, the last one repeated.
  * PID 1's socket is a real one in the temp dir, there from the start or after `socketAfter` sleeps.
  */
-async function bootWait(answers: string[], opts: { timeout?: string; initName?: string; socketAfter?: number } = {}) {
+async function bootWait(
+  answers: string[],
+  opts: { timeout?: string; initName?: string; socketAfter?: number; script?: string; args?: string[] } = {},
+) {
   const d = mkdtempSync(join(tmpdir(), 'lxcw-boot-'));
   dirs.push(d);
   const server = createServer();
@@ -52,9 +55,10 @@ n=$(wc -l < ${d}/asked); n=$((n-1)); [ $n -ge ${answers.length} ] && n=${answers
   }
   // PATH has only these: the machine's timeout is not one of them unless faked
   for (const tool of ['sh', 'cat', 'grep', 'ln', 'wc']) symlinkSync(`/bin/${tool}`, join(d, tool));
-  const script = BOOT_WAIT.replace('/run/systemd/private', socket);
-  expect(script).not.toBe(BOOT_WAIT);
-  const r = spawnSync('/usr/bin/unshare', ['--pid', '--fork', '--mount-proc', init, '-c', 'sh -c "$0"', script], {
+  const script = (opts.script ?? BOOT_WAIT).replace('/run/systemd/private', socket);
+  expect(script).not.toBe(opts.script ?? BOOT_WAIT);
+  const argv = ['--pid', '--fork', '--mount-proc', init, '-c', 'sh -c "$0" sh "$@"', script, ...(opts.args ?? [])];
+  const r = spawnSync('/usr/bin/unshare', argv, {
     encoding: 'utf8',
     env: { PATH: d },
     timeout: 30_000,
@@ -65,7 +69,7 @@ n=$(wc -l < ${d}/asked); n=$((n-1)); [ $n -ge ${answers.length} ] && n=${answers
   } catch {
     /* never called */
   }
-  return { code: r.status, stderr: r.stderr, calls };
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, calls };
 }
 
 const BUS_DOWN = 'echo "Failed to connect to bus: No such file or directory" >&2; exit 1';
@@ -99,6 +103,18 @@ describe.runIf(root)('waiting for the boot in a container (BOOT_WAIT)', () => {
     expect(r.code).toBe(1);
     expect(r.calls).toEqual(['timeout 120 systemctl start basic.target', 'is-system-running']);
     expect(r.stderr).toBe('basic.target not reached: 120 s passed (starting)\n');
+  });
+
+  it('booted, reads the files named after the DNS marker in the same call, framed for the checks', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'lxcw-settle-'));
+    dirs.push(d);
+    // the marker is there: the DNS servers were written before, /etc/resolv.conf is left alone
+    writeFileSync(join(d, 'marker'), '');
+    writeFileSync(join(d, 'hosts'), '127.0.0.1 localhost\n');
+    const r = await bootWait(['exit 0'], { script: SETTLE, args: [join(d, 'marker'), join(d, 'hosts'), join(d, 'absent')] });
+    expect(r.code).toBe(0);
+    expect(r.calls).toEqual(['start basic.target']);
+    expect(r.stdout).toBe(`${join(d, 'hosts')}\u0001\u0001127.0.0.1 localhost\n\u0002\u0002`);
   });
 
   it('asks nothing of a container whose init is not systemd', async () => {

@@ -1,6 +1,6 @@
 import { cloneCommand, createCommand, readNetwork, rewriteConfig } from '../lxc-dialect.js';
 import type { ExecResult } from '../transport.js';
-import { lastLine, NodeSession, type BatchItem } from '../node-session.js';
+import { lastLine, NodeSession, VM_READ_SCRIPT, type BatchItem } from '../node-session.js';
 import { readInVm, StepError, VM_FILES, type Step, type StepContext } from './step.js';
 
 function wantedNetwork(ctx: StepContext) {
@@ -47,15 +47,23 @@ if [ "$init" = systemd ]; then
   done
 fi`;
 
+/**
+ * In the container, in one lxc-attach: the boot waited for, the DNS servers written (marker $1,
+ * servers on stdin), then the files named after the marker read (VM_READ_SCRIPT's frames): what
+ * the next steps' checks look at, with no lxc-attach of their own.
+ */
 export const SETTLE = `${BOOT_WAIT}
 # then the DNS servers, once: the original's intent (lxc.<name>.initial_dns). Later runs leave
 # /etc/resolv.conf alone, whatever the VM made of it since (a symlink to a resolver's stub).
 umask 022
-[ -e "$1" ] && exit 0
-cat > /etc/resolv.conf.lxcw-tmp
-[ -d /etc/resolvconf/resolv.conf.d ] && cp /etc/resolv.conf.lxcw-tmp /etc/resolvconf/resolv.conf.d/base
-mv -f /etc/resolv.conf.lxcw-tmp /etc/resolv.conf 2>/dev/null || { cat /etc/resolv.conf.lxcw-tmp > /etc/resolv.conf; rm -f /etc/resolv.conf.lxcw-tmp; }
-: > "$1"`;
+if [ ! -e "$1" ]; then
+  cat > /etc/resolv.conf.lxcw-tmp
+  [ -d /etc/resolvconf/resolv.conf.d ] && cp /etc/resolv.conf.lxcw-tmp /etc/resolvconf/resolv.conf.d/base
+  mv -f /etc/resolv.conf.lxcw-tmp /etc/resolv.conf 2>/dev/null || { cat /etc/resolv.conf.lxcw-tmp > /etc/resolv.conf; rm -f /etc/resolv.conf.lxcw-tmp; }
+  : > "$1"
+fi
+shift
+${VM_READ_SCRIPT}`;
 
 /** The marker that says the DNS servers were written (original-system.md §5.4, step 6). */
 export const dnsMarker = (vm: string) => `/.lxc.${vm}.initial_dns`;
@@ -149,9 +157,11 @@ export const spawn: Step = {
     }
     ctx.progress('starting it, waiting for the boot (basic.target), then writing the DNS servers');
     const dns = resolvConf(v.dnsservers);
+    // and, booted, what the next steps' checks read inside it (no round trip of their own)
+    const reads = [...VM_FILES];
     work.push({
       item: {
-        argv: NodeSession.attach(vm, ['sh', '-c', SETTLE, 'sh', dnsMarker(vm)]),
+        argv: NodeSession.attach(vm, ['sh', '-c', SETTLE, 'sh', dnsMarker(vm), ...reads]),
         stdin: dns,
         stdinNote: `${Buffer.byteLength(dns)} bytes for /etc/resolv.conf`,
       },
@@ -166,18 +176,16 @@ export const spawn: Step = {
     const controller = ctx.opts.noSalt ? undefined : ctx.opts.controller;
     const newKey = controller && !(await controller.keyAccepted(vm, v.mode));
     if (newKey && !ctx.dryRun) controller.prepareMinionKey(vm);
-    // and, booted, what the next steps' checks read inside it (no round trip of their own)
-    const reads = [...VM_FILES];
-    const results = await session.batch([...work.map((w) => w.item), NodeSession.readItem(vm, reads)], {
-      timeoutS: 330,
-      signal: ctx.signal,
-    });
+    const results = await session.batch(
+      work.map((w) => w.item),
+      { timeoutS: 330, signal: ctx.signal },
+    );
     for (const [i, w] of work.entries()) {
       const r = results[i];
       if (!r || r.code !== 0) throw w.fail(r ?? results.at(-1)!);
       await w.done?.();
     }
-    session.noteRead(vm, reads, results[work.length]);
+    session.noteRead(vm, reads, results.at(-1));
     if (after !== before) session.wrote(path, after);
     if (newKey) {
       ctx.progress(`accepting a new minion key for ${vm} in ${controller.pkiDir(v.mode)}/minions`);
