@@ -69,7 +69,7 @@ export const BOOTSTRAP_SH = [
   `if [ "$nw" -gt 0 ]; then dd bs="$nw" count=1 iflag=fullblock status=none | sh -c '${PASSWORDS_SH.replaceAll("'", `'"'"'`)}' sh "$pm" || { [ $? -eq 127 ] && exit 127; echo "${PASSWORDS_FAILED}" >&2; exit 1; }; fi`,
   // the script and the marker are absolute paths (REMOTE_SCRIPT, the markers): their directories
   // by expansion, and umask switched rather than a subshell, so no process but the work's own
-  'mkdir -p "${s%/*}" /tmp/.saltcloud "${m%/*}"',
+  '[ -d "${s%/*}" ] && [ -d /tmp/.saltcloud ] && [ -d "${m%/*}" ] || mkdir -p "${s%/*}" /tmp/.saltcloud "${m%/*}"',
   'if [ "$np" -gt 0 ]; then umask 077; dd bs="$np" count=1 iflag=fullblock status=none > /tmp/.saltcloud/minion.pem; umask 022; dd bs="$nq" count=1 iflag=fullblock status=none > /tmp/.saltcloud/minion.pub; fi',
   'cat > "$s.lxcw-tmp"; chmod 755 "$s.lxcw-tmp"; mv -f "$s.lxcw-tmp" "$s"',
   'umask 077; printf "id: %s\\nmaster: %s\\nmaster_port: %s\\n" "$vm" "$master" "$port" > /tmp/.saltcloud/minion; umask 022',
