@@ -95,6 +95,19 @@ describe('the ssh2 transport against an in-process SSH server', () => {
     await t.close();
   });
 
+  it('connects when warmed, before any command, and the first command uses that connection', async () => {
+    const t = new SshTransport(target);
+    t.warm();
+    await vi.waitFor(() => expect(t.connections).toBe(1));
+    expect(server.received).toEqual([]);
+    node.files.set('/etc/motd', 'hello\n');
+    const r = await t.exec(['sh', '-c', 'if [ -e "$1" ]; then cat -- "$1"; else exit 3; fi', 'sh', '/etc/motd'], { timeoutS: 10 });
+    expect(r).toMatchObject({ code: 0, stdout: 'hello\n' });
+    t.warm();
+    expect(t.connections).toBe(1);
+    await t.close();
+  });
+
   it('readies as many channels as the next steps will start at once, within maxChannels, then goes back to two', async () => {
     const t = new SshTransport(target, { maxChannels: 6 });
     node.files.set('/etc/motd', 'hello\n');

@@ -106,6 +106,10 @@ export class SshTransport implements Transport {
     this.channels = new Semaphore(this.maxChannels);
   }
 
+  warm(): void {
+    if (!this.client && !this.connecting) this.connect().catch(() => undefined);
+  }
+
   private connect(): Promise<SshClient> {
     if (this.client) return Promise.resolve(this.client);
     if (this.connecting) return this.connecting;

@@ -28,6 +28,8 @@ export interface Transport {
    * prepares channels ahead has that many ready by then; 0 or 1 withdraws it.
    */
   expect?(key: string, commands: number): void;
+  /** Start connecting now, for commands to come (a failure is reported by the first of them). */
+  warm?(): void;
   close(): Promise<void>;
   /** connections opened so far (bench: one per node per run) */
   readonly connections: number;
