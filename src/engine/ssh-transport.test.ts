@@ -108,6 +108,23 @@ describe('the ssh2 transport against an in-process SSH server', () => {
     await t.close();
   });
 
+  it('a login refused while warming is reported by the first command, without logging in again', async () => {
+    const other = keyPair();
+    const t = new SshTransport({ ...target, identityFiles: [await s.file('other_key', other.private)] });
+    let logins = 0;
+    server.onAuth = () => logins++;
+    t.warm();
+    await vi.waitFor(() => expect(logins).toBeGreaterThan(0));
+    await new Promise((r) => setTimeout(r, 200));
+    const tried = logins;
+    await expect(t.exec(['true'], { timeoutS: 10 })).rejects.toThrow(/login refused by root@127\.0\.0\.1/);
+    expect(logins).toBe(tried);
+    // the next command tries again
+    await expect(t.exec(['true'], { timeoutS: 10 })).rejects.toThrow(/login refused/);
+    expect(logins).toBeGreaterThan(tried);
+    await t.close();
+  });
+
   it('readies as many channels as the next steps will start at once, within maxChannels, then goes back to two', async () => {
     const t = new SshTransport(target, { maxChannels: 6 });
     node.files.set('/etc/motd', 'hello\n');

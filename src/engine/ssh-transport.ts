@@ -75,6 +75,8 @@ export class SshTransport implements Transport {
   connections = 0;
   private client: SshClient | undefined;
   private connecting: Promise<SshClient> | undefined;
+  /** how warm()'s connection failed, until a command reports it */
+  private warmFailure: Error | undefined;
   private readonly channels: Semaphore;
   private readonly live = new Set<(err: Error) => void>();
   /** remote kills under way: close() waits for them, or the kill would never leave */
@@ -107,11 +109,17 @@ export class SshTransport implements Transport {
   }
 
   warm(): void {
-    if (!this.client && !this.connecting) this.connect().catch(() => undefined);
+    if (this.client || this.connecting) return;
+    // Its failure is the first command's to report, without a second attempt (a refused login
+    // tried twice would count twice against the node's limits, fail2ban's among them).
+    this.connect().catch((err: unknown) => (this.warmFailure = err as Error));
   }
 
   private connect(): Promise<SshClient> {
     if (this.client) return Promise.resolve(this.client);
+    const failed = this.warmFailure;
+    this.warmFailure = undefined;
+    if (failed) return Promise.reject(failed);
     if (this.connecting) return this.connecting;
     const t = this.target;
     // The TCP connection is under way while the SSH library loads (about 70 ms, one round trip on

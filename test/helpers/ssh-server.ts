@@ -61,6 +61,8 @@ export class TestSshServer {
   open = 0;
   mostOpen = 0;
   maxSessions = Infinity;
+  /** called on every authentication request (a login's attempts) */
+  onAuth: (() => void) | undefined;
   fault: Fault = {};
   private server: InstanceType<typeof Server> | undefined;
   port = 0;
@@ -76,6 +78,7 @@ export class TestSshServer {
     this.server = new Server({ hostKeys: [this.hostKey.private] }, (client) => {
       client.on('error', () => undefined);
       client.on('authentication', (ctx) => {
+        this.onAuth?.();
         if (ctx.method !== 'publickey') return ctx.reject(['publickey']);
         const ok =
           ctx.key.algo === allowed.type &&
