@@ -196,7 +196,7 @@ printf 'lxc.net.0.link = %s\nlxc.net.0.hwaddr = %s\nlxc.net.0.ipv4.address = %s/
 lxc-start -n "$V" -d
 lxc-wait -n "$V" -s RUNNING -t 60
 a() { lxc-attach -n "$V" --clear-env -- "$@"; }
-a sh -c '[ "$(cat /proc/1/comm)" = systemd ] || exit 0; until [ -S /run/systemd/private ]; do sleep 0.05; done; until systemctl start basic.target; do sleep 0.05; done'
+a sh -c '[ "$(cat /proc/1/comm)" = systemd ] || [ /sbin/init -ef /lib/systemd/systemd ] || exit 0; until [ -S /run/systemd/private ]; do sleep 0.05; done; until systemctl start basic.target; do sleep 0.05; done'
 echo "nameserver $GW" | a sh -c 'cat > /etc/resolv.conf'
 printf '#-- start lxc dns %s:: DO NOT EDIT --\n%s localhost %s\n#-- end lxc dns %s:: DO NOT EDIT --\n' "$V" "$GW" "$V" "$V" | a sh -c 'cat >> /etc/hosts'
 printf '#-- start virt dns %s:: DO NOT EDIT --\n%s %s\n#-- end virt dns %s:: DO NOT EDIT --\n' "$V" "$IP" "$V" "$V" >> /etc/hosts

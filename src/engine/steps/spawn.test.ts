@@ -20,10 +20,19 @@ const root = process.getuid?.() === 0;
  * systemd (a copy of sh), with `systemctl`, `sleep` (and `timeout` if given) replaced by scripts
  * that log their calls. `systemctl` answers from `answers`, one per call, the last one repeated.
  * PID 1's socket is a real one in the temp dir, there from the start or after `socketAfter` sleeps.
+ * The container's /sbin/init (and systemd's paths) are in the temp dir too: absent unless
+ * `sbinInit` says what it leads to.
  */
 async function bootWait(
   answers: string[],
-  opts: { timeout?: string; initName?: string; socketAfter?: number; script?: string; args?: string[] } = {},
+  opts: {
+    timeout?: string;
+    initName?: string;
+    socketAfter?: number;
+    sbinInit?: 'systemd' | 'other';
+    script?: string;
+    args?: string[];
+  } = {},
 ) {
   const d = mkdtempSync(join(tmpdir(), 'lxcw-boot-'));
   dirs.push(d);
@@ -55,8 +64,15 @@ n=$(wc -l < ${d}/asked); n=$((n-1)); [ $n -ge ${answers.length} ] && n=${answers
   }
   // PATH has only these: the machine's timeout is not one of them unless faked
   for (const tool of ['sh', 'cat', 'grep', 'ln', 'wc']) symlinkSync(`/bin/${tool}`, join(d, tool));
-  const script = (opts.script ?? BOOT_WAIT).replace('/run/systemd/private', socket);
-  expect(script).not.toBe(opts.script ?? BOOT_WAIT);
+  writeFileSync(join(d, 'systemd-bin'), '');
+  writeFileSync(join(d, 'other-bin'), '');
+  if (opts.sbinInit) symlinkSync(join(d, opts.sbinInit === 'systemd' ? 'systemd-bin' : 'other-bin'), join(d, 'sbin-init'));
+  const script = (opts.script ?? BOOT_WAIT)
+    .replaceAll('/run/systemd/private', socket)
+    .replaceAll('/usr/lib/systemd/systemd', join(d, 'usr-systemd-bin'))
+    .replaceAll('/lib/systemd/systemd', join(d, 'systemd-bin'))
+    .replaceAll('/sbin/init', join(d, 'sbin-init'));
+  for (const path of ['/run/systemd/private', '/lib/systemd/systemd', '/sbin/init']) expect(script).not.toContain(path);
   const argv = ['--pid', '--fork', '--mount-proc', init, '-c', 'sh -c "$0" sh "$@"', script, ...(opts.args ?? [])];
   const r = spawnSync('/usr/bin/unshare', argv, {
     encoding: 'utf8',
@@ -117,9 +133,24 @@ describe.runIf(root)('waiting for the boot in a container (BOOT_WAIT)', () => {
     expect(r.stdout).toBe(`${join(d, 'hosts')}\u0001\u0001127.0.0.1 localhost\n\u0002\u0002`);
   });
 
-  it('asks nothing of a container whose init is not systemd', async () => {
-    const r = await bootWait(['exit 1'], { initName: 'init' });
+  it('waits all the same when PID 1 is not named systemd yet, as the container boots systemd', async () => {
+    // just after lxc-wait, PID 1 may still be "init": the name it was started by
+    const r = await bootWait(['exit 0'], { initName: 'init', sbinInit: 'systemd' });
     expect(r.code).toBe(0);
-    expect(r.calls).toEqual([]);
+    expect(r.calls).toEqual(['start basic.target']);
+  });
+
+  it('asks nothing when PID 1 never becomes systemd (an init of its own) nor listens within 10 s', async () => {
+    const r = await bootWait(['exit 0'], { initName: 'init', sbinInit: 'systemd', socketAfter: 1000 });
+    expect(r.code).toBe(0);
+    expect(r.calls).toEqual(Array(200).fill('sleep 0.05'));
+  });
+
+  it('asks nothing of a container whose init is not systemd', async () => {
+    for (const sbinInit of [undefined, 'other'] as const) {
+      const r = await bootWait(['exit 1'], { initName: 'init', ...(sbinInit ? { sbinInit } : {}) });
+      expect(r.code).toBe(0);
+      expect(r.calls).toEqual([]);
+    }
   });
 });
