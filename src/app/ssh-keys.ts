@@ -1,3 +1,5 @@
+import { parseSshKey } from '../engine/ssh2-parts.js';
+
 /**
  * Is a private key file encrypted? Decided from its bytes, without loading ssh2, so start-up can
  * ask for passphrases before anything else loads.
@@ -13,8 +15,7 @@ export function isEncryptedKey(text: string): boolean {
   return buf.subarray(magic.length + 4, magic.length + 4 + len).toString('latin1') !== 'none';
 }
 
-/** Does `passphrase` open the key? (loads ssh2) */
+/** Does `passphrase` open the key? (loads ssh2's key parser) */
 export async function passphraseOpens(key: Buffer, passphrase: string): Promise<boolean> {
-  const ssh2 = (await import('ssh2')).default;
-  return !(ssh2.utils.parseKey(key, passphrase) instanceof Error);
+  return Promise.resolve(!(parseSshKey(key, passphrase) instanceof Error));
 }

@@ -3,8 +3,8 @@ import { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { createRequire } from 'node:module';
-import type { Client as SshClient, ClientChannel, ConnectConfig, utils } from 'ssh2';
+import type { Client as SshClient, ClientChannel, ConnectConfig } from 'ssh2';
+import { parseSshKey, sshClientClass } from './ssh2-parts.js';
 import { verifyHostKey, type HostKeyVerdict } from './known-hosts.js';
 import { shJoin, withRemoteTimeout } from '../core/shell-quote.js';
 import type { SshTarget } from './ssh-options.js';
@@ -13,21 +13,15 @@ import { lineSplitter, Semaphore, TransportError, type ExecOptions, type ExecRes
 
 /**
  * ssh2 is loaded on the first connection, not at start-up (the wizard draws before it needs SSH),
- * and only its client and key parser: its index also loads its server, SFTP and HTTP agents (and
- * Node's http and https with them). Required, not imported: import() of CommonJS first scans each
- * module for its export names. Measured (median of 15 cold starts): 98 ms for import('ssh2'),
- * 66 ms for these two, all of it before the handshake can start.
+ * and only the parts a connection uses (ssh2-parts.ts); on the next turn of the loop, so the TCP
+ * connection asked for just before is on its way (Node sends the SYN on the next tick), its
+ * handshake overlapping the load.
  */
-const requireCjs = createRequire(import.meta.url);
-function loadSsh2(): Promise<{ Client: typeof SshClient; utils: { parseKey: typeof utils.parseKey } }> {
-  // on the next turn of the loop: the TCP connection asked for just before is then on its way
-  // (Node sends the SYN on the next tick), its handshake overlapping this load
+function loadSsh2(): Promise<{ Client: typeof SshClient; utils: { parseKey: typeof parseSshKey } }> {
   return new Promise((resolve, reject) =>
     setImmediate(() => {
       try {
-        const client = requireCjs('ssh2/lib/client.js') as typeof SshClient;
-        const keyParser = requireCjs('ssh2/lib/protocol/keyParser.js') as { parseKey: typeof utils.parseKey };
-        resolve({ Client: client, utils: { parseKey: keyParser.parseKey } });
+        resolve({ Client: sshClientClass(), utils: { parseKey: parseSshKey } });
       } catch (err) {
         reject(err as Error);
       }
