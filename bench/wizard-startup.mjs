@@ -2,7 +2,9 @@
 // Prints figures, asserts nothing (needs tmux; the session part needs root, LXC and the test bed):
 //  1. time from launch to the wizard's first frame on a pseudo-terminal (script), median of 10
 //     (goal <= 400 ms), next to `node -e` printing the same words the same way (baseline);
-//  2. the same with a 10,000-VM pillar over 100 nodes (goal <= 500 ms);
+//  2. the same with a 10,000-VM pillar over 100 nodes (goal <= 500 ms): the first read of its bytes
+//     (parsed before the frame), and the next wizard on the same bytes (drawn from the summary the
+//     first one kept, parsed after the frame);
 //  3. peak memory (VmHWM) of a whole session: node localhost, node setup offered and run, an
 //     overlayfs clone, write and run, result screen (goal <= 150 MB). What node setup changes on
 //     this machine is set aside and put back by the test bed's guard, as in the end-to-end tests.
@@ -55,7 +57,7 @@ try {
   const ours = [];
   for (let i = 0; i < 11; i++) {
     const b = await firstFrame(`${process.execPath} -e "console.log('Compute node'); setTimeout(() => {}, 5000)"`, 'Compute node');
-    const o = await firstFrame(`${process.execPath} ${BIN} --pillar ${pillar}`, 'Compute node');
+    const o = await firstFrame(`env XDG_STATE_HOME=${dir}/state ${process.execPath} ${BIN} --pillar ${pillar}`, 'Compute node');
     if (i > 0) {
       base.push(b);
       ours.push(o);
@@ -74,13 +76,24 @@ try {
     for (let v = 0; v < 100; v++) lines.push(`  vm${v}.node${n}.example.com: {profile_type: dir, ip: 10.5.${n}.${v + 10}}`);
   }
   writeFileSync(fleet, lines.join('\n') + '\n');
-  const big = [];
+  // Cold: the pillar never read before by this build (a fresh state directory each time), so the
+  // parse comes before the frame. Warm: read before, unchanged since (the wizard keeps the first
+  // screen's summary of the bytes it read and of what it wrote), so the parse comes after.
+  const cold = [];
+  const warm = [];
   for (let i = 0; i < 6; i++) {
-    const o = await firstFrame(`${process.execPath} ${BIN} --pillar ${fleet}`, 'Compute node');
-    if (i > 0) big.push(o);
+    const state = join(dir, `state-${i}`);
+    const cmd = `env XDG_STATE_HOME=${state} ${process.execPath} ${BIN} --pillar ${fleet}`;
+    const c = await firstFrame(cmd, 'Compute node');
+    const w = await firstFrame(cmd, 'Compute node');
+    if (i > 0) (cold.push(c), warm.push(w));
   }
-  const mb = median(big);
-  console.log(`first frame with 10,000 VMs over 100 nodes: ${mb.toFixed(0)} ms (goal <= 500) ${mb <= 500 ? 'OK' : 'MISSED'} (median of 5)`);
+  const mc = median(cold);
+  const mw = median(warm);
+  console.log(
+    `first frame with 10,000 VMs over 100 nodes: pillar unchanged since the tool last read it ${mw.toFixed(0)} ms (goal <= 500) ${mw <= 500 ? 'OK' : 'MISSED'}; ` +
+      `first read of these bytes ${mc.toFixed(0)} ms (goal <= 500) ${mc <= 500 ? 'OK' : 'MISSED'} (medians of 5)`,
+  );
 
   // inside the repository, so that its packages (proper-lockfile, CommonJS) resolve from node_modules
   const bedFile = join(root, 'node_modules', '.cache', 'lxc-wizard-bench', 'wizard-testbed.mjs');

@@ -1,12 +1,14 @@
 import { nextFreeIpOf } from '../core/allocation.js';
 import { formatFinding } from '../core/findings.js';
-import { findVm, vmsOfNode } from '../core/model.js';
+import { findVm } from '../core/model.js';
 import { resolveNodeSettings } from '../core/node-settings.js';
 import { settingsValues } from '../core/settings.js';
 import { UserError } from '../core/errors.js';
 import type { VmEntry } from '../core/model.js';
 import type { RunEvent } from '../core/run-events.js';
 import { NodeSession } from '../engine/node-session.js';
+import type { Transport } from '../engine/transport.js';
+import { sha256 } from '../pillar-writer/read.js';
 import { registerCleanup } from '../process/cleanup.js';
 import type { RunOutcome, WizardServices } from '../wizard/services.js';
 import { controllerSide } from './controller-side.js';
@@ -17,7 +19,8 @@ import { writeEntry } from './write-entry.js';
 import { localLxcPath, passwordsOf } from './run-options.js';
 import { nodeSetupSpecs } from './node-setup.js';
 import type { ProvisionOptions } from './provision.js';
-import { loadWorkspace, type Loaded, type Workspace } from './workspace.js';
+import { readSummary, summaryOf, writeSummary } from './pillar-summary.js';
+import { loadedFrom, loadWorkspace, readPillarBytes, type Loaded, type Workspace } from './workspace.js';
 
 export interface WizardRunOptions {
   noSalt: boolean;
@@ -38,19 +41,56 @@ export async function wizardServices(
   reach: ReachOptions,
   run: WizardRunOptions,
   o: { passphrases?: Map<string, string>; beforeUi?: (nodes: string[]) => Promise<void> } = {},
-): Promise<WizardServices> {
-  let loaded: Loaded = await loadWorkspace(ws);
-  await o.beforeUi?.([...loaded.file.model.nodes.keys()]);
-  const reload = async () => (loaded = await loadWorkspace(ws));
+): Promise<WizardServices & { failure(): unknown }> {
+  // The first screen needs the nodes, env and defaults only: when these very bytes were read
+  // before (by this build, with this --env), they are drawn at once and the parse waits until the
+  // screen is up (`ready`); anything the flow does after the first screen waits for it.
+  const bytes = await readPillarBytes(ws);
+  const key = { sha256: sha256(bytes.text), envFlag: ws.settings.env };
+  const store = await ws.store.values.readAll();
+  let loaded: Loaded | undefined;
+  let keptSha: string | undefined;
+  /** keep the first screen's part of what was just read, for the next wizard on the same bytes */
+  const keep = async (l: Loaded) => {
+    const s = summaryOf(l);
+    if (l.file.sha256 !== keptSha) await writeSummary(reach.stateHome, ws.pillarPath, { sha256: l.file.sha256, envFlag: key.envFlag }, s);
+    keptSha = l.file.sha256;
+    return s;
+  };
+  let summary = await readSummary(reach.stateHome, ws.pillarPath, key);
+  if (summary) keptSha = key.sha256;
+  else summary = await keep((loaded = loadedFrom(ws, bytes, store)));
+  const first = summary;
+  let reading: Promise<void> | undefined;
+  let failure: unknown;
+  const ready = () =>
+    (reading ??= new Promise<void>((r) => setImmediate(r))
+      .then(() => {
+        loaded ??= loadedFrom(ws, bytes, store);
+      })
+      .catch((err: unknown) => {
+        failure = err;
+        throw err;
+      }));
+  const now = (): Loaded => {
+    if (!loaded) throw new Error('the pillar is used before it was read (WizardServices.ready)');
+    return loaded;
+  };
+  await o.beforeUi?.(first.nodes.map((n) => n.name));
+  const reload = async () => {
+    loaded = await loadWorkspace(ws);
+    await keep(loaded);
+  };
   const sessions = new Map<string, NodeSession>();
   // The probe's connection is the run's connection; whatever ends the wizard closes it.
   registerCleanup(async () => void (await Promise.all([...sessions.values()].map((s) => s.transport.close()))));
-  const makeTransport = transportFactory(reach, o.passphrases, passwordsOf(loaded));
+  // the pillar's saltify passwords are known once it is read: the first connection is after that
+  let factory: ((node: string) => Transport) | undefined;
+  const makeTransport = (node: string) => (factory ??= transportFactory(reach, o.passphrases, passwordsOf(now())))(node);
   const sessionOf = (node: string) =>
     sessions.get(node) ?? sessions.set(node, new NodeSession(makeTransport(node), { dryRun: false })).get(node)!;
   const controller = controllerSide({ storeDir: ws.store.dir, env: process.env, ...(run.masterPki ? { masterPki: run.masterPki } : {}) });
-  const d = loaded.rd.defaults;
-  let reviewedSha = loaded.file.sha256;
+  let reviewedSha = key.sha256;
   const stale = new Set<string>();
   /** One provisioning run over the shared sessions: VMs, or node setup alone. */
   const provision = async (
@@ -62,7 +102,7 @@ export async function wizardServices(
     await reload();
     // The engine's run (listr2 and all) loads when the first run starts, not before the first frame.
     const { provisionVms } = await import('./provision.js');
-    const out = await provisionVms(ws, loaded, vms, {
+    const out = await provisionVms(ws, now(), vms, {
       dryRun: false,
       concurrency: 1,
       noSalt: run.noSalt,
@@ -87,23 +127,21 @@ export async function wizardServices(
   };
   return {
     pillarPath: ws.pillarPath,
-    env: loaded.rd.env,
-    defaults: { mode: d.mode, origin: d.from_container, image: d.image, branch: d.bootsalt_branch, size: d.size, sizes: d.sizes },
+    ready,
+    failure: () => failure,
+    env: first.env,
+    defaults: first.defaults,
     commandArgs: run.commandArgs,
     noSalt: run.noSalt,
     bootstrap: (mode) => run.bootsaltScript ?? controller.bootstrapScript(mode),
-    nodes: () => {
-      const m = loaded.file.model;
-      const names = [...m.nodes.keys()];
-      if (!names.includes('localhost')) names.push('localhost');
-      return names.map((name) => ({ name, vmCount: vmsOfNode(m, name).length }));
-    },
+    nodes: () => (loaded ? summaryOf(loaded) : first).nodes,
     existing: (name) => {
-      const e = loaded.file.model.vms.find((v) => v.name === name);
+      const e = now().file.model.vms.find((v) => v.name === name);
       return e ? { node: e.node, line: e.line, keys: e.keys } : undefined;
     },
     probe: async (node) => {
       const f = await sessionOf(node).facts(stale.delete(node));
+      const d = now().rd.defaults;
       const missing = [
         ...(f.lxcVersion ? [] : ['LXC is not installed']),
         ...(d.use_bridge && !f.bridges.includes(d.bridge) ? [`bridge ${d.bridge} does not exist`] : []),
@@ -124,10 +162,11 @@ export async function wizardServices(
         missing,
       };
     },
-    nextFreeIp: (node) => nextFreeIpOf(loaded.file.model, node, d, loaded.store.get(node) ?? {}),
+    nextFreeIp: (node) => nextFreeIpOf(now().file.model, node, now().rd.defaults, now().store.get(node) ?? {}),
     preview: (node, vm, entry) => {
-      reviewedSha = loaded.file.sha256;
-      const draft = draftEntry(ws, loaded.file, loaded.store, node, vm, entry);
+      const l = now();
+      reviewedSha = l.file.sha256;
+      const draft = draftEntry(ws, l.file, l.store, node, vm, entry);
       return {
         profile: String(draft.settings.fields.profile!.value),
         settings: settingsValues(draft.settings, false),
@@ -142,13 +181,13 @@ export async function wizardServices(
     },
     run: async (node, vm, onEvent, signal, opts) => {
       await reload();
-      const e = findVm(loaded.file.model, node, vm);
+      const e = findVm(now().file.model, node, vm);
       if (!e) throw new UserError(`${vm} is no longer in ${ws.pillarPath}`, { hint: 'someone changed the pillar: start the wizard again' });
       return provision([e], onEvent, signal, { ...(opts.from ? { from: opts.from } : {}), noSalt: opts.noSalt || run.noSalt });
     },
     setupNode: async (node, origins, onEvent, signal) => {
       await reload();
-      const specs = nodeSetupSpecs(ws, loaded, [node], {
+      const specs = nodeSetupSpecs(ws, now(), [node], {
         sshPublicKeys: await publicKeys(run.sshPublicKeyFiles, reach.home),
         controllerLxcPath: localLxcPath(),
         ...(run.originTemplate ? { originTemplate: run.originTemplate } : {}),
@@ -162,8 +201,9 @@ export async function wizardServices(
       return r;
     },
     settings: (node, vm) => {
-      const e = findVm(loaded.file.model, node, vm);
-      const s = e ? resolveNodeSettings(loaded.file.model, node, loaded.rd, ws.settings, loaded.store.get(node) ?? {}, e)[0] : undefined;
+      const l = now();
+      const e = findVm(l.file.model, node, vm);
+      const s = e ? resolveNodeSettings(l.file.model, node, l.rd, ws.settings, l.store.get(node) ?? {}, e)[0] : undefined;
       return s ? settingsValues(s, true) : {};
     },
     rememberAdvanced: (open) => writePrefs(reach.stateHome, { advancedOpen: open }),

@@ -3,7 +3,8 @@ import { UserError } from '../core/errors.js';
 import type { Finding } from '../core/findings.js';
 import type { StoreSnapshot } from '../core/model.js';
 import type { SettingsContext } from '../core/settings.js';
-import { readPillar, type PillarFile } from '../pillar-writer/read.js';
+import { parsePillar, readPillar, readPillarText, type PillarFile } from '../pillar-writer/read.js';
+import type { TextFile } from '../pillar-writer/safe-file.js';
 import { realPathOf } from '../pillar-writer/safe-file.js';
 import { StateStore } from '../pillar-writer/state-store.js';
 
@@ -49,6 +50,18 @@ export async function loadWorkspace(ws: Workspace, opts: { requireParsable?: boo
   const file = await readPillar(ws.pillarPath);
   if (opts.requireParsable !== false && file.editBlocker) throw blockerError(file.editBlocker);
   const store = await ws.store.values.readAll();
+  return { file, rd: resolveDefaults(file.model, ws.settings.env), store };
+}
+
+/** The pillar's bytes, checked as every read checks them, for a caller that parses them later. */
+export function readPillarBytes(ws: Workspace): Promise<TextFile> {
+  return readPillarText(ws.pillarPath);
+}
+
+/** loadWorkspace over bytes read before (and a store read with them): the parse alone, at the caller's time. */
+export function loadedFrom(ws: Workspace, read: TextFile, store: StoreSnapshot): Loaded {
+  const file = parsePillar(ws.pillarPath, read.text, read.facts);
+  if (file.editBlocker) throw blockerError(file.editBlocker);
   return { file, rd: resolveDefaults(file.model, ws.settings.env), store };
 }
 

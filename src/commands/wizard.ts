@@ -51,7 +51,10 @@ export async function run(input: CommandInput): Promise<number> {
   });
   const prefs = readPrefs(reach.stateHome);
   const mod = await ui;
-  return 'runPlain' in mod ? mod.runPlain(services, prefs) : mod.runWizard(services, { ...prefs, ownTerminal: asked });
+  const code = await ('runPlain' in mod ? mod.runPlain(services, prefs) : mod.runWizard(services, { ...prefs, ownTerminal: asked }));
+  // a pillar that could not be read after the first screen ended the wizard: say why, as before it
+  if (services.failure() !== undefined) throw services.failure();
+  return code;
 }
 
 /**

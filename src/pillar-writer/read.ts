@@ -4,7 +4,7 @@ import { ExitCode } from '../core/errors.js';
 import { FIELDS } from '../core/fields.js';
 import type { Finding } from '../core/findings.js';
 import { emptyModel, PILLAR_KEYS, type KeyForm, type PillarModel, type VmEntry } from '../core/model.js';
-import { readTextFile, type FileFacts } from './safe-file.js';
+import { readTextFile, type FileFacts, type TextFile } from './safe-file.js';
 import { nodeProblems, SALT_YAML, saltValue, strayTab, textProblem } from './yaml-salt.js';
 
 /** Where the editor finds things: the pairs behind each node and VM, and whether it may edit them. */
@@ -41,8 +41,13 @@ export const vmKey = (node: string, vm: string) => `${node}\0${vm}`;
 
 /** Read a pillar file (the real path: resolve links first) as Salt would. */
 export async function readPillar(path: string): Promise<PillarFile> {
-  const f = await readTextFile(path, { what: 'pillar file', field: '--pillar', exitCode: ExitCode.USAGE });
+  const f = await readPillarText(path);
   return parsePillar(path, f.text, f.facts);
+}
+
+/** The bytes of a pillar file, read with the checks every pillar read makes (parsePillar parses them). */
+export function readPillarText(path: string): Promise<TextFile> {
+  return readTextFile(path, { what: 'pillar file', field: '--pillar', exitCode: ExitCode.USAGE });
 }
 
 export function sha256(text: string): string {

@@ -351,3 +351,23 @@ describe('the wizard', () => {
     expect(lastFrame()).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('the wizard drawn before the pillar is parsed (a kept summary)', () => {
+  it('starts the parse once the first frame is out, and holds the answers until it is done', async () => {
+    let started = 0;
+    let done!: () => void;
+    const parsed = new Promise<void>((r) => (done = r));
+    const { stdin, lastFrame } = start({}, (s) => (s.ready = () => (started++, parsed)));
+    expect(lastFrame()).toContain('Compute node');
+    await settle();
+    // the Ink front end asked for it without a key pressed: the parse runs while the operator reads
+    expect(started).toBe(1);
+    await press(stdin, KEY.enter); // devhost10.local, before the parse is done
+    await settle();
+    expect(lastFrame()).toContain('Compute node');
+    expect(lastFrame()).not.toContain('Container name');
+    done();
+    await waitForFrame(lastFrame, 'Container name');
+    expect(started).toBe(1);
+  });
+});

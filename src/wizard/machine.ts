@@ -1,3 +1,4 @@
+import { ExitCode } from '../core/errors.js';
 import type { RunEvent } from '../core/run-events.js';
 import type { StepName } from '../core/steps.js';
 import { effectRunner } from './effects.js';
@@ -19,6 +20,9 @@ export class WizardMachine {
   private readonly runListeners = new Set<{ event: (e: RunEvent) => void; start?: RunStart }>();
   private readonly pending = new Set<Promise<void>>();
   private readonly perform: ReturnType<typeof effectRunner>;
+  /** events sent before the services were ready (the first screen drawn from what was kept) */
+  private held: WizardEvent[] | undefined;
+  private starting: Promise<void> | undefined;
   readonly ctx: FlowContext;
 
   constructor(
@@ -27,6 +31,7 @@ export class WizardMachine {
   ) {
     this.state = initialState({ mode: services.defaults.mode, advancedOpen: o.advancedOpen, noSalt: services.noSalt });
     this.ctx = { existing: (n) => services.existing(n), bootstrap: (m) => services.bootstrap(m) };
+    if (services.ready) this.held = [];
     this.perform = effectRunner(services, {
       dispatch: (e) => this.send(e),
       onRunEvent: (e) => this.runListeners.forEach((l) => l.event(e)),
@@ -48,8 +53,37 @@ export class WizardMachine {
     return () => this.runListeners.delete(l);
   }
 
+  /**
+   * Let the services finish reading (after the first frame: the front ends call it once drawn).
+   * Until then every event but quitting is held, and replayed in order once they are ready; if
+   * they cannot be, the wizard ends (whoever started it hears why from services.ready()).
+   */
+  start = (): void => {
+    if (!this.held || this.starting) return;
+    const p: Promise<void> = this.services.ready!()
+      .then(
+        () => {
+          const held = this.held ?? [];
+          this.held = undefined;
+          held.forEach((e) => this.send(e));
+        },
+        () => {
+          this.held = undefined;
+          this.state = { ...this.state, exit: ExitCode.FAILURE };
+          for (const l of this.listeners) l();
+        },
+      )
+      .finally(() => this.pending.delete(p));
+    this.starting = p;
+    this.pending.add(p);
+  };
+
   send = (e: WizardEvent): void => {
     if (this.state.exit !== undefined) return;
+    if (this.held && e.type !== 'interrupt' && e.type !== 'finish') {
+      this.held.push(e);
+      return this.start();
+    }
     this.o.tap?.(e);
     const [next, effects] = reduce(this.state, e, this.ctx, this.services.defaults);
     this.state = next;

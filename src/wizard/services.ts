@@ -22,6 +22,12 @@ export interface WizardDefaults {
  */
 export interface WizardServices {
   pillarPath: string;
+  /**
+   * Until it resolves, only pillarPath, env, defaults, nodes(), bootstrap and the flags are known
+   * (the first screen): the pillar is still to be parsed. The machine holds every event but
+   * quitting until then; a rejection is the wizard's end (the command reports it).
+   */
+  ready?(): Promise<void>;
   env: Env;
   defaults: WizardDefaults;
   /** the flags the wizard was started with that the equivalent commands repeat */

@@ -13,6 +13,8 @@ export function useWizard(services: WizardServices, advancedOpen: boolean, tap?:
   // one machine for the life of the UI (tap is for tests: it hears every event sent)
   const machine = useMemo(() => new WizardMachine(services, { advancedOpen, ...(tap ? { tap } : {}) }), [services, advancedOpen]);
   const runStore = useMemo(() => new RunStore(STEP_NAMES as string[]), []);
+  // the first frame is out: the pillar's parse may take the main thread now
+  useEffect(() => machine.start(), [machine]);
   useEffect(
     () =>
       machine.onRun(runStore.listener, (kind, from, settled) =>

@@ -1,0 +1,107 @@
+import { appendFile, copyFile, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { UserError } from '../core/errors.js';
+import { sha256 } from '../pillar-writer/read.js';
+import { scratch, SEED } from '../../test/helpers/pillar.js';
+import { readSummary, writeSummary } from './pillar-summary.js';
+import { wizardServices } from './wizard-services.js';
+import { openWorkspace } from './workspace.js';
+
+/**
+ * The wizard's first screen from the summary kept of the same bytes: drawn before the parse, the
+ * parse done when the machine starts it, and the same answers either way.
+ */
+let s: Awaited<ReturnType<typeof scratch>>;
+let pillar: string;
+beforeEach(async () => {
+  s = await scratch();
+  pillar = await s.file('lxc.sls');
+  await copyFile(SEED, pillar);
+});
+afterEach(() => s.cleanup());
+
+const stateHome = () => join(s.dir, 'state');
+async function open(env: 'prod' | 'dev' | undefined = 'prod') {
+  const ws = await openWorkspace({ pillar, env, controller: 'ctl.example.net' });
+  return wizardServices(ws, { home: join(s.dir, 'home'), stateHome: stateHome() }, { noSalt: true, commandArgs: { context: [], run: [] } });
+}
+const summaries = () => readdir(join(stateHome(), 'pillar-summaries')).catch(() => []);
+
+describe('the wizard services and the kept summary of a pillar', () => {
+  it('reads the pillar at once the first time and keeps its summary (0600 in a 0700 directory)', async () => {
+    const a = await open();
+    expect(a.existing('gfoobar.test.com')?.node).toBe('devhost10.local');
+    const files = await summaries();
+    expect(files).toHaveLength(1);
+    expect((await stat(join(stateHome(), 'pillar-summaries'))).mode & 0o777).toBe(0o700);
+    const kept = join(stateHome(), 'pillar-summaries', files[0]!);
+    expect((await stat(kept)).mode & 0o777).toBe(0o600);
+    // names, counts and defaults only: no password of the pillar is kept
+    expect(await readFile(kept, 'utf8')).not.toContain('foobar"');
+    expect(await readFile(kept, 'utf8')).not.toMatch(/password/);
+  });
+
+  it('the next wizard on the same bytes draws from the summary and parses only when made ready', async () => {
+    const a = await open();
+    const b = await open();
+    expect(b.nodes()).toEqual(a.nodes());
+    expect(b.env).toBe(a.env);
+    expect(b.defaults).toEqual(a.defaults);
+    // nothing parsed yet: what needs the pillar says so instead of answering from nothing
+    expect(() => b.existing('gfoobar.test.com')).toThrow(/before it was read/);
+    await b.ready!();
+    expect(b.existing('gfoobar.test.com')).toEqual(a.existing('gfoobar.test.com'));
+    expect(b.nextFreeIp('devhost10.local')).toBe(a.nextFreeIp('devhost10.local'));
+  });
+
+  it('reads afresh when the bytes or the --env differ', async () => {
+    await open();
+    await appendFile(pillar, '# edited by hand\n');
+    const edited = await open();
+    expect(edited.existing('gfoobar.test.com')?.node).toBe('devhost10.local');
+    const dev = await open('dev');
+    expect(dev.env).toBe('dev');
+    expect(dev.existing('gfoobar.test.com')?.node).toBe('devhost10.local');
+  });
+
+  it('a summary whose bytes do not parse (kept by another build) ends in the parse error, with its line', async () => {
+    const broken = 'makina-states.services.cloud.lxc.targets.cn1.example.net:\n  web.example.com: {ip: [\n';
+    await writeFile(pillar, broken);
+    const ws = await openWorkspace({ pillar, env: 'prod', controller: 'ctl.example.net' });
+    await writeSummary(
+      stateHome(),
+      ws.pillarPath,
+      { sha256: sha256(broken), envFlag: 'prod' },
+      {
+        nodes: [{ name: 'cn1.example.net', vmCount: 1 }],
+        env: 'prod',
+        defaults: { mode: 'mastersalt', origin: 'o', image: 'ubuntu', branch: 'stable', size: 'medium', sizes: { medium: '10G' } },
+      },
+    );
+    const b = await open();
+    expect(b.nodes().map((n) => n.name)).toEqual(['cn1.example.net']);
+    const err = await b.ready!().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).where?.line).toBeGreaterThan(0);
+    expect(b.failure()).toBe(err);
+  });
+
+  it('keeps the summary of what the wizard wrote: the next wizard on the new bytes draws at once', async () => {
+    const a = await open();
+    await a.ready!();
+    a.preview('devhost10.local', 'new.example.com', { profile_type: 'dir' });
+    await a.write('devhost10.local', 'new.example.com', { profile_type: 'dir' }, { update: false });
+    const text = await readFile(pillar, 'utf8');
+    expect(text).toContain('new.example.com');
+    const ws = await openWorkspace({ pillar, env: 'prod', controller: 'ctl.example.net' });
+    const kept = await readSummary(stateHome(), ws.pillarPath, { sha256: sha256(text), envFlag: 'prod' });
+    expect(kept?.nodes.find((n) => n.name === 'devhost10.local')?.vmCount).toBe(
+      a.nodes().find((n) => n.name === 'devhost10.local')!.vmCount,
+    );
+    const b = await open();
+    expect(() => b.existing('new.example.com')).toThrow(/before it was read/);
+    await b.ready!();
+    expect(b.existing('new.example.com')?.node).toBe('devhost10.local');
+  });
+});
