@@ -86,7 +86,10 @@ try {
     const cmd = `env XDG_STATE_HOME=${state} ${process.execPath} ${BIN} --pillar ${fleet}`;
     const c = await firstFrame(cmd, 'Compute node');
     const w = await firstFrame(cmd, 'Compute node');
-    if (i > 0) (cold.push(c), warm.push(w));
+    if (i > 0) {
+      cold.push(c);
+      warm.push(w);
+    }
   }
   const mc = median(cold);
   const mw = median(warm);
