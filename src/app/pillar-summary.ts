@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Env } from '../core/defaults.js';
@@ -88,6 +88,16 @@ export async function writeSummary(stateHome: string, pillarPath: string, key: S
   } catch {
     // not worth interrupting the operator for
   }
+}
+
+/** Remove the summary kept for this pillar (one found not to match it). */
+export async function forgetSummary(stateHome: string, pillarPath: string): Promise<void> {
+  await rm(fileOf(stateHome, pillarPath), { force: true }).catch(() => undefined);
+}
+
+/** The same first screen: both made by summaryOf (one through JSON), so the same keys in the same order. */
+export function sameSummary(a: PillarSummary, b: PillarSummary): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 // Names reach the terminal: a kept name with anything that could steer it is a miss (the parse

@@ -87,6 +87,23 @@ describe('the wizard services and the kept summary of a pillar', () => {
     expect(b.failure()).toBe(err);
   });
 
+  it('a summary that does not match the parse (an origin changed in it) ends the wizard and is removed', async () => {
+    await open();
+    const dir = join(stateHome(), 'pillar-summaries');
+    const [f] = await summaries();
+    const body = JSON.parse(await readFile(join(dir, f!), 'utf8'));
+    body.summary.defaults.origin = 'planted-origin';
+    await writeFile(join(dir, f!), JSON.stringify(body));
+    const b = await open();
+    expect(b.defaults.origin).toBe('planted-origin'); // what the first screen would draw
+    await expect(b.ready!()).rejects.toThrow(/kept summary of .* does not match the file/);
+    expect(b.failure()).toBeInstanceOf(UserError);
+    expect(await summaries()).toEqual([]);
+    const c = await open();
+    expect(c.defaults.origin).not.toBe('planted-origin');
+    expect(c.existing('gfoobar.test.com')?.node).toBe('devhost10.local');
+  });
+
   it('keeps the summary of what the wizard wrote: the next wizard on the new bytes draws at once', async () => {
     const a = await open();
     await a.ready!();

@@ -19,7 +19,7 @@ import { writeEntry } from './write-entry.js';
 import { localLxcPath, passwordsOf } from './run-options.js';
 import { nodeSetupSpecs } from './node-setup.js';
 import type { ProvisionOptions } from './provision.js';
-import { readSummary, summaryOf, writeSummary } from './pillar-summary.js';
+import { forgetSummary, readSummary, sameSummary, summaryOf, writeSummary } from './pillar-summary.js';
 import { loadedFrom, loadWorkspace, readPillarBytes, type Loaded, type Workspace } from './workspace.js';
 
 export interface WizardRunOptions {
@@ -57,16 +57,26 @@ export async function wizardServices(
     keptSha = l.file.sha256;
     return s;
   };
-  let summary = await readSummary(reach.stateHome, ws.pillarPath, key);
-  if (summary) keptSha = key.sha256;
-  else summary = await keep((loaded = loadedFrom(ws, bytes, store)));
-  const first = summary;
+  const kept = await readSummary(reach.stateHome, ws.pillarPath, key);
+  if (kept) keptSha = key.sha256;
+  else loaded = loadedFrom(ws, bytes, store);
+  const first = kept ?? (await keep(loaded!));
   let reading: Promise<void> | undefined;
   let failure: unknown;
   const ready = () =>
     (reading ??= new Promise<void>((r) => setImmediate(r))
-      .then(() => {
-        loaded ??= loadedFrom(ws, bytes, store);
+      .then(async () => {
+        if (loaded) return;
+        const l = loadedFrom(ws, bytes, store);
+        // What the first screen showed must be what the pillar says (the defaults decide what an
+        // entry leaves out): a summary that does not match is removed and the wizard ends.
+        if (!sameSummary(summaryOf(l), first)) {
+          await forgetSummary(reach.stateHome, ws.pillarPath);
+          throw new UserError(`the first screen was drawn from a kept summary of ${ws.pillarPath} that does not match the file`, {
+            hint: 'the summary is removed: start the wizard again, it reads the pillar afresh',
+          });
+        }
+        loaded = l;
       })
       .catch((err: unknown) => {
         failure = err;
