@@ -107,10 +107,12 @@ describe('the wizard services and the kept summary of a pillar', () => {
   it('keeps the summary of what the wizard wrote: the next wizard on the new bytes draws at once', async () => {
     const a = await open();
     await a.ready!();
+    const before = a.nodes().find((n) => n.name === 'devhost10.local')!.vmCount;
     a.preview('devhost10.local', 'new.example.com', { profile_type: 'dir' });
     await a.write('devhost10.local', 'new.example.com', { profile_type: 'dir' }, { update: false });
     const text = await readFile(pillar, 'utf8');
     expect(text).toContain('new.example.com');
+    expect(a.nodes().find((n) => n.name === 'devhost10.local')!.vmCount).toBe(before + 1);
     const ws = await openWorkspace({ pillar, env: 'prod', controller: 'ctl.example.net' });
     const kept = await readSummary(stateHome(), ws.pillarPath, { sha256: sha256(text), envFlag: 'prod' });
     expect(kept?.nodes.find((n) => n.name === 'devhost10.local')?.vmCount).toBe(

@@ -87,9 +87,11 @@ export async function wizardServices(
     return loaded;
   };
   await o.beforeUi?.(first.nodes.map((n) => n.name));
+  /** the first screen as the pillar is now (a write changes the counts) */
+  let shown = first;
   const reload = async () => {
     loaded = await loadWorkspace(ws);
-    await keep(loaded);
+    shown = await keep(loaded);
   };
   const sessions = new Map<string, NodeSession>();
   // The probe's connection is the run's connection; whatever ends the wizard closes it.
@@ -144,7 +146,7 @@ export async function wizardServices(
     commandArgs: run.commandArgs,
     noSalt: run.noSalt,
     bootstrap: (mode) => run.bootsaltScript ?? controller.bootstrapScript(mode),
-    nodes: () => (loaded ? summaryOf(loaded) : first).nodes,
+    nodes: () => shown.nodes,
     existing: (name) => {
       const e = now().file.model.vms.find((v) => v.name === name);
       return e ? { node: e.node, line: e.line, keys: e.keys } : undefined;
