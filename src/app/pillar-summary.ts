@@ -31,11 +31,14 @@ interface SummaryKey {
 
 const FORMAT = 1;
 
-/** The running program: its file's size and time (the bundle in use; the module under tests). */
+/**
+ * The running program: this module's file (a bundle chunk, named by its content's hash; every
+ * build writes every chunk anew) by name, size and time; under tests, the source module.
+ */
 let buildIdMemo: Promise<string> | undefined;
 function buildId(): Promise<string> {
   buildIdMemo ??= stat(fileURLToPath(import.meta.url)).then(
-    (s) => `${s.size}:${s.mtimeMs}`,
+    (s) => `${import.meta.url}:${s.size}:${s.mtimeMs}`,
     () => 'unknown',
   );
   return buildIdMemo;
