@@ -10,9 +10,9 @@ import { editNodeHosts, removeNodeHosts } from '../engine/steps/hostsfile.js';
 import type { Transport } from '../engine/transport.js';
 import { writeFileAtomic } from '../pillar-writer/atomic-write.js';
 import { pillarDiff } from '../pillar-writer/diff.js';
-import { removeVmText } from '../pillar-writer/edit.js';
+import { removeVm } from '../pillar-writer/edit.js';
 import { withLock } from '../pillar-writer/lock.js';
-import { parsePillar, readPillar } from '../pillar-writer/read.js';
+import { readPillar } from '../pillar-writer/read.js';
 import { registerCleanup } from '../process/cleanup.js';
 import { loadWorkspace, type Reporter, type Workspace } from './workspace.js';
 
@@ -135,9 +135,9 @@ export async function destroyVm(ws: Workspace, t: DestroyTarget, o: DestroyOptio
   }
   const diff = await withLock(ws.pillarPath, async () => {
     const current = await readPillar(ws.pillarPath);
-    const next = removeVmText(current, node, vm);
-    await writeFileAtomic(current.path, next, { expectedSha256: current.sha256, backup: o.backup, keepAttributes: true });
-    return pillarDiff(current, parsePillar(current.path, next));
+    const next = removeVm(current, node, vm);
+    await writeFileAtomic(current.path, next.text, { expectedSha256: current.sha256, backup: o.backup, keepAttributes: true });
+    return pillarDiff(current, next);
   });
   await ws.store.values.update(node, (s) => {
     const { [vm]: _released, ...rest } = s;

@@ -5,8 +5,8 @@ import { resolveNodeSettings } from '../core/node-settings.js';
 import type { VmSettings } from '../core/settings.js';
 import { validatePillar } from '../core/validate.js';
 import { pillarDiff } from '../pillar-writer/diff.js';
-import { upsertVmText, type Entry } from '../pillar-writer/edit.js';
-import { parsePillar, type PillarFile } from '../pillar-writer/read.js';
+import { upsertVm, type Entry } from '../pillar-writer/edit.js';
+import type { PillarFile } from '../pillar-writer/read.js';
 import type { Workspace } from './workspace.js';
 
 const DEFAULT_CODES = new Set(['bad-default', 'bad-network']);
@@ -33,8 +33,7 @@ export interface Draft {
 export function draftEntry(ws: Workspace, before: PillarFile, store: StoreSnapshot, node: string, vm: string, given: Entry): Draft {
   const existing = findVm(before.model, node, vm);
   const entry = existing ? { ...existing.keys, ...given } : given;
-  const text = upsertVmText(before, node, vm, entry);
-  const after = parsePillar(before.path, text);
+  const after = upsertVm(before, node, vm, entry);
   const rd = resolveDefaults(after.model, ws.settings.env);
   const findings = validatePillar(after.model, ws.settings.env, store, rd);
   // This VM's findings, its node's name, and broken defaults (every VM of the file depends on them).

@@ -1,11 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { removeVmText, upsertVmText } from './edit.js';
+import { removeVm, upsertVm } from './edit.js';
 import { parsePillar } from './read.js';
 import { unifiedDiff } from './diff.js';
 import { seedText } from '../../test/helpers/pillar.js';
 
 const parse = (t: string) => parsePillar('p.sls', t);
+// the edits' texts (what these tests compare byte for byte)
+const upsertVmText = (...a: Parameters<typeof upsertVm>) => upsertVm(...a).text;
+const removeVmText = (...a: Parameters<typeof removeVm>) => removeVm(...a).text;
 const N = 'devhost10.local';
 
 /** The new text is the old one with `inserted` added somewhere, nothing else touched. */
@@ -161,5 +164,19 @@ describe('editing a pillar by splicing text', () => {
     expect(d.split('\n').slice(0, 3)).toEqual(['--- a/pillar/lxc.sls', '+++ b/pillar/lxc.sls', '@@ -29,3 +29,4 @@']);
     expect(d).toContain('+  w.example.com: {}');
     expect(unifiedDiff('x', seed, seed)).toBe('');
+  });
+});
+
+describe('the file an edit returns', () => {
+  it('is the parse of the new text its verification made: the same as parsing the text again', async () => {
+    const before = parse(await seedText());
+    const added = upsertVm(before, N, 'new.example.com', { profile_type: 'dir', ip: '10.5.10.30' });
+    const again = parse(added.text);
+    expect(added.sha256).toBe(again.sha256);
+    expect(added.model.vms).toEqual(again.model.vms);
+    expect(added.editBlocker).toBeUndefined();
+    const removed = removeVm(added, N, 'new.example.com');
+    expect(removed.text).toBe(await seedText());
+    expect(removed.model.vms).toEqual(before.model.vms);
   });
 });

@@ -83,8 +83,11 @@ function appendTopLevel(text: string, key: string, body: string, eol: string): S
   return { start: text.length, end: text.length, text: `${sep}${formatScalar(key)}:${body}${eol}` };
 }
 
-/** The new text with `vm` on `node` holding exactly `entry` (added, or updated key by key). */
-export function upsertVmText(file: PillarFile, node: string, vm: string, entry: Entry): string {
+/**
+ * The file with `vm` on `node` holding exactly `entry` (added, or updated key by key): the new
+ * text, parsed as Salt reads it and verified (the parse the verification made, not a second one).
+ */
+export function upsertVm(file: PillarFile, node: string, vm: string, entry: Entry): PillarFile {
   assertEditable(file);
   assertNoJinja(entry, vm);
   const { text, index } = file;
@@ -174,13 +177,11 @@ export function upsertVmText(file: PillarFile, node: string, vm: string, entry: 
       );
     }
   }
-  const out = applySplices(text, splices);
-  verifyEdit(file, out, node, vm, entry);
-  return out;
+  return verifyEdit(file, applySplices(text, splices), node, vm, entry);
 }
 
-/** The new text without `vm` on `node`. Comments above the entry stay; its own lines go. */
-export function removeVmText(file: PillarFile, node: string, vm: string): string {
+/** The file without `vm` on `node`, parsed and verified. Comments above the entry stay; its own lines go. */
+export function removeVm(file: PillarFile, node: string, vm: string): PillarFile {
   assertEditable(file);
   const { text, index } = file;
   const loc = index.vmPairs.get(vmKey(node, vm));
@@ -195,9 +196,13 @@ export function removeVmText(file: PillarFile, node: string, vm: string): string
   }
   const keyStart = (loc.pair.key as Node).range![0];
   const start = keyStart - columnOf(text, keyStart);
-  const out = applySplices(text, [{ start, end: nextLineStart(text, pairEnd(text, loc.pair)), text: '' }]);
-  verifyEdit(file, out, node, vm, undefined);
-  return out;
+  return verifyEdit(
+    file,
+    applySplices(text, [{ start, end: nextLineStart(text, pairEnd(text, loc.pair)), text: '' }]),
+    node,
+    vm,
+    undefined,
+  );
 }
 
 const JINJA_MARK = /\{%|\{\{|\{#/;
@@ -291,7 +296,7 @@ function restOf(file: PillarFile, node: string, vm: string): unknown {
  * Re-parse the spliced text as Salt would: it must parse, hold exactly the intended entry, and every
  * other byte of meaning must be unchanged (every other entry, every other key, whatever its form).
  */
-function verifyEdit(before: PillarFile, text: string, node: string, vm: string, entry: Entry | undefined): void {
+function verifyEdit(before: PillarFile, text: string, node: string, vm: string, entry: Entry | undefined): PillarFile {
   const after = parsePillar(before.path, text);
   const refuse = (why: string): never => {
     throw new UserError(`the edit of ${vm} would not read back as intended (${why}); ${before.path} was not written`, {
@@ -306,6 +311,7 @@ function verifyEdit(before: PillarFile, text: string, node: string, vm: string, 
   } else if (found.length !== 1 || !isDeepStrictEqual(normalise(found[0]!.keys), normalise(entry)))
     refuse('the entry reads back differently');
   if (!saltEqual(restOf(before, node, vm), restOf(after, node, vm))) refuse('other keys of the file would change as Salt reads them');
+  return after;
 }
 
 function normalise(o: Entry): Entry {
