@@ -37,12 +37,12 @@ function generate() {
 async function ours(file) {
   const { readPillar } = await import('../dist/pillar-writer/read.js');
   const { validatePillar } = await import('../dist/core/validate.js');
-  const { upsertVmText } = await import('../dist/pillar-writer/edit.js');
+  const { upsertVm } = await import('../dist/pillar-writer/edit.js');
   const { writeFileAtomic } = await import('../dist/pillar-writer/atomic-write.js');
   const t0 = performance.now();
   const pf = await readPillar(file);
   const findings = validatePillar(pf.model, 'prod');
-  const text = upsertVmText(pf, 'cn42.example.net', 'new.example.com', { profile_type: 'dir' });
+  const { text } = upsertVm(pf, 'cn42.example.net', 'new.example.com', { profile_type: 'dir' });
   await writeFileAtomic(file, text, { expectedSha256: pf.sha256 });
   const ms = performance.now() - t0;
   if (findings.some((f) => f.severity === 'error')) throw new Error('generated pillar should be valid');
