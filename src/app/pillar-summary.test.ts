@@ -2,6 +2,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { scratch } from '../../test/helpers/pillar.js';
+import { fakeDefaults } from '../../test/helpers/wizard-services.js';
 import { readSummary, writeSummary, type PillarSummary } from './pillar-summary.js';
 
 let s: Awaited<ReturnType<typeof scratch>>;
@@ -14,14 +15,7 @@ const SUMMARY: PillarSummary = {
     { name: 'localhost', vmCount: 0 },
   ],
   env: 'prod',
-  defaults: {
-    mode: 'mastersalt',
-    origin: 'makina-states-precise',
-    image: 'ubuntu',
-    branch: 'stable',
-    size: 'medium',
-    sizes: { medium: '10G' },
-  },
+  defaults: fakeDefaults(),
 };
 const KEY = { sha256: 'a'.repeat(64), envFlag: undefined };
 const home = () => join(s.dir, 'state');

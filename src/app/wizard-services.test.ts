@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../core/errors.js';
 import { sha256 } from '../pillar-writer/read.js';
 import { scratch, SEED } from '../../test/helpers/pillar.js';
+import { fakeDefaults } from '../../test/helpers/wizard-services.js';
 import { readSummary, writeSummary } from './pillar-summary.js';
 import { wizardServices } from './wizard-services.js';
 import { openWorkspace } from './workspace.js';
@@ -76,7 +77,7 @@ describe('the wizard services and the kept summary of a pillar', () => {
       {
         nodes: [{ name: 'cn1.example.net', vmCount: 1 }],
         env: 'prod',
-        defaults: { mode: 'mastersalt', origin: 'o', image: 'ubuntu', branch: 'stable', size: 'medium', sizes: { medium: '10G' } },
+        defaults: fakeDefaults(),
       },
     );
     const b = await open();

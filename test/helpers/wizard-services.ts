@@ -1,8 +1,13 @@
 import type { RunEvent, StepRecord } from '../../src/core/run-events.js';
 import { SIZES } from '../../src/core/sizes.js';
 import { NODE_SETUP, NODE_TASKS, STEP_NAMES, type StepName, type StepState } from '../../src/core/steps.js';
-import type { Preview, WizardServices } from '../../src/wizard/services.js';
+import type { Preview, WizardDefaults, WizardServices } from '../../src/wizard/services.js';
 import type { NodeProbe } from '../../src/wizard/types.js';
+
+/** The defaults a seed-like pillar resolves to (a fresh copy each time: tests change them). */
+export function fakeDefaults(): WizardDefaults {
+  return { mode: 'mastersalt', origin: 'makina-states-precise', image: 'ubuntu', branch: 'stable', size: 'medium', sizes: { ...SIZES } };
+}
 
 /** In-memory services: what the wizard would write and run, recorded; failures scripted. */
 export function fakeServices(
@@ -32,14 +37,7 @@ export function fakeServices(
     remembered: [],
     pillarPath: '/srv/pillar/lxc.sls',
     env: 'prod',
-    defaults: {
-      mode: 'mastersalt',
-      origin: 'makina-states-precise',
-      image: 'ubuntu',
-      branch: 'stable',
-      size: 'medium',
-      sizes: { ...SIZES },
-    },
+    defaults: fakeDefaults(),
     commandArgs: { context: [], run: [] },
     noSalt: false,
     bootstrap: (mode) => (o.noBootstrap ? undefined : `/srv/${mode}/makina-states/_scripts/boot-salt.sh`),
