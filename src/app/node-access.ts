@@ -6,7 +6,7 @@ import type { HostKeyPolicy } from '../engine/known-hosts.js';
 
 export type { HostKeyPolicy };
 import { LocalTransport } from '../engine/local-transport.js';
-import { resolveSshTarget, type SshDefaults } from '../engine/ssh-options.js';
+import { anyHostIdentityFiles, resolveSshTarget, type SshDefaults } from '../engine/ssh-options.js';
 import { SshTransport } from '../engine/ssh-transport.js';
 import type { Transport } from '../engine/transport.js';
 import { isEncryptedKey } from './ssh-keys.js';
@@ -58,8 +58,19 @@ export function transportFactory(
  */
 export function encryptedKeys(r: ReachOptions, nodes: string[]): string[] {
   if (r.agent) return [];
-  const files = new Set(nodes.filter((n) => n !== 'localhost').flatMap((n) => resolveSshTarget(n, sshDefaults(r)).identityFiles));
-  return [...files].filter((f) => {
+  return encrypted(nodes.filter((n) => n !== 'localhost').flatMap((n) => resolveSshTarget(n, sshDefaults(r)).identityFiles));
+}
+
+/**
+ * Whether encryptedKeys could ask for anything, whatever the pillar's nodes: when not, the wizard
+ * need not read the pillar before its first frame to know whom to ask.
+ */
+export function mayAskPassphrases(r: ReachOptions): boolean {
+  return !r.agent && encrypted(anyHostIdentityFiles(sshDefaults(r))).length > 0;
+}
+
+function encrypted(list: string[]): string[] {
+  return [...new Set(list)].filter((f) => {
     try {
       return isEncryptedKey(readFileSync(f, 'utf8'));
     } catch {

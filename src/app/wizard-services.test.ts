@@ -27,11 +27,25 @@ async function open(env: 'prod' | 'dev' | undefined = 'prod') {
   const ws = await openWorkspace({ pillar, env, controller: 'ctl.example.net' });
   return wizardServices(ws, { home: join(s.dir, 'home'), stateHome: stateHome() }, { noSalt: true, commandArgs: { context: [], run: [] } });
 }
+/** a wizard's services as its first frame is drawn, then made ready (as the machine does) */
+async function openRead(env: 'prod' | 'dev' | undefined = 'prod') {
+  const w = await open(env);
+  await w.ready!();
+  return w;
+}
 const summaries = () => readdir(join(stateHome(), 'pillar-summaries')).catch(() => []);
 
 describe('the wizard services and the kept summary of a pillar', () => {
-  it('reads the pillar at once the first time and keeps its summary (0600 in a 0700 directory)', async () => {
+  it('the first time, the first frame comes before the parse; once read, the summary is kept (0600 in a 0700 directory)', async () => {
     const a = await open();
+    // nothing kept of these bytes: the first screen says the pillar is being read
+    expect(a.nodes()).toBeUndefined();
+    expect(() => a.env).toThrow(/before the pillar was read/);
+    expect(() => a.existing('gfoobar.test.com')).toThrow(/before it was read/);
+    expect(await summaries()).toEqual([]);
+    await a.ready!();
+    expect(a.nodes()?.map((n) => n.name)).toContain('devhost10.local');
+    expect(a.env).toBe('prod');
     expect(a.existing('gfoobar.test.com')?.node).toBe('devhost10.local');
     const files = await summaries();
     expect(files).toHaveLength(1);
@@ -43,8 +57,23 @@ describe('the wizard services and the kept summary of a pillar', () => {
     expect(await readFile(kept, 'utf8')).not.toMatch(/password/);
   });
 
+  it('with something to ask before the UI (a passphrase, for the nodes), the pillar is read before the first frame', async () => {
+    const ws = await openWorkspace({ pillar, env: 'prod', controller: 'ctl.example.net' });
+    let asked: string[] | undefined;
+    const a = await wizardServices(
+      ws,
+      { home: join(s.dir, 'home'), stateHome: stateHome() },
+      { noSalt: true, commandArgs: { context: [], run: [] } },
+      { beforeUi: async (nodes) => void (asked = nodes) },
+    );
+    expect(asked).toEqual(a.nodes()?.map((n) => n.name));
+    expect(asked).toContain('devhost10.local');
+    expect(a.existing('gfoobar.test.com')?.node).toBe('devhost10.local');
+    expect(await summaries()).toHaveLength(1);
+  });
+
   it('the next wizard on the same bytes draws from the summary and parses only when made ready', async () => {
-    const a = await open();
+    const a = await openRead();
     const b = await open();
     expect(b.nodes()).toEqual(a.nodes());
     expect(b.env).toBe(a.env);
@@ -57,11 +86,15 @@ describe('the wizard services and the kept summary of a pillar', () => {
   });
 
   it('reads afresh when the bytes or the --env differ', async () => {
-    await open();
+    await openRead();
     await appendFile(pillar, '# edited by hand\n');
     const edited = await open();
+    expect(edited.nodes()).toBeUndefined();
+    await edited.ready!();
     expect(edited.existing('gfoobar.test.com')?.node).toBe('devhost10.local');
     const dev = await open('dev');
+    expect(dev.nodes()).toBeUndefined();
+    await dev.ready!();
     expect(dev.env).toBe('dev');
     expect(dev.existing('gfoobar.test.com')?.node).toBe('devhost10.local');
   });
@@ -81,7 +114,7 @@ describe('the wizard services and the kept summary of a pillar', () => {
       },
     );
     const b = await open();
-    expect(b.nodes().map((n) => n.name)).toEqual(['cn1.example.net']);
+    expect(b.nodes()?.map((n) => n.name)).toEqual(['cn1.example.net']);
     const err = await b.ready!().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as UserError).where?.line).toBeGreaterThan(0);
@@ -89,7 +122,7 @@ describe('the wizard services and the kept summary of a pillar', () => {
   });
 
   it('a summary that does not match the parse (an origin changed in it) ends the wizard and is removed', async () => {
-    await open();
+    await openRead();
     const dir = join(stateHome(), 'pillar-summaries');
     const [f] = await summaries();
     const body = JSON.parse(await readFile(join(dir, f!), 'utf8'));
@@ -100,24 +133,23 @@ describe('the wizard services and the kept summary of a pillar', () => {
     await expect(b.ready!()).rejects.toThrow(/kept summary of .* does not match the file/);
     expect(b.failure()).toBeInstanceOf(UserError);
     expect(await summaries()).toEqual([]);
-    const c = await open();
+    const c = await openRead();
     expect(c.defaults.origin).not.toBe('planted-origin');
     expect(c.existing('gfoobar.test.com')?.node).toBe('devhost10.local');
   });
 
   it('keeps the summary of what the wizard wrote: the next wizard on the new bytes draws at once', async () => {
-    const a = await open();
-    await a.ready!();
-    const before = a.nodes().find((n) => n.name === 'devhost10.local')!.vmCount;
+    const a = await openRead();
+    const before = a.nodes()!.find((n) => n.name === 'devhost10.local')!.vmCount;
     a.preview('devhost10.local', 'new.example.com', { profile_type: 'dir' });
     await a.write('devhost10.local', 'new.example.com', { profile_type: 'dir' }, { update: false });
     const text = await readFile(pillar, 'utf8');
     expect(text).toContain('new.example.com');
-    expect(a.nodes().find((n) => n.name === 'devhost10.local')!.vmCount).toBe(before + 1);
+    expect(a.nodes()!.find((n) => n.name === 'devhost10.local')!.vmCount).toBe(before + 1);
     const ws = await openWorkspace({ pillar, env: 'prod', controller: 'ctl.example.net' });
     const kept = await readSummary(stateHome(), ws.pillarPath, { sha256: sha256(text), envFlag: 'prod' });
     expect(kept?.nodes.find((n) => n.name === 'devhost10.local')?.vmCount).toBe(
-      a.nodes().find((n) => n.name === 'devhost10.local')!.vmCount,
+      a.nodes()!.find((n) => n.name === 'devhost10.local')!.vmCount,
     );
     const b = await open();
     expect(() => b.existing('new.example.com')).toThrow(/before it was read/);

@@ -19,7 +19,7 @@ import { writeEntry } from './write-entry.js';
 import { localLxcPath, passwordsOf } from './run-options.js';
 import { nodeSetupSpecs } from './node-setup.js';
 import type { ProvisionOptions } from './provision.js';
-import { forgetSummary, readSummary, sameSummary, summaryOf, writeSummary } from './pillar-summary.js';
+import { forgetSummary, readSummary, sameSummary, summaryOf, writeSummary, type PillarSummary } from './pillar-summary.js';
 import { loadedFrom, loadWorkspace, readPillarBytes, type Loaded, type Workspace } from './workspace.js';
 
 export interface WizardRunOptions {
@@ -40,11 +40,18 @@ export async function wizardServices(
   ws: Workspace,
   reach: ReachOptions,
   run: WizardRunOptions,
-  o: { passphrases?: Map<string, string>; beforeUi?: (nodes: string[]) => Promise<void> } = {},
+  o: {
+    passphrases?: Map<string, string>;
+    /** what must be asked before the UI, for the pillar's nodes (given: the pillar is read before the first frame) */
+    beforeUi?: (nodes: string[]) => Promise<void>;
+  } = {},
 ): Promise<WizardServices & { failure(): unknown }> {
   // The first screen needs the nodes, env and defaults only: when these very bytes were read
   // before (by this build, with this --env), they are drawn at once and the parse waits until the
-  // screen is up (`ready`); anything the flow does after the first screen waits for it.
+  // screen is up (`ready`); anything the flow does after the first screen waits for it. When they
+  // were not, the first frame says the pillar is being read and the parse follows it, unless
+  // something must be asked before the UI (a key's passphrase, for the pillar's nodes): then the
+  // parse comes first.
   const bytes = await readPillarBytes(ws);
   const key = { sha256: sha256(bytes.text), envFlag: ws.settings.env };
   const store = await ws.store.values.readAll();
@@ -59,8 +66,9 @@ export async function wizardServices(
   };
   const kept = await readSummary(reach.stateHome, ws.pillarPath, key);
   if (kept) keptSha = key.sha256;
-  else loaded = loadedFrom(ws, bytes, store);
-  const first = kept ?? (await keep(loaded!));
+  else if (o.beforeUi) loaded = loadedFrom(ws, bytes, store);
+  /** the first screen as the pillar is now (a write changes the counts); undefined until read */
+  let shown: PillarSummary | undefined = kept ?? (loaded ? await keep(loaded) : undefined);
   let reading: Promise<void> | undefined;
   let failure: unknown;
   const ready = () =>
@@ -70,12 +78,13 @@ export async function wizardServices(
         const l = loadedFrom(ws, bytes, store);
         // What the first screen showed must be what the pillar says (the defaults decide what an
         // entry leaves out): a summary that does not match is removed and the wizard ends.
-        if (!sameSummary(summaryOf(l), first)) {
+        if (kept && !sameSummary(summaryOf(l), kept)) {
           await forgetSummary(reach.stateHome, ws.pillarPath);
           throw new UserError(`the first screen was drawn from a kept summary of ${ws.pillarPath} that does not match the file`, {
             hint: 'the summary is removed: start the wizard again, it reads the pillar afresh',
           });
         }
+        shown = kept ?? (await keep(l));
         loaded = l;
       })
       .catch((err: unknown) => {
@@ -86,9 +95,11 @@ export async function wizardServices(
     if (!loaded) throw new Error('the pillar is used before it was read (WizardServices.ready)');
     return loaded;
   };
-  await o.beforeUi?.(first.nodes.map((n) => n.name));
-  /** the first screen as the pillar is now (a write changes the counts) */
-  let shown = first;
+  const summary = (): PillarSummary => {
+    if (!shown) throw new Error('env or defaults are used before the pillar was read (WizardServices.ready)');
+    return shown;
+  };
+  if (o.beforeUi) await o.beforeUi(summary().nodes.map((n) => n.name));
   const reload = async () => {
     loaded = await loadWorkspace(ws);
     shown = await keep(loaded);
@@ -141,12 +152,16 @@ export async function wizardServices(
     pillarPath: ws.pillarPath,
     ready,
     failure: () => failure,
-    env: first.env,
-    defaults: first.defaults,
+    get env() {
+      return summary().env;
+    },
+    get defaults() {
+      return summary().defaults;
+    },
     commandArgs: run.commandArgs,
     noSalt: run.noSalt,
     bootstrap: (mode) => run.bootsaltScript ?? controller.bootstrapScript(mode),
-    nodes: () => shown.nodes,
+    nodes: () => shown?.nodes,
     existing: (name) => {
       const e = now().file.model.vms.find((v) => v.name === name);
       return e ? { node: e.node, line: e.line, keys: e.keys } : undefined;

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { withoutFetch } from '../ui/without-fetch.js';
-import { encryptedKeys } from '../app/node-access.js';
+import { encryptedKeys, mayAskPassphrases } from '../app/node-access.js';
 import { askPassphrases } from '../app/passphrases.js';
 import { readPrefs } from '../app/prefs.js';
 import { wizardServices, type WizardRunOptions } from '../app/wizard-services.js';
@@ -40,14 +40,19 @@ export async function run(input: CommandInput): Promise<number> {
   };
   const services = await wizardServices(ws, reach, runOpts, {
     passphrases,
-    // Before Ink mounts: enquirer and Ink must never read the keyboard at the same time.
-    beforeUi: async (nodes) => {
-      const files = encryptedKeys(reach, nodes);
-      if (files.length) {
-        await askPassphrases(files, passphrases);
-        asked = true;
-      }
-    },
+    // Before Ink mounts: enquirer and Ink must never read the keyboard at the same time. Only
+    // when a key could need it: the pillar's nodes are then read before the first frame.
+    ...(mayAskPassphrases(reach)
+      ? {
+          beforeUi: async (nodes: string[]) => {
+            const files = encryptedKeys(reach, nodes);
+            if (files.length) {
+              await askPassphrases(files, passphrases);
+              asked = true;
+            }
+          },
+        }
+      : {}),
   });
   const prefs = readPrefs(reach.stateHome);
   const mod = await ui;

@@ -26,6 +26,32 @@ export interface SshDefaults {
   home?: string;
 }
 
+const defaultIdentities = (home: string) => ['id_ed25519', 'id_ecdsa', 'id_rsa', 'id_dsa'].map((n) => join(home, '.ssh', n));
+
+/**
+ * Every identity file the configuration could give some host, before any host is known: each
+ * IdentityFile in any Host or Match block, and the default keys that exist. resolveSshTarget's
+ * identityFiles for any node are among them.
+ */
+export function anyHostIdentityFiles(d: Pick<SshDefaults, 'configFile' | 'home'>): string[] {
+  const home = d.home ?? homedir();
+  const file = d.configFile ?? join(home, '.ssh', 'config');
+  const found = new Set<string>();
+  const walk = (lines: SSHConfig) => {
+    for (const l of lines) {
+      if (l.type !== SSHConfig.DIRECTIVE) continue;
+      if (l.param.toLowerCase() === 'identityfile') {
+        const values = typeof l.value === 'string' ? l.value.split(/\s+/) : l.value.map((v) => v.val);
+        for (const v of values) if (v) found.add(expand(v, home));
+      }
+      if ('config' in l) walk(l.config);
+    }
+  };
+  if (existsSync(file)) walk(SSHConfig.parse(readFileSync(file, 'utf8')));
+  for (const f of defaultIdentities(home)) if (existsSync(f)) found.add(f);
+  return [...found];
+}
+
 /** Resolve Host aliases, HostName, Port, User, IdentityFile, UserKnownHostsFile, StrictHostKeyChecking. */
 export function resolveSshTarget(node: string, d: SshDefaults): SshTarget {
   const home = d.home ?? homedir();
@@ -42,7 +68,7 @@ export function resolveSshTarget(node: string, d: SshDefaults): SshTarget {
     return (Array.isArray(v) ? v : v ? [v] : []).flatMap((x) => x.split(/\s+/)).filter(Boolean);
   };
   const identity = many('identityfile').map((p) => expand(p, home));
-  const defaults = ['id_ed25519', 'id_ecdsa', 'id_rsa', 'id_dsa'].map((n) => join(home, '.ssh', n));
+  const defaults = defaultIdentities(home);
   const known = many('userknownhostsfile').map((p) => expand(p, home));
   const strict = one('stricthostkeychecking')?.toLowerCase();
   // "no" would turn checking off silently: it is read as accept-new, which still refuses changed keys.

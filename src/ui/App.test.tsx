@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../core/errors.js';
 import { KEY, press, renderApp, settle, type, waitForFrame } from '../../test/helpers/ink.js';
-import { fakeServices } from '../../test/helpers/wizard-services.js';
+import { fakeServices, unreadServices } from '../../test/helpers/wizard-services.js';
 import { App } from './App.js';
 
 const snap = (name: string) => `../../snapshots/${name}.txt`;
@@ -268,7 +268,7 @@ describe('the wizard', () => {
     await press(stdin, KEY.down, KEY.down, KEY.enter);
     await settle();
     expect(lastFrame()).toContain('node cn192.fleet.example.net');
-    expect(services.nodes().length).toBe(200);
+    expect(services.nodes()?.length).toBe(200);
   });
 
   it('offers to prepare a node that is not ready, runs node setup with its step view, then continues where the operator was', async () => {
@@ -369,5 +369,21 @@ describe('the wizard drawn before the pillar is parsed (a kept summary)', () => 
     done();
     await waitForFrame(lastFrame, 'Container name');
     expect(started).toBe(1);
+  });
+
+  it('with nothing kept of the pillar, the first frame says it is being read; the nodes come when it is', async () => {
+    let done!: () => void;
+    const services = unreadServices(new Promise<void>((r) => (done = r)));
+    const { stdin, lastFrame } = renderApp(<App services={services} onExit={() => undefined} showTime={false} />);
+    expect(lastFrame()).toContain('Compute node');
+    expect(lastFrame()).toContain('reading /srv/pillar/lxc.sls…');
+    expect(lastFrame()).not.toContain('devhost10.local');
+    await settle();
+    expect(services.started()).toBe(1);
+    done();
+    await waitForFrame(lastFrame, 'devhost10.local');
+    expect(lastFrame()).not.toContain('reading');
+    await press(stdin, KEY.enter);
+    await waitForFrame(lastFrame, 'Container name');
   });
 });

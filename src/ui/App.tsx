@@ -60,7 +60,14 @@ export function App({ services, onExit, showTime, advancedOpen, tap }: AppProps)
   let body: ReactElement;
   switch (state.screen) {
     case 'node':
-      body = <NodeScreen nodes={services.nodes()} initial={a.node} onPick={(node) => send({ type: 'pick-node', node })} />;
+      body = (
+        <NodeScreen
+          nodes={services.nodes()}
+          pillar={services.pillarPath}
+          initial={a.node}
+          onPick={(node) => send({ type: 'pick-node', node })}
+        />
+      );
       break;
     case 'name':
       body = <NameScreen initial={a.name} onName={(name) => send({ type: 'name', name })} />;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Question } from '../process/prompts.js';
 import type { WizardEvent } from '../wizard/types.js';
 import { KEY, press, renderApp, settle, type, waitForFrame } from '../../test/helpers/ink.js';
-import { fakeServices } from '../../test/helpers/wizard-services.js';
+import { fakeServices, unreadServices } from '../../test/helpers/wizard-services.js';
 import { App } from './App.js';
 import { runPlain } from './plain/wizard-plain.js';
 
@@ -43,14 +43,18 @@ async function viaInk(
   return { events, exits, written: services.written, runs: services.runs };
 }
 
-async function viaPlain(o: Parameters<typeof fakeServices>[0], answers: [RegExp, string][]) {
-  const services = fakeServices(o);
+async function viaPlain(
+  o: Parameters<typeof fakeServices>[0],
+  answers: [RegExp, string][],
+  services: ReturnType<typeof fakeServices> = fakeServices(o),
+  said: string[] = [],
+) {
   const events: WizardEvent[] = [];
   const { prompt } = scripted(answers);
   const stderr = process.stderr.write;
   const stdout = process.stdout.write;
   // the plain front end prints as it goes: keep the test's output clean
-  process.stderr.write = (() => true) as typeof process.stderr.write;
+  process.stderr.write = ((s: string) => (said.push(String(s)), true)) as typeof process.stderr.write;
   process.stdout.write = (() => true) as typeof process.stdout.write;
   try {
     const code = await runPlain(services, { advancedOpen: false, prompt, tap: (e) => events.push(e) });
@@ -135,5 +139,19 @@ describe('both front ends send the same events', () => {
     expect(plain.runs).toEqual(ink.runs);
     expect(plain.exits).toEqual([0]);
     expect(ink.exits).toEqual([0]);
+  });
+
+  it('with nothing kept of the pillar, --plain says it is reading it, then asks the first question', async () => {
+    let done!: () => void;
+    const parsed = new Promise<void>((r) => (done = r));
+    const services = unreadServices(parsed);
+    const said: string[] = [];
+    const walk = viaPlain({}, [[/^Compute node$/, 'devhost10.local']], services, said);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(said).toEqual(['reading /srv/pillar/lxc.sls…\n']);
+    expect(services.started()).toBe(1);
+    done();
+    // the script has no second answer: the walk ends at the name, the first question answered
+    await expect(walk).rejects.toThrow(/no scripted answer for "Container name/);
   });
 });

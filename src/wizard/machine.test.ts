@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../core/errors.js';
-import { fakeServices } from '../../test/helpers/wizard-services.js';
+import { fakeServices, unreadServices } from '../../test/helpers/wizard-services.js';
 import { WizardMachine } from './machine.js';
 import type { WizardEvent } from './types.js';
 
@@ -52,6 +52,8 @@ describe('WizardMachine before its services are ready (first screen drawn from t
     expect(m.get().exit).toBe(ExitCode.OK);
     d.resolve();
     await m.idle();
+    // the first state is not made again over the exit
+    expect(m.get().exit).toBe(ExitCode.OK);
     expect(m.get().screen).toBe('node');
     expect(m.get().answers.node).toBeUndefined();
   });
@@ -85,5 +87,23 @@ describe('WizardMachine before its services are ready (first screen drawn from t
     m.start();
     expect(started).toBe(1);
     expect(m.get().screen).toBe('name');
+  });
+
+  it('drawn before the pillar is read (no nodes yet): reads no default before, then starts with the pillar defaults', async () => {
+    const d = deferred();
+    const services = unreadServices(d.promise);
+    let told = 0;
+    const m = new WizardMachine(services, { advancedOpen: false });
+    m.subscribe(() => told++);
+    expect(m.get().screen).toBe('node');
+    m.send({ type: 'pick-node', node: 'devhost10.local' });
+    m.start();
+    d.resolve();
+    await m.idle();
+    // the pillar's default mode (mastersalt), not the stand-in the first frame was drawn with
+    expect(m.get().answers.mode).toBe('mastersalt');
+    expect(m.get().answers.node).toBe('devhost10.local');
+    expect(m.get().screen).toBe('name');
+    expect(told).toBeGreaterThan(1);
   });
 });

@@ -23,19 +23,34 @@ export class WizardMachine {
   /** events sent before the services were ready (the first screen drawn from what was kept) */
   private held: WizardEvent[] | undefined;
   private starting: Promise<void> | undefined;
+  private readonly first: WizardState;
   readonly ctx: FlowContext;
 
   constructor(
     readonly services: WizardServices,
     private readonly o: { advancedOpen: boolean; tap?: (e: WizardEvent) => void },
   ) {
-    this.state = initialState({ mode: services.defaults.mode, advancedOpen: o.advancedOpen, noSalt: services.noSalt });
+    this.state = this.first = this.initial();
     this.ctx = { existing: (n) => services.existing(n), bootstrap: (m) => services.bootstrap(m) };
     if (services.ready) this.held = [];
     this.perform = effectRunner(services, {
       dispatch: (e) => this.send(e),
       onRunEvent: (e) => this.runListeners.forEach((l) => l.event(e)),
       onRunStart: (kind, from, settled) => this.runListeners.forEach((l) => l.start?.(kind, from, settled)),
+    });
+  }
+
+  /**
+   * The first state. Drawn before the pillar was read (nodes() undefined), the node screen needs
+   * no default: the mode is a stand-in, and the state is made again once the pillar is read,
+   * before any held event is replayed.
+   */
+  private initial(): WizardState {
+    const known = this.services.nodes() !== undefined;
+    return initialState({
+      mode: known ? this.services.defaults.mode : 'salt',
+      advancedOpen: this.o.advancedOpen,
+      noSalt: this.services.noSalt,
     });
   }
 
@@ -65,6 +80,12 @@ export class WizardMachine {
         () => {
           const held = this.held ?? [];
           this.held = undefined;
+          // Only quitting passed before: unless it did, the first state again, now with the
+          // pillar's defaults.
+          if (this.state === this.first) {
+            this.state = this.initial();
+            for (const l of this.listeners) l();
+          }
           held.forEach((e) => this.send(e));
         },
         () => {

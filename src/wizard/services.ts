@@ -23,12 +23,15 @@ export interface WizardDefaults {
 export interface WizardServices {
   pillarPath: string;
   /**
-   * Until it resolves, only pillarPath, env, defaults, nodes(), bootstrap and the flags are known
-   * (the first screen): the pillar is still to be parsed. The machine holds every event but
-   * quitting until then; a rejection is the wizard's end (the command reports it).
+   * Until it resolves, only pillarPath, nodes(), bootstrap and the flags are known (the first
+   * screen), with env and defaults when nodes() is: the pillar is still to be parsed. The machine
+   * holds every event but quitting until then; a rejection is the wizard's end (the command
+   * reports it).
    */
   ready?(): Promise<void>;
+  /** known when nodes() is (read it after ready() otherwise) */
   env: Env;
+  /** known when nodes() is (read it after ready() otherwise) */
   defaults: WizardDefaults;
   /** the flags the wizard was started with that the equivalent commands repeat */
   commandArgs: { context: string[]; run: string[] };
@@ -36,7 +39,11 @@ export interface WizardServices {
   noSalt: boolean;
   /** the bootstrap script a run would upload in this mode, or undefined (none here) */
   bootstrap(mode: Mode): string | undefined;
-  nodes(): NodeChoice[];
+  /**
+   * The pillar's compute nodes; undefined while the pillar is still read (the first frame came
+   * before the parse: nothing was kept of these bytes), until ready() resolves.
+   */
+  nodes(): NodeChoice[] | undefined;
   existing(name: string): ExistingVm | undefined;
   probe(node: string): Promise<NodeProbe>;
   nextFreeIp(node: string): string | undefined;

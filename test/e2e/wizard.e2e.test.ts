@@ -82,7 +82,7 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
       '--master-pki',
       pki,
     ]);
-    await waitFor('Compute node');
+    await waitFor('another host'); // the node list: the pillar is read
     expect(term.screen(true)).not.toContain('\u001b[3'); // NO_COLOR: no colours
     await keys('Enter');
     await waitFor('Container name');
@@ -147,7 +147,7 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
     for (let i = 0; i < 'wrong'.length; i++) await keys('BSpace');
     await keys('-l', 's3same');
     await keys('Enter');
-    await waitFor('Compute node');
+    await waitFor('another host'); // the node list: the pillar is read
     await keys('Enter');
     await waitFor(ORIGIN_IN_BANNER); // the probe logged in with the decrypted key
     await keys('-l', VM);
@@ -201,7 +201,7 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
       ].join('\n'),
     );
     launch(['--pillar', prep, '--controller', 'ctl.e2e.test', '--ssh-config', sshd.sshConfig, '--ssh-pubkey', sshd.clientPub]);
-    await waitFor('Compute node');
+    await waitFor('another host'); // the node list: the pillar is read
     await keys('Enter');
     await waitFor('Container name');
     await waitFor(ORIGIN_IN_BANNER); // probed: the offer comes as the name is answered

@@ -134,3 +134,23 @@ export function fakeServices(
   };
   return services;
 }
+
+/**
+ * Services as drawn before the pillar is read (nothing kept of its bytes): no nodes, and env and
+ * defaults refuse to be read, until `ready()` (which waits for `parsed`) resolves.
+ */
+export function unreadServices(parsed: Promise<void>, o: Parameters<typeof fakeServices>[0] = {}) {
+  const services = fakeServices(o);
+  let read = false;
+  const { nodes, env, defaults } = services;
+  const known = <T>(v: T): T => {
+    if (!read) throw new Error('read before the pillar was read');
+    return v;
+  };
+  services.nodes = () => (read ? nodes() : undefined);
+  Object.defineProperty(services, 'env', { get: () => known(env) });
+  Object.defineProperty(services, 'defaults', { get: () => known(defaults) });
+  let started = 0;
+  services.ready = () => (started++, parsed.then(() => void (read = true)));
+  return Object.assign(services, { started: () => started });
+}

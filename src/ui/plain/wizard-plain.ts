@@ -69,6 +69,12 @@ export async function runPlain(
         shown.add(banner);
         say(banner);
       }
+      if (!services.nodes()) {
+        // nothing was kept of these bytes: the first question waits for the pillar's read
+        say(`reading ${services.pillarPath}…`);
+        m.start();
+        continue;
+      }
       const event = opts.prompt ? await question(opts.prompt, s, services) : await withPrompts((p) => question(p, s, services));
       if (event) m.send(event);
     }
@@ -136,7 +142,7 @@ async function question(p: Prompt, s: WizardState, services: WizardServices): Pr
       const picked = await ask(
         p,
         'Compute node',
-        [...nodeChoices(services.nodes()), { value: OTHER, label: 'another host…' }],
+        [...nodeChoices(services.nodes() ?? []), { value: OTHER, label: 'another host…' }],
         a.node,
         back,
       );
