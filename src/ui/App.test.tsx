@@ -378,11 +378,15 @@ describe('the wizard drawn before the pillar is parsed (a kept summary)', () => 
     expect(lastFrame()).toContain('Compute node');
     expect(lastFrame()).toContain('reading /srv/pillar/lxc.sls…');
     expect(lastFrame()).not.toContain('devhost10.local');
+    // nothing to choose yet: the key line says so
+    expect(lastFrame()).toContain('Ctrl-C quit');
+    expect(lastFrame()).not.toContain('Enter confirm');
     await settle();
     expect(services.started()).toBe(1);
     done();
     await waitForFrame(lastFrame, 'devhost10.local');
     expect(lastFrame()).not.toContain('reading');
+    expect(lastFrame()).toContain('Enter confirm');
     await press(stdin, KEY.enter);
     await waitForFrame(lastFrame, 'Container name');
   });

@@ -30,8 +30,9 @@ import { ResultScreen } from './screens/ResultScreen.js';
 import { ReviewScreen } from './screens/ReviewScreen.js';
 import { RunScreen } from './screens/RunScreen.js';
 
-const KEYS: Record<'question' | 'run' | 'result', string[]> = {
+const KEYS: Record<'question' | 'reading' | 'run' | 'result', string[]> = {
   question: ['↑/↓ choose', 'Enter confirm', 'Esc back', 'Ctrl-C quit (nothing is written)'],
+  reading: ['Ctrl-C quit (nothing is written)'],
   run: ['Ctrl-C abort what is running (asks first)'],
   result: ['p reveal the password', 'Enter or q quit'],
 };
@@ -225,7 +226,14 @@ export function App({ services, onExit, showTime, advancedOpen, tap }: AppProps)
       );
       break;
   }
-  const keys = state.screen === 'run' || state.screen === 'setup' ? KEYS.run : state.screen === 'result' ? KEYS.result : KEYS.question;
+  const keys =
+    state.screen === 'run' || state.screen === 'setup'
+      ? KEYS.run
+      : state.screen === 'result'
+        ? KEYS.result
+        : state.screen === 'node' && !services.nodes()
+          ? KEYS.reading
+          : KEYS.question;
   return (
     <Box flexDirection="column">
       <Text bold color="cyan">
