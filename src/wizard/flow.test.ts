@@ -16,7 +16,7 @@ function walk(events: WizardEvent[], from = initialState({ mode: 'mastersalt', a
   let s: WizardState = from;
   const effects: Effect[] = [];
   for (const e of events) {
-    const [next, fx] = reduce(s, e, ctx, D);
+    const [next, fx] = reduce(s, e, ctx, () => D);
     s = next;
     effects.push(...fx);
   }
@@ -58,7 +58,7 @@ describe('the wizard flow', () => {
     let { s } = walk([...TO_MODE, { type: 'mode', mode: 'salt' }, { type: 'advanced', advanced: { ip: '10.5.0.9' } }]);
     const seen: string[] = [];
     while (s.history.length) {
-      [s] = reduce(s, { type: 'back' }, CTX, D);
+      [s] = reduce(s, { type: 'back' }, CTX, () => D);
       seen.push(s.screen);
     }
     expect(seen).toEqual(['advanced', 'mode', 'size', 'origin', 'install', 'backing', 'name', 'node']);
@@ -71,7 +71,7 @@ describe('the wizard flow', () => {
       { type: 'written', andRun: true, notice: 'w' },
     ]);
     expect(running.s.screen).toBe('run');
-    expect(reduce(running.s, { type: 'back' }, CTX, D)[0].screen).toBe('run');
+    expect(reduce(running.s, { type: 'back' }, CTX, () => D)[0].screen).toBe('run');
   });
 
   it('an existing name: edit (answers from the entry), re-run (the run, nothing written), or another name', () => {
@@ -102,7 +102,7 @@ describe('the wizard flow', () => {
     expect(at.s.screen).toBe('prepare');
     expect(at.s.prepare).toMatchObject({ node: 'cn1', missing: ['bridge lxcbr1 does not exist'], resume: 'backing' });
     // back from the offer: the name question
-    expect(reduce(at.s, { type: 'back' }, CTX, D)[0].screen).toBe('name');
+    expect(reduce(at.s, { type: 'back' }, CTX, () => D)[0].screen).toBe('name');
     // go on anyway: declined for this node, not asked again
     const anyway = walk([{ type: 'prepare', action: 'anyway' }], at.s);
     expect(anyway.s.screen).toBe('backing');
@@ -157,8 +157,8 @@ describe('the wizard flow', () => {
   it('"no salt" on the mode screen makes a run without salt; a mode picked again takes it back', () => {
     const none = walk([...TO_MODE, { type: 'mode', mode: 'none' }]);
     expect(none.s.answers).toMatchObject({ noSalt: true, mode: 'mastersalt' });
-    const [back] = reduce(none.s, { type: 'back' }, CTX, D);
-    expect(reduce(back, { type: 'mode', mode: 'salt' }, CTX, D)[0].answers).toMatchObject({ noSalt: false, mode: 'salt' });
+    const [back] = reduce(none.s, { type: 'back' }, CTX, () => D);
+    expect(reduce(back, { type: 'mode', mode: 'salt' }, CTX, () => D)[0].answers).toMatchObject({ noSalt: false, mode: 'salt' });
   });
 
   it('refuses advanced values that validation would refuse later, saying which', () => {
@@ -169,9 +169,9 @@ describe('the wizard flow', () => {
 
   it('review → write → run; a failure offers retry (from the step), skip (recorded, then the next step) and abort', () => {
     const review = walk([...TO_MODE, { type: 'mode', mode: 'salt' }, { type: 'advanced', advanced: {} }]).s;
-    expect(reduce(review, { type: 'review', action: 'cancel' }, CTX, D)[0].exit).toBe(ExitCode.INTERRUPTED);
-    expect(reduce(review, { type: 'review', action: 'write' }, CTX, D)[1]).toEqual([{ type: 'write', andRun: false }]);
-    const writeOnly = reduce(review, { type: 'written', andRun: false, notice: 'wrote it' }, CTX, D)[0];
+    expect(reduce(review, { type: 'review', action: 'cancel' }, CTX, () => D)[0].exit).toBe(ExitCode.INTERRUPTED);
+    expect(reduce(review, { type: 'review', action: 'write' }, CTX, () => D)[1]).toEqual([{ type: 'write', andRun: false }]);
+    const writeOnly = reduce(review, { type: 'written', andRun: false, notice: 'wrote it' }, CTX, () => D)[0];
     expect(writeOnly).toMatchObject({ exit: ExitCode.OK, notice: 'wrote it' });
     const run = walk(
       [

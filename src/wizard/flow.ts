@@ -123,7 +123,11 @@ export function mergeSteps(previous: StepOutcome[], next: StepOutcome[], from?: 
 
 const SKIPPED_BY_YOU = 'skipped by you';
 
-export function reduce(s: WizardState, e: WizardEvent, ctx: FlowContext, d: WizardDefaults): Out {
+/**
+ * The next state and the effects an event asks for. `defaults` is asked only by an event that
+ * needs the pillar's defaults (quitting passes before the pillar is read, when they are not known).
+ */
+export function reduce(s: WizardState, e: WizardEvent, ctx: FlowContext, defaults: () => WizardDefaults): Out {
   const a = s.answers;
   switch (e.type) {
     case 'pick-node': {
@@ -156,7 +160,7 @@ export function reduce(s: WizardState, e: WizardEvent, ctx: FlowContext, d: Wiza
         const { existing: _x, ...rest } = back(s);
         return [rest, []];
       }
-      const answers = answersFromEntry(ex.vm.node, ex.name, ex.vm.keys, a, d);
+      const answers = answersFromEntry(ex.vm.node, ex.name, ex.vm.keys, a, defaults());
       const probes = s.probes[ex.vm.node] ? s.probes : { ...s.probes, [ex.vm.node]: probing() };
       const probe: Effect[] = s.probes[ex.vm.node] ? [] : [{ type: 'probe', node: ex.vm.node }];
       if (e.action === 'edit') return [forward({ ...s, probes, editing: true }, answers), probe];

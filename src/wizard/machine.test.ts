@@ -106,4 +106,15 @@ describe('WizardMachine before its services are ready (first screen drawn from t
     expect(m.get().screen).toBe('name');
     expect(told).toBeGreaterThan(1);
   });
+
+  it('drawn before the pillar is read: Ctrl-C ends the wizard at once, reading no default', async () => {
+    const d = deferred();
+    const m = new WizardMachine(unreadServices(d.promise), { advancedOpen: false });
+    m.start();
+    m.send({ type: 'interrupt' });
+    expect(m.get().exit).toBe(ExitCode.INTERRUPTED);
+    d.resolve();
+    await m.idle();
+    expect(m.get().exit).toBe(ExitCode.INTERRUPTED);
+  });
 });

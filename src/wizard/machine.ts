@@ -106,7 +106,7 @@ export class WizardMachine {
       return this.start();
     }
     this.o.tap?.(e);
-    const [next, effects] = reduce(this.state, e, this.ctx, this.services.defaults);
+    const [next, effects] = reduce(this.state, e, this.ctx, () => this.services.defaults);
     this.state = next;
     for (const l of this.listeners) l();
     for (const effect of effects) {
