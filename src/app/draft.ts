@@ -6,7 +6,7 @@ import type { VmSettings } from '../core/settings.js';
 import { validatePillar } from '../core/validate.js';
 import { pillarDiff } from '../pillar-writer/diff.js';
 import { upsertVm, type Entry } from '../pillar-writer/edit.js';
-import type { PillarFile } from '../pillar-writer/read.js';
+import type { KnownParses, PillarFile } from '../pillar-writer/read.js';
 import type { Workspace } from './workspace.js';
 
 const DEFAULT_CODES = new Set(['bad-default', 'bad-network']);
@@ -30,10 +30,19 @@ export interface Draft {
  * Splice the entry into the text, parse the result once, resolve defaults, validate and resolve
  * the VM's settings: what `add` writes and what the wizard's review shows, computed the same way.
  */
-export function draftEntry(ws: Workspace, before: PillarFile, store: StoreSnapshot, node: string, vm: string, given: Entry): Draft {
+export function draftEntry(
+  ws: Workspace,
+  before: PillarFile,
+  store: StoreSnapshot,
+  node: string,
+  vm: string,
+  given: Entry,
+  /** parses held already: the edit's new text is parsed again only if none is of it */
+  known?: KnownParses,
+): Draft {
   const existing = findVm(before.model, node, vm);
   const entry = existing ? { ...existing.keys, ...given } : given;
-  const after = upsertVm(before, node, vm, entry);
+  const after = upsertVm(before, node, vm, entry, known);
   const rd = resolveDefaults(after.model, ws.settings.env);
   const findings = validatePillar(after.model, ws.settings.env, store, rd);
   // This VM's findings, its node's name, and broken defaults (every VM of the file depends on them).

@@ -156,4 +156,23 @@ describe('the wizard services and the kept summary of a pillar', () => {
     await b.ready!();
     expect(b.existing('new.example.com')?.node).toBe('devhost10.local');
   });
+
+  it('after its write, the wizard still sees what someone else changes in the pillar', async () => {
+    const a = await openRead();
+    a.preview('devhost10.local', 'one.example.com', { profile_type: 'dir' });
+    await a.write('devhost10.local', 'one.example.com', { profile_type: 'dir' }, { update: false });
+    expect(a.existing('one.example.com')?.node).toBe('devhost10.local');
+    // another writer, after the wizard's write
+    await appendFile(pillar, 'makina-states.cloud.lxc.vms.devhost10.local.other.example.com: {}\n');
+    a.preview('devhost10.local', 'two.example.com', { profile_type: 'dir' });
+    await expect(a.write('devhost10.local', 'two.example.com', { profile_type: 'dir' }, { update: false })).rejects.toThrow(
+      /changed since you reviewed/,
+    );
+    // the refusal read the file afresh: the next review is made from it
+    a.preview('devhost10.local', 'two.example.com', { profile_type: 'dir' });
+    await a.write('devhost10.local', 'two.example.com', { profile_type: 'dir' }, { update: false });
+    expect(a.existing('other.example.com')?.node).toBe('devhost10.local');
+    const text = await readFile(pillar, 'utf8');
+    for (const vm of ['one', 'other', 'two']) expect(text).toContain(`${vm}.example.com`);
+  });
 });

@@ -8,7 +8,7 @@ import type { VmEntry } from '../core/model.js';
 import type { RunEvent } from '../core/run-events.js';
 import { NodeSession } from '../engine/node-session.js';
 import type { Transport } from '../engine/transport.js';
-import { sha256 } from '../pillar-writer/read.js';
+import { sha256, type PillarFile } from '../pillar-writer/read.js';
 import { registerCleanup } from '../process/cleanup.js';
 import type { RunOutcome, WizardServices } from '../wizard/services.js';
 import { controllerSide } from './controller-side.js';
@@ -100,8 +100,11 @@ export async function wizardServices(
     return shown;
   };
   if (o.beforeUi) await o.beforeUi(summary().nodes.map((n) => n.name));
+  /** the pillar as the wizard last wrote it (its parse serves the next read while the bytes are the same) */
+  let written: PillarFile | undefined;
+  /** read the pillar again (someone may have changed it); parsed again only if its bytes changed */
   const reload = async () => {
-    loaded = await loadWorkspace(ws);
+    loaded = await loadWorkspace(ws, { known: [loaded?.file, written] });
     shown = await keep(loaded);
   };
   const sessions = new Map<string, NodeSession>();
@@ -114,6 +117,8 @@ export async function wizardServices(
     sessions.get(node) ?? sessions.set(node, new NodeSession(makeTransport(node), { dryRun: false })).get(node)!;
   const controller = controllerSide({ storeDir: ws.store.dir, env: process.env, ...(run.masterPki ? { masterPki: run.masterPki } : {}) });
   let reviewedSha = key.sha256;
+  /** the pillar as the last review would write it (its parse serves the write of the same edit) */
+  let reviewed: PillarFile | undefined;
   const stale = new Set<string>();
   /** One provisioning run over the shared sessions: VMs, or node setup alone. */
   const provision = async (
@@ -194,6 +199,7 @@ export async function wizardServices(
       const l = now();
       reviewedSha = l.file.sha256;
       const draft = draftEntry(ws, l.file, l.store, node, vm, entry);
+      reviewed = draft.after;
       return {
         profile: String(draft.settings.fields.profile!.value),
         settings: settingsValues(draft.settings, false),
@@ -203,8 +209,17 @@ export async function wizardServices(
       };
     },
     write: async (node, vm, entry, w) => {
-      await writeEntry(ws, node, vm, entry, { update: w.update, reviewedSha256: reviewedSha });
-      await reload();
+      try {
+        ({ written } = await writeEntry(ws, node, vm, entry, {
+          update: w.update,
+          reviewedSha256: reviewedSha,
+          known: [loaded?.file, reviewed],
+        }));
+      } finally {
+        // refused or written, the next review is made from the file as it is now (a refusal for a
+        // file changed since the review would otherwise come back at every try)
+        await reload();
+      }
     },
     run: async (node, vm, onEvent, signal, opts) => {
       await reload();

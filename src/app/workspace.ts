@@ -3,7 +3,7 @@ import { UserError } from '../core/errors.js';
 import type { Finding } from '../core/findings.js';
 import type { StoreSnapshot } from '../core/model.js';
 import type { SettingsContext } from '../core/settings.js';
-import { parsePillar, readPillar, readPillarText, type PillarFile } from '../pillar-writer/read.js';
+import { parsePillar, readPillar, readPillarText, type KnownParses, type PillarFile } from '../pillar-writer/read.js';
 import type { TextFile } from '../pillar-writer/safe-file.js';
 import { realPathOf } from '../pillar-writer/safe-file.js';
 import { StateStore } from '../pillar-writer/state-store.js';
@@ -46,8 +46,15 @@ export interface Loaded {
 }
 
 /** Read the pillar and the store; a Jinja or unparsable file is refused with its line. */
-export async function loadWorkspace(ws: Workspace, opts: { requireParsable?: boolean } = {}): Promise<Loaded> {
-  const file = await readPillar(ws.pillarPath);
+export async function loadWorkspace(
+  ws: Workspace,
+  opts: {
+    requireParsable?: boolean;
+    /** parses of the pillar held already: the file is parsed again only if its bytes are none of theirs */
+    known?: KnownParses;
+  } = {},
+): Promise<Loaded> {
+  const file = await readPillar(ws.pillarPath, opts.known);
   if (opts.requireParsable !== false && file.editBlocker) throw blockerError(file.editBlocker);
   const store = await ws.store.values.readAll();
   return { file, rd: resolveDefaults(file.model, ws.settings.env), store };

@@ -20,6 +20,7 @@ vi.mock('../pillar-writer/atomic-write.js', async (importOriginal) => {
 
 const { writeEntry } = await import('./write-entry.js');
 const { openWorkspace } = await import('./workspace.js');
+const { parsePillar, readPillar } = await import('../pillar-writer/read.js');
 
 describe('writeEntry when the pillar cannot be put in place after allocation', () => {
   let s: Awaited<ReturnType<typeof scratch>>;
@@ -43,5 +44,27 @@ describe('writeEntry when the pillar cannot be put in place after allocation', (
     await expect(writeEntry(ws, 'n1.local', 'b.example.com', {}, { update: false })).rejects.toThrow(/EIO/);
     expect(await readFile(storeFile)).toEqual(before);
     expect(await readFile(p, 'utf8')).not.toContain('b.example.com');
+  });
+});
+
+describe('writeEntry and the parses held of the pillar', () => {
+  let s: Awaited<ReturnType<typeof scratch>>;
+  beforeEach(async () => {
+    s = await scratch();
+    failCommit.on = false;
+  });
+  afterEach(() => s.cleanup());
+
+  it('returns the pillar as written (the file on disk, as Salt reads it), using the parse held of the file it found', async () => {
+    const p = await s.file('p.sls', 'makina-states.cloud.lxc.vms.n1.local:\n  a.example.com: {}\n');
+    const ws = await openWorkspace({ pillar: p, env: 'prod', controller: 'ctl.example.net' });
+    const held = await readPillar(ws.pillarPath);
+    const r = await writeEntry(ws, 'n1.local', 'b.example.com', {}, { update: false, known: [held] });
+    const text = await readFile(p, 'utf8');
+    expect(r.written!.text).toBe(text);
+    expect(r.written!.model).toEqual(parsePillar(ws.pillarPath, text).model);
+    // the file changed since: what is held of it serves nothing, the new bytes are read
+    await writeEntry(ws, 'n1.local', 'c.example.com', {}, { update: false, known: [held] });
+    expect(await readFile(p, 'utf8')).toMatch(/a\.example\.com[^]*b\.example\.com[^]*c\.example\.com/);
   });
 });

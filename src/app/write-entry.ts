@@ -6,7 +6,7 @@ import type { NodeState, StoredVm } from '../core/model.js';
 import { prepareAtomicWrite } from '../pillar-writer/atomic-write.js';
 import type { Entry } from '../pillar-writer/edit.js';
 import { withLock } from '../pillar-writer/lock.js';
-import { readPillar, type PillarFile } from '../pillar-writer/read.js';
+import { readPillar, type KnownParses, type PillarFile } from '../pillar-writer/read.js';
 import { readTextFile } from '../pillar-writer/safe-file.js';
 import { fieldProblem } from '../core/fields.js';
 import { draftEntry, type Draft } from './draft.js';
@@ -25,6 +25,8 @@ export interface WriteOptions {
   forcePillar?: boolean;
   /** the content the operator reviewed: refuse if the file no longer has it */
   reviewedSha256?: string;
+  /** parses the caller holds (the file it reviewed, the review's draft): used again for the same bytes */
+  known?: KnownParses;
   reporter?: Pick<Reporter, 'finding' | 'warn'>;
 }
 
@@ -32,6 +34,8 @@ export interface WriteResult {
   diff: string;
   /** what the store now holds for the VM (undefined for a dry run) */
   allocated: StoredVm | undefined;
+  /** the pillar as written, read back as Salt reads it (undefined for a dry run) */
+  written: PillarFile | undefined;
 }
 
 /**
@@ -59,11 +63,11 @@ export async function readPasswordFile(path: string): Promise<string> {
  */
 export async function writeEntry(ws: Workspace, node: string, vm: string, given: Entry, o: WriteOptions): Promise<WriteResult> {
   if (o.dryRun) {
-    const draft = await prepare(ws, await readPillar(ws.pillarPath), node, vm, given, o);
-    return { diff: draft.diff, allocated: undefined };
+    const draft = await prepare(ws, await readPillar(ws.pillarPath, o.known), node, vm, given, o);
+    return { diff: draft.diff, allocated: undefined, written: undefined };
   }
   return withLock(ws.pillarPath, async () => {
-    const file = await readPillar(ws.pillarPath);
+    const file = await readPillar(ws.pillarPath, o.known);
     const draft = await prepare(ws, file, node, vm, given, o);
     // The new pillar is on disk (not yet in place) before the store changes: what can fail
     // (space, permissions) fails first, and nothing has changed anywhere.
@@ -89,7 +93,7 @@ export async function writeEntry(ws: Workspace, node: string, vm: string, given:
       await write.abort();
       await rollBack(ws, node, vm, () => change.undo((current) => revertVm(current, vm, previous)), change.value[vm], err);
     }
-    return { diff: draft.diff, allocated: change.value[vm] };
+    return { diff: draft.diff, allocated: change.value[vm], written: draft.after };
   });
 }
 
@@ -143,7 +147,7 @@ async function prepare(ws: Workspace, file: PillarFile, node: string, vm: string
     });
   }
   const store = await ws.store.values.readAll();
-  const draft = draftEntry(ws, file, store, node, vm, given);
+  const draft = draftEntry(ws, file, store, node, vm, given, o.known);
   const errors = draft.mine.filter((f) => f.severity === 'error');
   for (const f of draft.mine) if (f.severity === 'warning') o.reporter?.finding(f);
   if (errors.length) {

@@ -27,6 +27,24 @@ describe('editing a pillar by splicing text', () => {
     expect(removeVmText(parse(added), N, 'web01.example.com')).toBe(seed);
   });
 
+  it("verifies an edit from the parse of its text held already (the review's, for the write), and checks it all the same", async () => {
+    const seed = await seedText();
+    const f = parse(seed);
+    const reviewed = upsertVm(f, N, 'web01.example.com', { profile_type: 'dir' });
+    // the same edit again: the parse held is the one returned, not a second parse
+    expect(upsertVm(f, N, 'web01.example.com', { profile_type: 'dir' }, [undefined, reviewed])).toBe(reviewed);
+    // another edit: its own text, parsed
+    const other = upsertVm(f, N, 'web01.example.com', { profile_type: 'lvm' }, [reviewed]);
+    expect(other).not.toBe(reviewed);
+    expect(other.model).toEqual(parse(other.text).model);
+    // a parse held of the same text under another path is not this file's
+    const elsewhere = parsePillar('other.sls', reviewed.text);
+    expect(upsertVm(f, N, 'web01.example.com', { profile_type: 'dir' }, [elsewhere])).not.toBe(elsewhere);
+    // the checks still run on a parse held: one that reads back differently is refused
+    const lying = { ...reviewed, model: { ...reviewed.model, vms: reviewed.model.vms.filter((v) => v.name !== 'web01.example.com') } };
+    expect(() => upsertVm(f, N, 'web01.example.com', { profile_type: 'dir' }, [lying])).toThrow(/reads back differently/);
+  });
+
   it('writes an unchanged entry back as the identical file', async () => {
     const seed = await seedText();
     const f = parse(seed);

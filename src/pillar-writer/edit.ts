@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { isMap, isScalar, stringify, type Node, type Pair } from 'yaml';
 import { UserError } from '../core/errors.js';
 import { PILLAR_KEYS } from '../core/model.js';
-import { columnOf, parsePillar, vmKey, type PillarFile } from './read.js';
+import { columnOf, parsedBefore, parsePillar, vmKey, type KnownParses, type PillarFile } from './read.js';
 import { SALT_YAML, saltEqual } from './yaml-salt.js';
 
 /**
@@ -87,7 +87,7 @@ function appendTopLevel(text: string, key: string, body: string, eol: string): S
  * The file with `vm` on `node` holding exactly `entry` (added, or updated key by key): the new
  * text, parsed as Salt reads it and verified (the parse the verification made, not a second one).
  */
-export function upsertVm(file: PillarFile, node: string, vm: string, entry: Entry): PillarFile {
+export function upsertVm(file: PillarFile, node: string, vm: string, entry: Entry, known: KnownParses = []): PillarFile {
   assertEditable(file);
   assertNoJinja(entry, vm);
   const { text, index } = file;
@@ -177,7 +177,7 @@ export function upsertVm(file: PillarFile, node: string, vm: string, entry: Entr
       );
     }
   }
-  return verifyEdit(file, applySplices(text, splices), node, vm, entry);
+  return verifyEdit(file, applySplices(text, splices), node, vm, entry, known);
 }
 
 /** The file without `vm` on `node`, parsed and verified. Comments above the entry stay; its own lines go. */
@@ -296,8 +296,17 @@ function restOf(file: PillarFile, node: string, vm: string): unknown {
  * Re-parse the spliced text as Salt would: it must parse, hold exactly the intended entry, and every
  * other byte of meaning must be unchanged (every other entry, every other key, whatever its form).
  */
-function verifyEdit(before: PillarFile, text: string, node: string, vm: string, entry: Entry | undefined): PillarFile {
-  const after = parsePillar(before.path, text);
+function verifyEdit(
+  before: PillarFile,
+  text: string,
+  node: string,
+  vm: string,
+  entry: Entry | undefined,
+  known: KnownParses = [],
+): PillarFile {
+  // The checks below always run; the parse of the very same text (the review's draft of this
+  // edit, for the write that follows it) may serve again: it depends on the path and text alone.
+  const after = parsedBefore(known, before.path, text) ?? parsePillar(before.path, text);
   const refuse = (why: string): never => {
     throw new UserError(`the edit of ${vm} would not read back as intended (${why}); ${before.path} was not written`, {
       where: { file: before.path },

@@ -1,6 +1,7 @@
+import { appendFile, chmod, copyFile, stat } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { parsePillar } from './read.js';
-import { seedText } from '../../test/helpers/pillar.js';
+import { parsePillar, readPillar } from './read.js';
+import { scratch, seedText, SEED } from '../../test/helpers/pillar.js';
 
 describe('reading pillar files', () => {
   it("reads the seed's example: one node, five VMs, with lines", async () => {
@@ -76,5 +77,33 @@ describe('reading pillar files', () => {
     expect(parsePillar('p.sls', '').model.vms).toEqual([]);
     expect(parsePillar('p.sls', '# only a comment\n').editBlocker).toBeUndefined();
     expect(parsePillar('p.sls', 'makina-states.cloud.lxc.vms.cn:\n  a.example.com:\n').model.vms[0]!.keys).toEqual({});
+  });
+
+  it('reuses a parse held already only for the same path and the same bytes, with the facts read now', async () => {
+    const s = await scratch();
+    try {
+      const p = await s.file('lxc.sls');
+      await copyFile(SEED, p);
+      const a = await readPillar(p);
+      await chmod(p, 0o640);
+      const b = await readPillar(p, [undefined, a]);
+      expect(b.model).toBe(a.model); // not parsed again
+      expect(b.facts!.mode & 0o777).toBe(0o640);
+      expect(a.facts!.mode & 0o777).not.toBe(0o640);
+      // the same bytes under another path: parsed (the findings name their file)
+      const q = await s.file('other.sls');
+      await copyFile(p, q);
+      const other = await readPillar(q, [a, b]);
+      expect(other.model).not.toBe(a.model);
+      expect(other.model).toEqual(parsePillar(q, other.text).model);
+      // one byte more: parsed again
+      await appendFile(p, 'makina-states.cloud.lxc.vms.devhost10.local.late.example.com: {}\n');
+      const c = await readPillar(p, [a, b]);
+      expect(c.model).not.toBe(a.model);
+      expect(c.model.vms.map((v) => v.name)).toContain('late.example.com');
+      expect(c.facts!.size).toBe((await stat(p)).size);
+    } finally {
+      await s.cleanup();
+    }
   });
 });
