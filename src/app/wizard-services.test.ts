@@ -6,7 +6,7 @@ import { sha256 } from '../pillar-writer/read.js';
 import { scratch, SEED } from '../../test/helpers/pillar.js';
 import { fakeDefaults } from '../../test/helpers/wizard-services.js';
 import { readSummary, writeSummary } from './pillar-summary.js';
-import { wizardServices } from './wizard-services.js';
+import { SMALL_PILLAR, wizardServices } from './wizard-services.js';
 import { openWorkspace } from './workspace.js';
 
 /**
@@ -23,9 +23,18 @@ beforeEach(async () => {
 afterEach(() => s.cleanup());
 
 const stateHome = () => join(s.dir, 'state');
-async function open(env: 'prod' | 'dev' | undefined = 'prod') {
+/**
+ * The wizard's services on the pillar. The seed is small enough to be parsed before the first
+ * frame by default: these tests treat it as a big one (parseFirstUpTo 0) unless they say.
+ */
+async function open(env: 'prod' | 'dev' | undefined = 'prod', parseFirstUpTo = 0) {
   const ws = await openWorkspace({ pillar, env, controller: 'ctl.example.net' });
-  return wizardServices(ws, { home: join(s.dir, 'home'), stateHome: stateHome() }, { noSalt: true, commandArgs: { context: [], run: [] } });
+  return wizardServices(
+    ws,
+    { home: join(s.dir, 'home'), stateHome: stateHome() },
+    { noSalt: true, commandArgs: { context: [], run: [] } },
+    { parseFirstUpTo },
+  );
 }
 /** a wizard's services as its first frame is drawn, then made ready (as the machine does) */
 async function openRead(env: 'prod' | 'dev' | undefined = 'prod') {
@@ -57,6 +66,19 @@ describe('the wizard services and the kept summary of a pillar', () => {
     expect(await readFile(kept, 'utf8')).not.toMatch(/password/);
   });
 
+  it('a small pillar never read before is parsed before the first frame; a bigger one after it', async () => {
+    expect((await stat(pillar)).size).toBeLessThanOrEqual(SMALL_PILLAR);
+    const small = await open('prod', SMALL_PILLAR);
+    expect(small.nodes()?.map((n) => n.name)).toContain('devhost10.local');
+    expect(small.existing('gfoobar.test.com')?.node).toBe('devhost10.local');
+    // the same VMs, with a long comment: over the size, read after the first frame
+    await appendFile(pillar, `# ${'x'.repeat(SMALL_PILLAR)}\n`);
+    const big = await open('prod', SMALL_PILLAR);
+    expect(big.nodes()).toBeUndefined();
+    await big.ready!();
+    expect(big.nodes()).toEqual(small.nodes());
+  });
+
   it('with something to ask before the UI (a passphrase, for the nodes), the pillar is read before the first frame', async () => {
     const ws = await openWorkspace({ pillar, env: 'prod', controller: 'ctl.example.net' });
     let asked: string[] | undefined;
@@ -64,7 +86,7 @@ describe('the wizard services and the kept summary of a pillar', () => {
       ws,
       { home: join(s.dir, 'home'), stateHome: stateHome() },
       { noSalt: true, commandArgs: { context: [], run: [] } },
-      { beforeUi: async (nodes) => void (asked = nodes) },
+      { beforeUi: async (nodes) => void (asked = nodes), parseFirstUpTo: 0 },
     );
     expect(asked).toEqual(a.nodes()?.map((n) => n.name));
     expect(asked).toContain('devhost10.local');

@@ -35,6 +35,13 @@ export interface WizardRunOptions {
   commandArgs: { context: string[]; run: string[] };
 }
 
+/**
+ * A pillar this small (a few dozen VMs) is parsed before the first frame even when nothing was
+ * kept of it: cold, that takes 10-50 ms, about what a "reading" frame followed by the node list
+ * would take to draw, and the operator sees the list at once instead of a flash.
+ */
+export const SMALL_PILLAR = 8 * 1024;
+
 /** The wizard's services over the same use cases as the commands: the same draft, write, run and node setup. */
 export async function wizardServices(
   ws: Workspace,
@@ -44,14 +51,16 @@ export async function wizardServices(
     passphrases?: Map<string, string>;
     /** what must be asked before the UI, for the pillar's nodes (given: the pillar is read before the first frame) */
     beforeUi?: (nodes: string[]) => Promise<void>;
+    /** bytes up to which a pillar never read before is parsed before the first frame (default SMALL_PILLAR) */
+    parseFirstUpTo?: number;
   } = {},
 ): Promise<WizardServices & { failure(): unknown }> {
   // The first screen needs the nodes, env and defaults only: when these very bytes were read
   // before (by this build, with this --env), they are drawn at once and the parse waits until the
   // screen is up (`ready`); anything the flow does after the first screen waits for it. When they
   // were not, the first frame says the pillar is being read and the parse follows it, unless
-  // something must be asked before the UI (a key's passphrase, for the pillar's nodes): then the
-  // parse comes first.
+  // something must be asked before the UI (a key's passphrase, for the pillar's nodes) or the file
+  // is small: then the parse comes first.
   const bytes = await readPillarBytes(ws);
   const key = { sha256: sha256(bytes.text), envFlag: ws.settings.env };
   const store = await ws.store.values.readAll();
@@ -66,7 +75,7 @@ export async function wizardServices(
   };
   const kept = await readSummary(reach.stateHome, ws.pillarPath, key);
   if (kept) keptSha = key.sha256;
-  else if (o.beforeUi) loaded = loadedFrom(ws, bytes, store);
+  else if (o.beforeUi || bytes.facts.size <= (o.parseFirstUpTo ?? SMALL_PILLAR)) loaded = loadedFrom(ws, bytes, store);
   /** the first screen as the pillar is now (a write changes the counts); undefined until read */
   let shown: PillarSummary | undefined = kept ?? (loaded ? await keep(loaded) : undefined);
   let reading: Promise<void> | undefined;

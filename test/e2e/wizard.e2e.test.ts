@@ -157,6 +157,19 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
     await waitFor('EXIT=130');
   }, 300_000);
 
+  it('a big pillar never read before: the first frame says it is read, the node list follows, and its summary is kept', async () => {
+    const lines = [bedDefaults().trimEnd(), `makina-states.services.cloud.lxc.targets.${NODE}:`];
+    for (let i = 0; i < 5000; i++) lines.push(`  vm${i}.big.e2e-wizard.test: {profile_type: dir}`);
+    const big = await s.file('big.sls', lines.join('\n') + '\n');
+    const state = join(s.dir, 'state-big');
+    term.start([`HOME=${join(s.dir, 'home')}`, `XDG_STATE_HOME=${state}`, 'NO_COLOR=1', process.execPath, BIN, '--pillar', big].join(' '));
+    expect(await waitFor(`reading ${big}…`)).not.toContain('(5000 VMs)');
+    expect(await waitFor(`${NODE}  (5000 VMs)`)).not.toContain('reading');
+    expect(await readdir(join(state, 'lxc-wizard', 'pillar-summaries'))).toHaveLength(1);
+    await keys('C-c');
+    await waitFor('EXIT=130');
+  }, 120_000);
+
   it('--plain asks the same questions as line prompts and writes the entry', async () => {
     const vm = 'plain.e2e-wizard.test';
     launch(['--plain', '--pillar', pillar, '--ssh-config', sshd.sshConfig]);
