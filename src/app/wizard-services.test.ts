@@ -104,7 +104,7 @@ describe('the wizard services and the kept summary of a pillar', () => {
     expect(() => b.existing('gfoobar.test.com')).toThrow(/before it was read/);
     await b.ready!();
     expect(b.existing('gfoobar.test.com')).toEqual(a.existing('gfoobar.test.com'));
-    expect(b.nextFreeIp('devhost10.local')).toBe(a.nextFreeIp('devhost10.local'));
+    expect(b.ipOnWrite('devhost10.local', 'new.example.com')).toBe(a.ipOnWrite('devhost10.local', 'new.example.com'));
   });
 
   it('reads afresh when the bytes or the --env differ', async () => {

@@ -1,4 +1,4 @@
-import { nextFreeIpOf } from '../core/allocation.js';
+import { ipOnWriteOf } from '../core/allocation.js';
 import { formatFinding } from '../core/findings.js';
 import { findVm } from '../core/model.js';
 import { resolveNodeSettings } from '../core/node-settings.js';
@@ -203,7 +203,15 @@ export async function wizardServices(
         missing,
       };
     },
-    nextFreeIp: (node) => nextFreeIpOf(now().file.model, node, now().rd.defaults, now().store.get(node) ?? {}),
+    ipOnWrite: (node, vm) => {
+      try {
+        return ipOnWriteOf(now().file.model, node, vm, now().rd.defaults, now().store.get(node) ?? {});
+      } catch (err) {
+        // nothing left to allocate: the review says so, with its hint
+        if (err instanceof UserError) return undefined;
+        throw err;
+      }
+    },
     preview: (node, vm, entry) => {
       const l = now();
       reviewedSha = l.file.sha256;

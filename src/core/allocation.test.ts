@@ -8,7 +8,7 @@ import {
   planNode,
   allocateVm,
   ipPlacementProblem,
-  nextFreeIpOf,
+  ipOnWriteOf,
 } from './allocation.js';
 import { builtinDefaults } from './defaults.js';
 import { UserError } from './errors.js';
@@ -92,10 +92,33 @@ describe('IP allocation', () => {
       ),
     );
   });
-  it('gives a new VM the address after those of the pending VMs', () => {
-    const m = model('cn', { 'a.example.com': {}, 'b.example.com': { ip: '10.5.0.3' } });
-    expect(nextFreeIpOf(m, 'cn', builtinDefaults('prod'), {})).toBe('10.5.0.4');
-    expect(nextFreeIpOf(m, 'cn', builtinDefaults('prod'), { 'a.example.com': { ip: '10.5.0.9' } })).toBe('10.5.0.2');
+  it('says which IP a VM gets when written now: its stored one, else what the write plans for it in name order', () => {
+    const m = model('cn', { 'b.example.com': {}, 'c.example.com': { ip: '10.5.0.3' } });
+    const d = builtinDefaults('prod');
+    // after b (pending: .2), when it comes after it by name
+    expect(ipOnWriteOf(m, 'cn', 'x.example.com', d, {})).toBe('10.5.0.4');
+    // before b by name: the first free address, and b's own comes after it
+    expect(ipOnWriteOf(m, 'cn', 'a.example.com', d, {})).toBe('10.5.0.2');
+    // b has one stored: it keeps it, and a new VM is not given it
+    expect(ipOnWriteOf(m, 'cn', 'b.example.com', d, { 'b.example.com': { ip: '10.5.0.9' } })).toBe('10.5.0.9');
+    expect(ipOnWriteOf(m, 'cn', 'a.example.com', d, { 'b.example.com': { ip: '10.5.0.2' } })).toBe('10.5.0.4');
+  });
+
+  it('the IP said before the write is the one the write stores, whatever the names pending on the node', () => {
+    const d = builtinDefaults('prod');
+    const name = fc.stringMatching(/^[a-z][a-z0-9]{0,5}\.example\.com$/);
+    fc.assert(
+      fc.property(fc.uniqueArray(name, { maxLength: 8 }), name, fc.array(fc.boolean(), { maxLength: 8 }), (pending, vm, stored) => {
+        const others = pending.filter((n) => n !== vm);
+        const before = model('cn', Object.fromEntries(others.map((n) => [n, {}])));
+        // some of the pending VMs already hold a stored IP (from an earlier write)
+        const state = Object.fromEntries(others.flatMap((n, i) => (stored[i] ? [[n, { ip: `10.5.1.${i + 10}` }]] : [])));
+        const said = ipOnWriteOf(before, 'cn', vm, d, state);
+        const after = model('cn', Object.fromEntries([...others.map((n) => [n, {}]), [vm, { profile_type: 'dir' }]]));
+        const written = allocateVm(after, 'cn', vm, d, state, { bytes: (n) => new Uint8Array(n).fill(7), int: () => 0 });
+        expect(written[vm]?.ip).toBe(said);
+      }),
+    );
   });
 
   it('keeps stored values and plans around them', () => {

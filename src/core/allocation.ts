@@ -114,14 +114,20 @@ export function reserved(
   return { ips, ports, macs };
 }
 
-/** The address a VM added to the node now would get, after every pending VM has had its own. */
-export function nextFreeIpOf(model: PillarModel, node: string, d: Defaults, state: NodeState): string | undefined {
-  const n = vmNet(undefined, d);
-  if (!n) return undefined;
-  const { ips } = reserved(model, node, d, state);
-  for (const p of planNode(model, node, d, state).values()) if (p.ip) ips.add(parseIPv4(p.ip)!);
-  const ip = firstFreeIp(n, ips);
-  return ip === undefined ? undefined : formatIPv4(ip);
+/**
+ * The IP `vm` has on `node` once written now without an IP of its own: its stored one, else what
+ * the write's allocation plans for it. VMs waiting for theirs are served in name order (the plan
+ * of a batch is the same every time), so a new VM may come before VMs of the pillar that have
+ * none yet: what the wizard says before the review is what the write stores.
+ */
+export function ipOnWriteOf(model: PillarModel, node: string, vm: string, d: Defaults, state: NodeState): string | undefined {
+  if (state[vm]?.ip !== undefined) return state[vm].ip;
+  const existing = model.vms.find((v) => v.node === node && v.name === vm);
+  const keys = { ...existing?.keys };
+  delete keys.ip;
+  const entry: VmEntry = { node, name: vm, form: existing?.form ?? 'vms', keys, line: existing?.line ?? 0, keyLines: {} };
+  const vms = [...model.vms.filter((v) => v !== existing), entry];
+  return planNode({ ...model, vms }, node, d, state).get(vm)?.ip;
 }
 
 /**

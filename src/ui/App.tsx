@@ -171,7 +171,7 @@ export function App({ services, onExit, showTime, advancedOpen, tap }: AppProps)
         <AdvancedScreen
           open={a.advancedOpen}
           values={a.advanced}
-          nextIp={a.node ? services.nextFreeIp(a.node) : undefined}
+          nextIp={a.node && a.name ? services.ipOnWrite(a.node, a.name) : undefined}
           defaultBranch={services.defaults.branch}
           onToggle={(open) => send({ type: 'toggle-advanced', open })}
           onDone={(advanced) => send({ type: 'advanced', advanced })}

@@ -46,7 +46,8 @@ export interface WizardServices {
   nodes(): NodeChoice[] | undefined;
   existing(name: string): ExistingVm | undefined;
   probe(node: string): Promise<NodeProbe>;
-  nextFreeIp(node: string): string | undefined;
+  /** the IP the VM gets on the node once written without one (what the write allocates), if any */
+  ipOnWrite(node: string, vm: string): string | undefined;
   preview(node: string, vm: string, entry: Record<string, unknown>): Preview;
   /** write the entry (allocating generated values); throws a UserError on refusal */
   write(node: string, vm: string, entry: Record<string, unknown>, o: { update: boolean }): Promise<void>;

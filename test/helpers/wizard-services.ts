@@ -61,7 +61,7 @@ export function fakeServices(
       // after a node setup the node has what it lacked
       ...(ready ? { missing: [], lxcVersion: '5.0.2', stopped: ['makina-states-precise', ...setups.flatMap((x) => x.origins)] } : {}),
     }),
-    nextFreeIp: () => '10.5.0.2',
+    ipOnWrite: () => '10.5.0.2',
     preview: (node, vm, entry): Preview => ({
       profile: `ms-${node.replaceAll('.', '-')}-${String(entry.profile_type ?? 'lvm')}`,
       settings: { profile_type: entry.profile_type, ip: '10.5.0.2', password: '<hidden>', mode: entry.mode ?? 'mastersalt' },

@@ -299,7 +299,7 @@ async function advancedQuestions(p: Prompt, s: WizardState, services: WizardServ
     });
     if (v && v !== BACK) adv[key] = v;
   };
-  await field(`IP (empty: ${services.nextFreeIp(a.node!) ?? 'allocated'})`, 'ip');
+  await field(`IP (empty: ${(a.node && a.name ? services.ipOnWrite(a.node, a.name) : undefined) ?? 'allocated'})`, 'ip');
   await field('MAC (empty: generated)', 'mac');
   await field('Password (empty: generated)', 'password', true);
   await field(`Bootsalt branch (empty: ${services.defaults.branch})`, 'branch');
