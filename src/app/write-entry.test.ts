@@ -22,14 +22,14 @@ const { writeEntry } = await import('./write-entry.js');
 const { openWorkspace } = await import('./workspace.js');
 const { parsePillar, readPillar } = await import('../pillar-writer/read.js');
 
-describe('writeEntry when the pillar cannot be put in place after allocation', () => {
-  let s: Awaited<ReturnType<typeof scratch>>;
-  beforeEach(async () => {
-    s = await scratch();
-    failCommit.on = false;
-  });
-  afterEach(() => s.cleanup());
+let s: Awaited<ReturnType<typeof scratch>>;
+beforeEach(async () => {
+  s = await scratch();
+  failCommit.on = false;
+});
+afterEach(() => s.cleanup());
 
+describe('writeEntry when the pillar cannot be put in place after allocation', () => {
   it('gives back exactly what the store held: the same bytes, or no store at all', async () => {
     const p = await s.file('p.sls', 'makina-states.cloud.lxc.vms.n1.local:\n  a.example.com: {}\n');
     const ws = await openWorkspace({ pillar: p, env: 'prod', controller: 'ctl.example.net' });
@@ -48,13 +48,6 @@ describe('writeEntry when the pillar cannot be put in place after allocation', (
 });
 
 describe('writeEntry and the parses held of the pillar', () => {
-  let s: Awaited<ReturnType<typeof scratch>>;
-  beforeEach(async () => {
-    s = await scratch();
-    failCommit.on = false;
-  });
-  afterEach(() => s.cleanup());
-
   it('returns the pillar as written (the file on disk, as Salt reads it), using the parse held of the file it found', async () => {
     const p = await s.file('p.sls', 'makina-states.cloud.lxc.vms.n1.local:\n  a.example.com: {}\n');
     const ws = await openWorkspace({ pillar: p, env: 'prod', controller: 'ctl.example.net' });
