@@ -41,9 +41,9 @@ export const vmKey = (node: string, vm: string) => `${node}\0${vm}`;
 
 /**
  * Read a pillar file (the real path: resolve links first) as Salt would. When its bytes are those
- * of a file parsed before (`known`: same path, same SHA-256), that parse serves with the facts
+ * of a file parsed before (`known`: same path, same text), that parse serves with the facts
  * just read: the parse depends on the path and the text alone, and a 10,000-VM pillar takes a
- * second to parse where reading and hashing it takes milliseconds.
+ * second to parse where reading and comparing it takes milliseconds.
  */
 export async function readPillar(path: string, known: KnownParses = []): Promise<PillarFile> {
   const f = await readPillarText(path);
@@ -54,11 +54,9 @@ export async function readPillar(path: string, known: KnownParses = []): Promise
 /** Parses of a pillar held already (undefined entries are skipped). */
 export type KnownParses = readonly (PillarFile | undefined)[];
 
-/** The parse among `known` of this very text under this path, if any. */
+/** The parse among `known` of this very text under this path, if any (the text itself compared: no hash needed). */
 export function parsedBefore(known: KnownParses, path: string, text: string): PillarFile | undefined {
-  if (!known.some((k) => k?.path === path)) return undefined;
-  const hash = sha256(text);
-  return known.find((k) => k?.path === path && k.sha256 === hash && k.text === text);
+  return known.find((k) => k?.path === path && k.text === text);
 }
 
 /** The bytes of a pillar file, read with the checks every pillar read makes (parsePillar parses them). */
