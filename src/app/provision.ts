@@ -27,6 +27,8 @@ export interface RunSelection {
   from?: StepName;
   concurrency: number;
   noSalt: boolean;
+  /** take over existing containers of the selected VMs' names that the tool did not make */
+  adopt?: boolean;
   bootsaltScript?: string;
   /** where the run log goes; default <stateHome>/logs/<time>.log */
   logPath?: string;
@@ -158,6 +160,7 @@ export async function provisionVms(ws: Workspace, loaded: Loaded, selected: VmEn
         dryRun,
         bootsaltScript: o.bootsaltScript,
         noSalt: o.noSalt,
+        ...(o.adopt ? { adopt: true } : {}),
         sshPublicKeys: o.sshPublicKeys,
         ...(o.controller ? { controller: o.controller } : {}),
         pillarPath: ws.pillarPath,

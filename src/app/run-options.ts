@@ -40,6 +40,7 @@ export async function provisionOptions(
     ...(f.from ? { from: f.from } : {}),
     concurrency: f.concurrency,
     noSalt: f.noSalt,
+    ...(f.adopt ? { adopt: true } : {}),
     ...(f.bootsaltScript ? { bootsaltScript: f.bootsaltScript } : {}),
     sshPublicKeys,
     ...(f.logPath ? { logPath: f.logPath } : {}),

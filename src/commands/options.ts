@@ -160,6 +160,7 @@ export function runFlags(input: CommandInput): RunFlags {
     from: stepsFlag(input, 'from', true)?.[0],
     concurrency: intFlag(input, 'concurrency', 4, 1, 64),
     noSalt: flag(input, 'no-salt'),
+    ...(input.values['adopt'] ? { adopt: true } : {}),
     bootsaltScript: pathFlag(input, 'bootsalt-script'),
     sshPublicKeyFiles: (input.values['ssh-pubkey'] as string[] | undefined)?.map((f) => resolve(input.io.cwd, f)),
     logPath: pathFlag(input, 'log-file'),

@@ -183,16 +183,19 @@ ${COMMON_HELP}`,
       'master-pki': { type: 'string' },
       'origin-template': { type: 'string' },
       'origin-release': { type: 'string' },
+      adopt: { type: 'boolean' },
       plain: { type: 'boolean' },
     },
     help: `Usage: lxc-wizard --yes --pillar FILE [options]
 
 Runs, for every VM of the pillar (or those selected), preflight, then the seed's six steps
 (spawn, hostsfile, sshkeys, grains, initial_setup, initial_highstate) with the ssh forward
-(reverse_proxy) right after spawn and the minion's ping last. VMs run in parallel; the first
+(reverse_proxy) right after spawn, the minion's ping, and last the wait for the VM's sshd on
+its IP and its forward (reachable). VMs run in parallel; the first
 failing step stops that VM, the others go on. Each step checks first: what is in place is
 reported "already done", so a re-run resumes where a run failed. A VM is "ready" only when every
-step ran or was in place; a skipped step is named with what it leaves undone. Progress goes to
+step ran or was in place, ssh answering included; a skipped step is named with what it leaves
+undone. A container of a VM's name that lxc-wizard did not make is refused (--adopt takes it over). Progress goes to
 stderr, the result to stdout; every remote command is logged (secrets redacted) and the log path
 is printed on failure. Exit 1 if a VM failed, 130 if interrupted (Ctrl-C cancels the running
 commands on the nodes).
@@ -215,6 +218,8 @@ Options:
                        /etc/mastersalt/pki/master or /etc/salt/pki/master)
   --origin-template T, --origin-release R
                        with --setup-nodes: create a missing origin from this LXC template
+  --adopt              take over containers of these VMs' names that lxc-wizard did not make
+                       (their network config is rewritten and they are restarted)
   --plain              progress as lines even on a terminal (each line names its VM)
 
 On a terminal, progress is a live tree (node → VM → step; a finished VM folds to one line, a

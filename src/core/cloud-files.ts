@@ -2,7 +2,7 @@ import { bootsaltArgs, bootScriptPath, MODES, type ResolvedDefaults } from './de
 import type { NodeDecl } from './model.js';
 import { encodeId, profileName } from './naming.js';
 import { PROFILE_TYPE_NAMES, PROFILE_TYPES, type ProfileTypeName } from './profile-types.js';
-import { withBranch, type SettingsContext, type VmSettings } from './settings.js';
+import { isControllerNode, withBranch, type SettingsContext, type VmSettings } from './settings.js';
 
 /**
  * salt-cloud's own files for the fleet (the seed's post_deploy_controller, original-system.md §2.1–2.3
@@ -54,7 +54,7 @@ export function lxcProviderName(node: string): string {
 /** The salt master a node's VMs attach to: the bridge gateway on the controller itself (mc_cloud_lxc L279-292). */
 function minionOf(node: string, rd: ResolvedDefaults, ctx: SettingsContext): { master: string; master_port: number } {
   const d = rd.defaults;
-  const master = node === ctx.controller ? d.gateway : (d.master ?? ctx.controller);
+  const master = isControllerNode(node, ctx.controller) ? d.gateway : (d.master ?? ctx.controller);
   return { master, master_port: d.master_port ?? MODES[d.mode].port };
 }
 

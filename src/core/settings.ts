@@ -117,8 +117,9 @@ export function resolveSettings(
   else set('master_port', MODES[mode].port, 'derived');
 
   if (valid('master')) set('master', k.master, 'entry');
-  // A VM on the controller itself reaches its master through the bridge gateway (mc_cloud_lxc L279-292).
-  else if (entry.node === ctx.controller) set('master', fields.gateway!.value, 'derived');
+  // A VM on the controller itself reaches its master through the bridge gateway (mc_cloud_lxc L279-292);
+  // the node `localhost` is the controller by definition, whatever --controller names it.
+  else if (isControllerNode(entry.node, ctx.controller)) set('master', fields.gateway!.value, 'derived');
   else if (rd.defaults.master !== undefined) set('master', rd.defaults.master, 'pillar-default');
   else set('master', ctx.controller, 'derived');
 
@@ -161,4 +162,9 @@ export function settingsValues(s: VmSettings, showSecrets: boolean): Record<stri
   const out: Record<string, unknown> = {};
   for (const [key, f] of Object.entries(s.fields)) out[key] = f.secret && !showSecrets && f.value !== null ? '<hidden>' : f.value;
   return out;
+}
+
+/** The compute node is the controller itself: named as it, or `localhost` (reached as local processes). */
+export function isControllerNode(node: string, controller: string): boolean {
+  return node === controller || node === 'localhost';
 }

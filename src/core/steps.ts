@@ -3,12 +3,22 @@
  * the ledger and --json name them. No engine code here, so the wizard and the UI can import it.
  */
 export type StepName =
-  'preflight' | 'spawn' | 'reverse_proxy' | 'hostsfile' | 'sshkeys' | 'grains' | 'initial_setup' | 'initial_highstate' | 'ping';
+  | 'preflight'
+  | 'spawn'
+  | 'reverse_proxy'
+  | 'hostsfile'
+  | 'sshkeys'
+  | 'grains'
+  | 'initial_setup'
+  | 'initial_highstate'
+  | 'ping'
+  | 'reachable';
 
 /**
  * The order of a VM's steps: preflight, the seed's six (spawn, hostsfile, sshkeys, grains,
  * initial_setup, initial_highstate), with the ssh reverse proxy right after spawn and the
- * original's post-provision ping at the end.
+ * original's post-provision ping, then `reachable`: "ready" means the operator can log in, so a
+ * run ends by waiting for the VM's sshd on its IP and its forward.
  */
 export const STEP_NAMES: readonly StepName[] = [
   'preflight',
@@ -20,6 +30,7 @@ export const STEP_NAMES: readonly StepName[] = [
   'initial_setup',
   'initial_highstate',
   'ping',
+  'reachable',
 ];
 
 /**
@@ -40,14 +51,20 @@ export function stepPhases<T extends { name: StepName }>(steps: readonly T[]): T
   return phases;
 }
 
-/** Every step but preflight, which always runs first and is never skipped. */
+/** Every step but preflight, which always runs first and is never skipped (reachable, always last, is one). */
 export const SEED_STEPS: readonly StepName[] = STEP_NAMES.slice(1);
 
-/** The steps a run goes through for --only and --from: preflight always, then the selected ones in order. */
+/**
+ * The steps a run goes through for --only and --from: preflight always, then the selected ones in
+ * order, and `reachable` always last: whatever part of the work a run did, it says "ready" only
+ * once ssh answers on the VM's IP and forward.
+ */
 export function selectStepNames(only?: readonly StepName[], from?: StepName): StepName[] {
   const start = from ? STEP_NAMES.indexOf(from) : 0;
-  return STEP_NAMES.filter((s, i) => s === 'preflight' || ((!only || only.includes(s)) && i >= start));
+  return STEP_NAMES.filter((s, i) => ALWAYS.has(s) || ((!only || only.includes(s)) && i >= start));
 }
+
+const ALWAYS: ReadonlySet<StepName> = new Set<StepName>(['preflight', 'reachable']);
 
 export function isStepName(s: string): s is StepName {
   return (STEP_NAMES as readonly string[]).includes(s);
@@ -95,6 +112,7 @@ export const NOT_DONE_MEANS: Partial<Record<StepName, string>> = {
   initial_setup: 'the salt bootstrap did not run: the password shown is not set in the container, and no minion runs',
   initial_highstate: 'salt has not run its highstate',
   ping: 'nobody checked that its minion answers the master',
+  reachable: 'nobody checked that ssh reaches it: the ways in printed may not work',
 };
 
 /**

@@ -157,3 +157,45 @@ export function readNetwork(
   };
   return { link: get(k.link), mac: get(k.hwaddr), ip: get(k.ipv4)?.split('/')[0], gateway: get(k.gateway), autostart: get(k.autostart) };
 }
+
+/**
+ * What lxc-wizard records in a container's config, as comment lines LXC ignores: `owner`, the
+ * name of the container the tool made (or adopted) there: a clone copies its origin's config, so
+ * the mark names the container, and a copy's mark names another one; `guest_net`, how the
+ * guest's own network was configured (guest-net.ts), so a check knows which files to read.
+ */
+export interface ConfigMarks {
+  owner?: string;
+  guest_net?: string;
+}
+
+const MARK = /^#\s*lxc-wizard\.([a-z_]+)\s*=\s*(.*?)\s*$/;
+
+export function readMarks(text: string): ConfigMarks {
+  const marks: Record<string, string> = {};
+  for (const l of text.split('\n')) {
+    const m = MARK.exec(l);
+    if (m && !(m[1]! in marks)) marks[m[1]!] = m[2]!;
+  }
+  return marks;
+}
+
+/** The config with these marks (replaced in place, or appended after the other lines); other marks kept. */
+export function writeMarks(text: string, marks: ConfigMarks): string {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  const out: string[] = [];
+  const written = new Set<string>();
+  for (const l of lines) {
+    const m = MARK.exec(l);
+    const key = m?.[1] as keyof ConfigMarks | undefined;
+    if (key && marks[key] !== undefined) {
+      if (!written.has(key)) out.push(`# lxc-wizard.${key} = ${marks[key]}`);
+      written.add(key);
+      continue;
+    }
+    out.push(l);
+  }
+  for (const [k, v] of Object.entries(marks)) if (v !== undefined && !written.has(k)) out.push(`# lxc-wizard.${k} = ${v}`);
+  return out.join('\n') + '\n';
+}

@@ -39,8 +39,10 @@ describe('lxc-wizard-net ruleset', () => {
       '    type nat hook prerouting priority dstnat; policy accept;',
     ]);
     // the rules the reverse_proxy and masquerade checks look for once nft lists the table
-    expect(out).toContain(`    ${forwardRule('db.example.com', 40002, '10.5.0.11')}\n`);
-    expect(out).toContain(`    ${forwardRule('web.example.com', 40001, '10.5.0.10')}\n`);
+    // prerouting: only what is addressed to the node (a VM reaching another host's port 40001 is not redirected)
+    expect(out).toContain(`    fib daddr type local ${forwardRule('db.example.com', 40002, '10.5.0.11')}\n`);
+    expect(out).toContain(`    fib daddr type local ${forwardRule('web.example.com', 40001, '10.5.0.10')}\n`);
+    expect(lines.filter((l) => l.includes('dnat to') && !l.includes('fib daddr type local'))).toEqual([]);
     expect(out).toContain(`    ip daddr != 127.0.0.0/8 fib daddr type local ${forwardRule('web.example.com', 40001, '10.5.0.10')}\n`);
     expect(out).not.toContain('40003');
     expect(out).not.toContain('dport 9 ');

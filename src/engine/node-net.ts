@@ -61,7 +61,9 @@ ruleset() {
   echo 'table ip ${NET.table} {'
   echo '  chain prerouting {'
   echo '    type nat hook prerouting priority dstnat; policy accept;'
-  forwards ''
+  # only traffic addressed to this node: a VM's connection to another host's port in the range
+  # passes through untouched
+  forwards 'fib daddr type local '
   echo '  }'
   echo '  chain output {'
   echo '    type nat hook output priority -100; policy accept;'

@@ -65,7 +65,13 @@ describe('NodeSession.factsWithState (the first VM of a node: facts and its stat
   for (const state of ['RUNNING', 'STOPPED'] as const) {
     it(`keeps the container config and forward it found; the files inside only when the container runs (${state})`, async () => {
       const node = new FakeNode('cn1.example.net');
-      node.containers.set('web', { state, files: new Map([['/etc/hosts', 'inside\n']]), users: ['root'], hasChpasswd: true });
+      node.containers.set('web', {
+        state,
+        files: new Map([['/etc/hosts', 'inside\n']]),
+        users: ['root'],
+        hasChpasswd: true,
+        bins: new Set(),
+      });
       node.files.set('/var/lib/lxc/web/config', 'lxc.net.0.link = br0\n');
       const s = new NodeSession(node, { dryRun: false });
       const f = await s.factsWithState('web', {

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { shJoin } from '../core/shell-quote.js';
 import type { TaskName } from '../core/steps.js';
-import { generationOf, readNetwork, type Generation } from './lxc-dialect.js';
+import { generationOf, readMarks, readNetwork, type Generation } from './lxc-dialect.js';
 import type { ExecResult, Transport } from './transport.js';
 
 export interface ContainerFacts {
@@ -14,6 +14,8 @@ export interface ContainerFacts {
   link?: string;
   /** lxc.rootfs(.path): for LVM, lvm:/dev/<vg>/<lv> or /dev/<vg>/<lv> */
   rootfs?: string;
+  /** the container lxc-wizard made (or adopted) under this name, from its config's mark */
+  owner?: string;
 }
 
 /** What a compute node offers, read in one round trip when the session starts. */
@@ -51,7 +53,7 @@ echo "@df"; df -Pk "$p" 2>/dev/null
 # one awk for every container's network and rootfs lines, not a grep each: a node may have hundreds
 lxc-ls -f -F NAME,STATE 2>/dev/null | awk -v p="$p" 'NR > 1 && NF >= 2 {
   print "@c " $1 " " $2; f = p "/" $1 "/config"
-  while ((getline l < f) > 0) if (l ~ /^[ \\t]*lxc\\.((net\\.0|network)\\.|rootfs)/) print l
+  while ((getline l < f) > 0) if (l ~ /^[ \\t]*lxc\\.((net\\.0|network)\\.|rootfs)/ || l ~ /^#[ \\t]*lxc-wizard\\.owner/) print l
   close(f)
 }'
 true
@@ -83,7 +85,8 @@ export function parseFacts(stdout: string): NodeFacts {
     if (!current) return;
     const n = readNetwork(current.config.join('\n'), facts.generation);
     const rootfs = /^\s*lxc\.rootfs(?:\.path)?\s*=\s*(.*?)\s*$/m.exec(current.config.join('\n'))?.[1];
-    Object.assign(current.c, { mac: n.mac, ip: n.ip, link: n.link, ...(rootfs ? { rootfs } : {}) });
+    const owner = readMarks(current.config.join('\n')).owner;
+    Object.assign(current.c, { mac: n.mac, ip: n.ip, link: n.link, ...(rootfs ? { rootfs } : {}), ...(owner ? { owner } : {}) });
     facts.containers.set(current.c.name, current.c);
     current = undefined;
   };
@@ -273,6 +276,7 @@ export class NodeSession {
   /** Record what this run did to a container (created, started, destroyed) in the facts. */
   async noteContainer(vm: string, patch: Partial<ContainerFacts> | 'gone'): Promise<void> {
     const f = await this.facts();
+    this.reach.set(vm, false);
     if (patch === 'gone') {
       f.containers.delete(vm);
       for (const k of [...this.vmFiles.keys()]) if (k.startsWith(`${vm}\0`)) this.vmFiles.delete(k);
@@ -430,12 +434,16 @@ export class NodeSession {
    * forward's conf), an nftables table, and the files inside the container when it runs. A re-run
    * that finds everything in place then costs the facts and this. Read-only: dry runs use it too.
    */
-  async prefetchState(vm: string, o: { nodePaths: readonly string[]; table?: string; vmPaths: readonly string[] }): Promise<void> {
+  async prefetchState(
+    vm: string,
+    o: { nodePaths: readonly string[]; table?: string; vmPaths: readonly string[]; probe?: BatchItem },
+  ): Promise<void> {
     const items: BatchItem[] = [NodeSession.stateItem(o.table, '', o.nodePaths)];
     const want = o.vmPaths.filter((p) => !this.vmFiles.has(`${vm}\0${p}`));
     if (want.length) items.push(NodeSession.readItem(vm, want));
-    const [node, inVm] = await this.batch(items, { timeoutS: 60, readOnly: true });
-    this.fillState(vm, o.nodePaths, want, node, inVm);
+    const results = await this.batch(o.probe ? [...items, NodeSession.ifRunning(vm, o.probe)] : items, { timeoutS: 60, readOnly: true });
+    this.fillState(vm, o.nodePaths, want, results[0], want.length ? results[1] : undefined);
+    if (o.probe) this.fillProbe(vm, results[items.length]);
   }
 
   /** Whether this session has asked for the node's facts (a probe, another VM, a node task). */
@@ -449,15 +457,49 @@ export class NodeSession {
    * in the same round trip: the state part finds the lxcpath as the facts do, and reads inside
    * the container only if it runs.
    */
-  async factsWithState(vm: string, o: { nodePaths: readonly string[]; table: string; vmPaths: readonly string[] }): Promise<NodeFacts> {
+  async factsWithState(
+    vm: string,
+    o: { nodePaths: readonly string[]; table: string; vmPaths: readonly string[]; probe?: BatchItem },
+  ): Promise<NodeFacts> {
     const want = o.vmPaths.filter((p) => !this.vmFiles.has(`${vm}\0${p}`));
     const items: BatchItem[] = [{ argv: ['sh', '-c', FACTS_SCRIPT] }, NodeSession.stateItem(o.table, `${vm}/config`, o.nodePaths)];
     if (want.length) items.push(NodeSession.readItemIfRunning(vm, want));
+    if (o.probe) items.push(NodeSession.ifRunning(vm, o.probe));
     const results = this.batch(items, { timeoutS: 60, readOnly: true });
     this.factsP = results.then(([r]) => parseFacts(r?.stdout ?? ''));
-    const [f, [, node, inVm]] = await Promise.all([this.factsP, results]);
-    this.fillState(vm, [`${f.lxcPath}/${vm}/config`, ...o.nodePaths], want, node, inVm);
+    const [f, all] = await Promise.all([this.factsP, results]);
+    this.fillState(vm, [`${f.lxcPath}/${vm}/config`, ...o.nodePaths], want, all[1], want.length ? all[2] : undefined);
+    if (o.probe) this.fillProbe(vm, all[items.length - 1]);
     return f;
+  }
+
+  /** A read-only command, run only if the container runs (otherwise it prints NOT_RUNNING). */
+  static ifRunning(vm: string, item: BatchItem): BatchItem {
+    return {
+      argv: [
+        'sh',
+        '-c',
+        'case "$(lxc-info -n "$1" -s 2>/dev/null)" in *RUNNING*) shift; exec "$@" ;; esac; printf "\\003not running"',
+        'sh',
+        vm,
+        ...item.argv,
+      ],
+    };
+  }
+
+  /**
+   * Whether the VM's sshd answered the probe this run made in preflight's read (false: it did not,
+   * or the container did not run); false again once this run restarts the container
+   * (noteContainer). Undefined: not known.
+   */
+  private readonly reach = new Map<string, boolean>();
+
+  private fillProbe(vm: string, r: ExecResult | undefined): void {
+    if (r) this.reach.set(vm, r.code === 0 && r.stdout.includes('@ok '));
+  }
+
+  knownReachable(vm: string): boolean | undefined {
+    return this.reach.get(vm);
   }
 
   /**
@@ -476,16 +518,7 @@ export class NodeSession {
 
   /** readItem, only if the container runs; otherwise NOT_RUNNING and nothing read. */
   static readItemIfRunning(vm: string, paths: readonly string[]): BatchItem {
-    return {
-      argv: [
-        'sh',
-        '-c',
-        'case "$(lxc-info -n "$1" -s 2>/dev/null)" in *RUNNING*) shift; exec "$@" ;; esac; printf "\\003not running"',
-        'sh',
-        vm,
-        ...NodeSession.readItem(vm, paths).argv,
-      ],
-    };
+    return NodeSession.ifRunning(vm, NodeSession.readItem(vm, paths));
   }
 
   private fillState(vm: string, nodePaths: readonly string[], want: readonly string[], node?: ExecResult, inVm?: ExecResult): void {

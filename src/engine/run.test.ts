@@ -20,6 +20,8 @@ const ALL_DONE = {
   initial_highstate: 'done',
   // no ControllerSide in these runs: no salt command to ping with
   ping: 'skipped',
+  // the wait for the VM's sshd after the steps (the fake node's answers at once)
+  reachable: 'done',
 };
 
 describe('a provisioning run against a (fake) compute node', () => {
@@ -36,6 +38,7 @@ describe('a provisioning run against a (fake) compute node', () => {
       initial_setup: 'failed',
       initial_highstate: 'not-run',
       ping: 'not-run',
+      reachable: 'not-run',
     });
     expect(byName['bb.example.com']!.steps.find((s) => s.name === 'initial_setup')!.error).toContain('chpasswd is not available');
     const web = node.containers.get('web.example.com')!;
@@ -74,6 +77,7 @@ describe('a provisioning run against a (fake) compute node', () => {
           x.startsWith('for p in "$@"') ||
           x.startsWith('t=$1; c=$2; shift 2') ||
           x.startsWith('case "$(lxc-info -n "$1" -s') ||
+          x.startsWith('ip=$1; fwd=$2; secs=$3') ||
           x.startsWith('[ -x "$1" ] && echo "@script"'),
       );
     const changes = node.log.slice(commands).filter((c) => !isRead(c.argv));
@@ -143,7 +147,7 @@ describe('a provisioning run against a (fake) compute node', () => {
       `makina-states.cloud.lxc.vms.cn:\n  a.example.com: {profile_type: lvm}\n  b.example.com: {profile_type: overlayfs, from_container: nope}\n  c.example.com: {profile_type: dir-scratch, bridge: br9}\n  d.example.com: {profile_type: dir-scratch, ip: 10.5.0.77}\n`,
     );
     const node = new FakeNode('cn');
-    node.containers.set('other', { state: 'RUNNING', files: new Map(), users: [], hasChpasswd: true });
+    node.containers.set('other', { state: 'RUNNING', files: new Map(), users: [], hasChpasswd: true, bins: new Set() });
     node.files.set('/var/lib/lxc/other/config', 'lxc.net.0.ipv4.address = 10.5.0.77/16\n');
     const { results } = await runWith(vms, { cn: node });
     const err = (vm: string) => results.find((r) => r.name === vm)!.steps[0]!.error;
@@ -180,7 +184,7 @@ describe('a provisioning run against a (fake) compute node', () => {
     // as the steps end: those sent at once in the order they finished, the others in theirs
     expect(order.slice(0, 2)).toEqual(['preflight', 'spawn']);
     expect(order.slice(2, 6).sort()).toEqual(['grains', 'hostsfile', 'reverse_proxy', 'sshkeys']);
-    expect(order.slice(6)).toEqual(['initial_setup', 'initial_highstate', 'ping']);
+    expect(order.slice(6)).toEqual(['initial_setup', 'initial_highstate', 'ping', 'reachable']);
     expect(ledger.data['web.example.com@cn1.example.net']).toEqual({ ...ALL_DONE, ping: 'skipped' });
     expect(overlapped).toBe(true);
 
@@ -233,6 +237,7 @@ describe('a provisioning run against a (fake) compute node', () => {
       initial_setup: 'not-run',
       initial_highstate: 'not-run',
       ping: 'not-run',
+      reachable: 'not-run',
     });
     // the four were running together before any of them ended
     const steps = events.filter((e) => e.type === 'step');
@@ -268,9 +273,9 @@ describe('a provisioning run against a (fake) compute node', () => {
   it('--only and --from select steps; preflight always runs', async () => {
     const vms = vmsFrom(PILLAR, 'dev').filter((v) => v.name === 'web.example.com');
     const only = await runWith(vms, { 'cn1.example.net': new FakeNode('cn1.example.net') }, { only: ['spawn', 'grains'] });
-    expect(only.results[0]!.steps.map((s) => s.name)).toEqual(['preflight', 'spawn', 'grains']);
+    expect(only.results[0]!.steps.map((s) => s.name)).toEqual(['preflight', 'spawn', 'grains', 'reachable']);
     const from = await runWith(vms, { 'cn1.example.net': new FakeNode('cn1.example.net') }, { from: 'initial_setup' });
-    expect(from.results[0]!.steps.map((s) => s.name)).toEqual(['preflight', 'initial_setup', 'initial_highstate', 'ping']);
+    expect(from.results[0]!.steps.map((s) => s.name)).toEqual(['preflight', 'initial_setup', 'initial_highstate', 'ping', 'reachable']);
   });
 });
 

@@ -5,7 +5,7 @@ import type { RunEvent, RunListener } from '../core/run-events.js';
 import { NODE_SETUP, selectStepNames, stepPhases, type StepName, type StepState } from '../core/steps.js';
 import { readNodeState, NODE_SETUP_TASKS, type NodeSetupSpec, type NodeState, type NodeTaskContext } from './node-setup.js';
 import { commandScope, type NodeSession } from './node-session.js';
-import { StepError, type RunOptions, type Step, type StepContext, type Task, type TaskContextBase } from './steps/step.js';
+import { StepError, StepSkipped, type RunOptions, type Step, type StepContext, type Task, type TaskContextBase } from './steps/step.js';
 import { STEPS } from './steps/index.js';
 
 /** The ledger of step results, per VM: where a re-run resumes. Stored by the caller. */
@@ -68,7 +68,13 @@ export async function runTask<C extends TaskContextBase>(
       report('skipped', { reason: done });
       return { state: 'skipped', reason: done };
     }
-    await task.apply(ctx);
+    try {
+      await task.apply(ctx);
+    } catch (err) {
+      if (!(err instanceof StepSkipped)) throw err;
+      report('skipped', { reason: err.message });
+      return { state: 'skipped', reason: err.message };
+    }
     if (!ctx.dryRun) {
       if (task.verify) await task.verify(ctx);
       else if (task.name !== 'preflight' && (await task.check(ctx)) === false) {

@@ -64,7 +64,7 @@ describe('the run tree (--yes on a terminal)', () => {
     store.end('/var/log/run.log');
     await settle(20);
     const last = r.lastFrame()!;
-    expect(last).toContain('✔ b.example.com  ready (9 done)');
+    expect(last).toContain('✔ b.example.com  ready (10 done)');
     expect(last).toContain('log: /var/log/run.log');
     expect(last.split('\n')[0]).toMatch(/^✖ n1\.example\.net/);
     // a VM's own elapsed time is the clock's (the steps' come from the events); the frame is 100 columns wide

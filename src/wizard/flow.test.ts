@@ -198,14 +198,25 @@ describe('the wizard flow', () => {
     expect(skip.effects).toEqual([{ type: 'run', from: 'initial_setup' }]);
     expect(skip.s.run!.steps.find((x) => x.name === 'grains')).toEqual({ name: 'grains', state: 'skipped', reason: 'skipped by you' });
     // the next attempt reports the earlier steps not run: they stay what they were
-    const later = steps({ preflight: 'done', initial_setup: 'done', initial_highstate: 'done', ping: 'done' });
+    const later = steps({ preflight: 'done', initial_setup: 'done', initial_highstate: 'done', ping: 'done', reachable: 'done' });
     const result = walk([{ type: 'run-finished', ok: true, interrupted: false, steps: later }], skip.s).s;
     expect(result.screen).toBe('result');
-    expect(result.run!.steps.map((x) => x.state)).toEqual(['done', 'done', 'done', 'done', 'done', 'skipped', 'done', 'done', 'done']);
+    expect(result.run!.steps.map((x) => x.state)).toEqual([
+      'done',
+      'done',
+      'done',
+      'done',
+      'done',
+      'skipped',
+      'done',
+      'done',
+      'done',
+      'done',
+    ]);
     expect(walk([{ type: 'failure', action: 'abort' }], failed).s.exit).toBe(ExitCode.FAILURE);
 
     // a failed last step skipped: straight to the result; a failed preflight cannot be skipped
-    const lastFailed = walk([{ type: 'run-finished', ok: false, interrupted: false, steps: steps({ ping: 'failed' }) }], run.s).s;
+    const lastFailed = walk([{ type: 'run-finished', ok: false, interrupted: false, steps: steps({ reachable: 'failed' }) }], run.s).s;
     expect(walk([{ type: 'failure', action: 'skip' }], lastFailed).s.screen).toBe('result');
     const preflight = walk([{ type: 'run-finished', ok: false, interrupted: false, steps: steps({ preflight: 'failed' }) }], run.s).s;
     expect(walk([{ type: 'failure', action: 'skip' }], preflight).effects).toEqual([]);
@@ -238,6 +249,7 @@ describe('mergeSteps', () => {
       'already-done',
       'done',
       'failed',
+      'not-run',
       'not-run',
       'not-run',
       'not-run',

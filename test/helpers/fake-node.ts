@@ -4,13 +4,38 @@ import { InterruptedError } from '../../src/core/errors.js';
 import { TransportError } from '../../src/engine/transport.js';
 import { BATCH_SCRIPT, FACTS_SCRIPT } from '../../src/engine/node-session.js';
 import { NET, NET_SCRIPT, NET_UNIT, SYSCTL_CONF } from '../../src/engine/node-net.js';
+import { GUEST_FS } from '../../src/engine/guest-net.js';
+import { REACH_SH, WHY_SH } from '../../src/engine/steps/reachable.js';
 
 interface FakeContainer {
   state: 'RUNNING' | 'STOPPED';
+  /** its root filesystem's files, by absolute path inside it */
   files: Map<string, string>;
   users: string[];
   hasChpasswd: boolean;
   passwords?: string[];
+  /** binaries of the image (relative to its root, as GUEST_FS asks): sshd, ifup… */
+  bins: Set<string>;
+}
+
+/** A Debian image as `lxc-create -t debian` makes it: ifupdown with DHCP on eth0, openssh-server. */
+export function debianImage(): Pick<FakeContainer, 'files' | 'bins' | 'users' | 'hasChpasswd'> {
+  return {
+    files: new Map([['/etc/network/interfaces', 'auto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet dhcp\n']]),
+    bins: new Set(['usr/sbin/ifup', 'sbin/ifup', 'usr/sbin/sshd', 'sbin/sshd']),
+    users: ['root', 'ubuntu'],
+    hasChpasswd: true,
+  };
+}
+
+/** The busybox template's image: rcS runs udhcpc; no sshd, no chpasswd. */
+export function busyboxImage(): Pick<FakeContainer, 'files' | 'bins' | 'users' | 'hasChpasswd'> {
+  return {
+    files: new Map([['/etc/init.d/rcS', '#!/bin/sh\n/bin/syslogd\n/bin/mount -a\n/bin/udhcpc\n']]),
+    bins: new Set(),
+    users: ['root'],
+    hasChpasswd: false,
+  };
 }
 
 /**
@@ -46,8 +71,7 @@ export class FakeNode implements Transport {
       setUp?: boolean;
     } = {},
   ) {
-    for (const o of opts.origins ?? ['makina-states-precise'])
-      this.containers.set(o, { state: 'STOPPED', files: new Map(), users: ['root', 'ubuntu'], hasChpasswd: true });
+    for (const o of opts.origins ?? ['makina-states-precise']) this.containers.set(o, { state: 'STOPPED', ...debianImage() });
     if (opts.setUp !== false) {
       this.files.set(NET.script, NET_SCRIPT);
       this.files.set(NET.unit, NET_UNIT);
@@ -183,8 +207,15 @@ export class FakeNode implements Transport {
       return this.ok();
     }
     if (a[0] === 'sh' && a[2]?.includes('tar -C "$d.lxcw-tmp"')) {
-      this.containers.set(a[5]!, { state: 'STOPPED', files: new Map(), users: ['root'], hasChpasswd: true });
+      this.containers.set(a[5]!, { state: 'STOPPED', ...debianImage() });
       return this.ok();
+    }
+    if (a[0] === 'sh' && a[2] === GUEST_FS) return this.guestFs(a.slice(4), o.stdin?.toString() ?? '');
+    if (a[0] === 'sh' && a[2] === REACH_SH) {
+      const ip = a[4]!;
+      const c = [...this.containers].find(([n]) => (this.files.get(`/var/lib/lxc/${n}/config`) ?? '').includes(` = ${ip}/`))?.[1];
+      const up = c?.state === 'RUNNING' && c.bins.has('usr/sbin/sshd') && !this.unreachable;
+      return up ? this.ok(`@ok ${ip}:22${a[5] ? ` 192.0.2.2:${a[5]}` : ''} 0\n`) : this.ok(`@fail ip=no fwd=no na=192.0.2.2\n`, 1);
     }
     if (a[0] === 'lxc-attach') {
       const name = a[2]!;
@@ -193,6 +224,35 @@ export class FakeNode implements Transport {
       return this.inside(c, a.slice(a.indexOf('--') + 1), o.stdin?.toString());
     }
     return this.onNode(a, o.stdin?.toString());
+  }
+
+  /** the reachability probe fails whatever the VM (a firewall between the bridge and the VMs) */
+  unreachable = false;
+
+  /** GUEST_FS: read or write inside a stopped container's root filesystem, named by its config path. */
+  private guestFs(args: string[], stdin: string): ExecResult {
+    const [op, conf, ...rest] = args;
+    const c = this.containers.get(/\/var\/lib\/lxc\/([^/]+)\/config$/.exec(conf ?? '')?.[1] ?? '');
+    if (!c) return { ...this.ok('', 1), stderr: `sed: can't read ${conf}: No such file or directory\n` };
+    if (op === 'read') {
+      let out = '';
+      for (const p of rest) {
+        if (p.startsWith('?')) {
+          if (c.bins.has(p.slice(1))) out += `E ${p.slice(1)} -\u0001\u0001\u0002\u0002`;
+        } else if (p.endsWith('/')) {
+          const names = [...c.files.keys()].filter((f) => f.startsWith('/' + p) && !f.slice(p.length + 1).includes('/'));
+          if (names.length) out += `D ${p} -\u0001\u0001${names.map((n) => n.slice(p.length + 1) + '\n').join('')}\u0002\u0002`;
+        } else if (c.files.has('/' + p)) out += `F ${p} 644\u0001\u0001${c.files.get('/' + p)}\u0002\u0002`;
+      }
+      return this.ok(out);
+    }
+    let input = Buffer.from(stdin);
+    for (let i = 0; i < rest.length; i += 3) {
+      const n = i + 3 >= rest.length ? input.length : Number(rest[i + 1]);
+      c.files.set('/' + rest[i]!, input.subarray(0, n).toString('utf8'));
+      input = input.subarray(n);
+    }
+    return this.ok();
   }
 
   private facts(): string {
@@ -205,7 +265,7 @@ export class FakeNode implements Transport {
     for (const [name, c] of this.containers) {
       lines.push(`@c ${name} ${c.state}`);
       const config = this.files.get(`/var/lib/lxc/${name}/config`) ?? '';
-      lines.push(...config.split('\n').filter((l) => /^\s*lxc\.((net\.0|network)\.|rootfs)/.test(l)));
+      lines.push(...config.split('\n').filter((l) => /^\s*lxc\.((net\.0|network)\.|rootfs)/.test(l) || /^#\s*lxc-wizard\.owner/.test(l)));
     }
     return lines.join('\n') + '\n';
   }
@@ -246,12 +306,14 @@ export class FakeNode implements Transport {
         const target = a[0] === 'lxc-copy' ? a[a.indexOf('-N') + 1]! : a[0] === 'lxc-clone' ? a[a.indexOf('-n') + 1]! : name;
         if (this.containers.has(target)) return this.ok('', 1);
         const template = a[0] === 'lxc-create' ? a[a.indexOf('-t') + 1] : undefined;
-        this.containers.set(target, {
-          state: 'STOPPED',
-          files: new Map(),
-          users: template === 'busybox' ? ['root'] : ['root', 'ubuntu'],
-          hasChpasswd: template !== 'busybox',
-        });
+        // a clone copies its origin's root filesystem; a template makes its own image
+        const origin = a[0] === 'lxc-create' ? undefined : this.containers.get(a[0] === 'lxc-copy' ? name : a[a.indexOf('-o') + 1]!);
+        const image = origin
+          ? { files: new Map(origin.files), bins: new Set(origin.bins), users: [...origin.users], hasChpasswd: origin.hasChpasswd }
+          : template === 'busybox'
+            ? busyboxImage()
+            : debianImage();
+        this.containers.set(target, { state: 'STOPPED', ...image });
         this.files.set(`/var/lib/lxc/${target}/config`, `lxc.net.0.type = veth\nlxc.net.0.link = lxcbr0\nlxc.uts.name = ${target}\n`);
         return this.ok();
       }
@@ -327,6 +389,12 @@ export class FakeNode implements Transport {
       return this.ok();
     }
     if (a[0] === 'sh' && a[2]?.includes('mkdir -p /root/.ssh')) return this.ok();
+    if (a[0] === 'sh' && a[2] === WHY_SH) {
+      const sshd = c.bins.has('usr/sbin/sshd');
+      return this.ok(
+        `@addr ${c.files.has('/etc/init.d/rcS') && c.files.get('/etc/init.d/rcS')!.includes('\n/bin/udhcpc') ? '' : '10.5.0.2/16'}\n@sshd ${sshd ? 'yes' : 'no'}\n@listen ${sshd ? 'yes' : 'no'}\n`,
+      );
+    }
     if (a[0]?.endsWith('boot-salt.sh')) {
       c.files.set(
         '/var/log/boot-salt-stand-in.calls',

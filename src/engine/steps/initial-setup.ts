@@ -1,5 +1,5 @@
-import { inVm, readInVm, type Step, type StepContext } from './step.js';
-import { PASSWORDS_SH, passwordsError, runBootstrap, scriptArgs, type Passwords } from './salt.js';
+import { inVm, readInVm, StepSkipped, type Step, type StepContext } from './step.js';
+import { NO_CHPASSWD, PASSWORDS_SH, passwordsError, runBootstrap, scriptArgs, type Passwords } from './salt.js';
 
 export const PASSWORD_MARKER = '/.initialspasses';
 export const BOOTSTRAP_MARKER = '/etc/makina-states/lxc-wizard-bootsalt';
@@ -42,14 +42,22 @@ export const initialSetup: Step = {
   },
 };
 
-/** The passwords alone (--no-salt): chpasswd, the lines on stdin, then the marker. */
+/**
+ * The passwords alone (--no-salt): chpasswd, the lines on stdin, then the marker. An image with no
+ * chpasswd (busybox) gets no password: said as the step skipped, not as a failure that would
+ * stop the run before it checks whether the VM can be reached.
+ */
 async function setPasswords(ctx: StepContext, p: Passwords): Promise<void> {
   await inVm(ctx, ['sh', '-c', PASSWORDS_SH, 'sh', p.marker], {
     stdin: p.lines,
     stdinNote: `user:password lines for ${p.users.join(', ')} (secret)`,
     timeoutS: 60,
     what: 'setting the passwords',
-    explain: (r) => passwordsError(ctx, r),
+    explain: (r) => {
+      const e = passwordsError(ctx, r);
+      if (e && r.stderr.includes(NO_CHPASSWD)) throw new StepSkipped('no chpasswd in the image: the password shown is not set');
+      return e;
+    },
   });
   ctx.session.noteFile(ctx.vm, p.marker, '');
 }

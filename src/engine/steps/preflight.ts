@@ -1,5 +1,6 @@
 import { shQuote } from '../../core/shell-quote.js';
 import { NET } from '../node-net.js';
+import { probeOnce } from './reachable.js';
 import { dnsMarker } from './spawn.js';
 import { StepError, VM_FILES, type Step, type StepContext } from './step.js';
 
@@ -25,11 +26,14 @@ export const preflight: Step = {
     // The first VM of a node reads the facts and its own state in one round trip; the others (and
     // a run the wizard's probe prepared) have the facts already.
     const combined = !ctx.session.factsAsked;
+    // whether its sshd answers already, tried once in the same read when the run ends with `reachable`
+    const reach = ctx.steps.includes('reachable') && !ctx.dryRun ? probeOnce(v, NET.script) : undefined;
     const f = combined
       ? await ctx.session.factsWithState(vm, {
           nodePaths: [`${NET.forwards}/${vm}`],
           table: NET.table,
           vmPaths: [...VM_FILES, dnsMarker(vm)],
+          ...(reach ? { probe: reach } : {}),
         })
       : await ctx.session.facts();
     if (!f.lxcVersion)
@@ -48,11 +52,14 @@ export const preflight: Step = {
         `node setup has not run on ${node} (no lxc-wizard-net): nothing would forward ${v.ssh_reverse_proxy_port} to ${vm}`,
         nodeSetupHint(ctx, 'installs it with the bridge, forwarding and NAT'),
       );
+    // Touch only what the tool made: a container of this name is this VM only when its config
+    // carries the tool's mark for this name (or this state directory's ledger says a run made it,
+    // before the mark existed). Anything else is someone's, and a typo must not cut it off its network.
     const mine = f.containers.get(vm);
-    if (mine && mine.mac && mine.mac !== v.mac && !ctx.spawnedBefore) {
+    if (mine && mine.owner !== vm && !ctx.spawnedBefore && !ctx.opts.adopt) {
       throw new StepError(
-        `a container named ${vm} already exists on ${node} and is not this VM (its MAC ${mine.mac} is not ${v.mac})`,
-        `destroy it (lxc-destroy -n ${vm}) or pick another name`,
+        `a container ${vm} exists on ${node} and was not made by lxc-wizard${mine.owner ? ` (its mark names ${mine.owner}: a copy of it)` : ''}; nothing was changed`,
+        `pick another name, or run again with --adopt to take it over (its network config is rewritten to ${v.bridge}, ${v.mac}, ${v.ip} and it is restarted)`,
       );
     }
     if (!mine && type.install === 'clone') {
@@ -110,6 +117,7 @@ export const preflight: Step = {
         nodePaths: [`${f.lxcPath}/${vm}/config`, `${NET.forwards}/${vm}`],
         table: f.netSetUp ? NET.table : undefined,
         vmPaths: mine?.state === 'RUNNING' ? [...VM_FILES, dnsMarker(vm)] : [],
+        ...(reach && mine?.state === 'RUNNING' ? { probe: reach } : {}),
       });
   },
 };

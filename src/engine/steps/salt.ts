@@ -36,7 +36,7 @@ export interface Passwords {
 }
 
 /** What the VM's shell says when the password part fails: told apart from the bootstrap's own failure. */
-const NO_CHPASSWD = 'lxc-wizard: no chpasswd';
+export const NO_CHPASSWD = 'lxc-wizard: no chpasswd';
 const PASSWORDS_FAILED = 'lxc-wizard: setting the passwords failed';
 
 /** Only the users that exist get a line; chpasswd reads them on stdin. `$1` is the marker. */

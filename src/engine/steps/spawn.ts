@@ -1,4 +1,17 @@
-import { cloneCommand, createCommand, readNetwork, rewriteConfig } from '../lxc-dialect.js';
+import { cloneCommand, createCommand, readMarks, readNetwork, rewriteConfig, writeMarks } from '../lxc-dialect.js';
+import {
+  busyboxRcS,
+  guestReadArgv,
+  guestWriteItem,
+  ifupdownInterfaces,
+  NETPLAN_FILE,
+  NETWORKD_FILE,
+  netplanYaml,
+  networkdUnit,
+  parseGuestRead,
+  planGuestNet,
+  type GuestNetWant,
+} from '../guest-net.js';
 import type { ExecResult } from '../transport.js';
 import { lastLine, NodeSession, VM_READ_SCRIPT, type BatchItem } from '../node-session.js';
 import { readInVm, StepError, VM_FILES, type Step, type StepContext } from './step.js';
@@ -15,6 +28,33 @@ function wantedNetwork(ctx: StepContext) {
     lxcConf: v.lxc_conf,
     lxcConfUnset: v.lxc_conf_unset,
   };
+}
+
+function guestWant(ctx: StepContext): GuestNetWant {
+  const { v } = ctx;
+  return { iface: 'eth0', ip: v.ip, prefix: v.netmask, gateway: v.gateway, dns: v.dnsservers };
+}
+
+/** The files inside a running VM that say its guest network is as spawn left it (VM_FILES reads them). */
+export function guestNetInPlace(kind: string | undefined, read: (path: string) => string | undefined, w: GuestNetWant): boolean {
+  const same = (path: string, make: (cur: string) => string) => {
+    const cur = read(path);
+    return cur !== undefined && make(cur) === cur;
+  };
+  switch (kind) {
+    case 'ifupdown':
+      return same('/etc/network/interfaces', (t) => ifupdownInterfaces(t, w.iface));
+    case 'busybox':
+      return same('/etc/init.d/rcS', busyboxRcS);
+    case 'netplan':
+      return read('/' + NETPLAN_FILE) === netplanYaml(w);
+    case 'networkd':
+      return read('/' + NETWORKD_FILE) === networkdUnit(w);
+    case 'none':
+      return true;
+    default:
+      return false; // never configured by this tool
+  }
 }
 
 async function configPath(ctx: StepContext): Promise<string> {
@@ -89,6 +129,13 @@ export const spawn: Step = {
     const path = await configPath(ctx);
     const config = ctx.session.knownNodeFile(path)?.content ?? (await ctx.session.readFile(path));
     if (!config || rewriteConfig(config, f.generation, wantedNetwork(ctx)) !== config) return false;
+    const marks = readMarks(config);
+    if (marks.owner !== ctx.vm) return false;
+    // the guest's own network: as spawn wrote it, read inside the running VM with the other files
+    if (!ctx.dryRun) await ctx.session.prefetch(ctx.vm, VM_FILES);
+    const files = new Map<string, string | undefined>();
+    for (const p of VM_FILES) files.set(p, await ctx.session.readFile(p, ctx.vm));
+    if (!guestNetInPlace(marks.guest_net, (p) => files.get(p), guestWant(ctx))) return false;
     // The original's check: done when the minion key is accepted on the master (and the container is there).
     if (!ctx.opts.noSalt && ctx.opts.controller && !(await ctx.opts.controller.keyAccepted(ctx.vm, ctx.v.mode))) return false;
     return (await readInVm(ctx, dnsMarker(ctx.vm)).catch(() => undefined)) !== undefined;
@@ -99,7 +146,10 @@ export const spawn: Step = {
     const f = await session.facts();
     const path = await configPath(ctx);
     let before: string | undefined;
-    if (!f.containers.has(vm)) {
+    /** what GUEST_FS read of its root filesystem */
+    let guest: string | undefined;
+    const existed = f.containers.has(vm);
+    if (!existed) {
       const argv =
         type.install === 'clone'
           ? cloneCommand(f.generation, {
@@ -116,9 +166,13 @@ export const spawn: Step = {
       // template prints its download and install, shown as they come.
       let r: ExecResult;
       if (type.install === 'clone') {
-        const [made, read] = await session.batch([{ argv }, NodeSession.readFileItem(path)], { timeoutS: 3600, signal: ctx.signal });
+        const [made, read, guestRead] = await session.batch([{ argv }, NodeSession.readFileItem(path), { argv: guestReadArgv(path) }], {
+          timeoutS: 3600,
+          signal: ctx.signal,
+        });
         r = made!;
         if (read?.code === 0) before = read.stdout;
+        if (guestRead?.code === 0) guest = guestRead.stdout;
       } else r = await session.change(argv, { timeoutS: 3600, signal: ctx.signal, onLine: (l) => ctx.progress(l) });
       if (r.code !== 0)
         throw new StepError(
@@ -127,10 +181,26 @@ export const spawn: Step = {
         );
       if (!ctx.opts.dryRun) await session.noteContainer(vm, { state: 'STOPPED' });
     }
+    if (!ctx.dryRun && (before === undefined || guest === undefined)) {
+      // a container made from a template (or already there): its config and root filesystem in one round trip
+      const [read, guestRead] = await session.batch([NodeSession.readFileItem(path), { argv: guestReadArgv(path) }], {
+        timeoutS: 120,
+        signal: ctx.signal,
+        readOnly: true,
+      });
+      if (read?.code === 0) before ??= read.stdout;
+      if (guestRead?.code === 0) guest = guestRead.stdout;
+      else if (guestRead) throw new StepError(`cannot read ${vm}'s root filesystem on ${ctx.node}: ${lastLine(guestRead)}`);
+    }
     before ??= (await session.readFile(path)) ?? '';
-    const after = rewriteConfig(before, f.generation, wantedNetwork(ctx));
+    const plan = guest === undefined ? undefined : planGuestNet(parseGuestRead(guest), guestWant(ctx));
+    const network = rewriteConfig(before, f.generation, wantedNetwork(ctx));
+    // the marks: made (or adopted) by this tool under this name, and how its guest network is set
+    const after = writeMarks(network, { owner: vm, ...(plan ? { guest_net: plan.kind } : {}) });
     const state = (await session.facts()).containers.get(vm)?.state;
-    const changed = after !== before && before !== '';
+    // a new mark alone changes nothing the running container uses: no restart for it
+    const changed = (network !== before && before !== '') || (plan !== undefined && plan.writes.length > 0 && existed);
+    for (const lack of plan?.lacks ?? []) ctx.progress(`${lack}: it will not answer ssh`);
     // The rest in one round trip: the configuration, (re)start, the wait, the boot and resolv.conf.
     const work: { item: BatchItem; fail: (r: ExecResult) => StepError; done?: () => Promise<void> | void }[] = [];
     if (after !== before) {
@@ -153,6 +223,14 @@ export const spawn: Step = {
         fail: (r) => new StepError(`lxc-stop failed for ${vm}: ${lastLine(r)}`),
         done: () => session.noteContainer(vm, { state: 'STOPPED' }),
       });
+    // the guest's own network files, written in its root filesystem while it is stopped
+    if (plan?.writes.length) {
+      ctx.progress(`guest network (${plan.kind}): ${plan.writes.map((w) => '/' + w.path).join(', ')}`);
+      work.push({
+        item: guestWriteItem(path, plan.writes),
+        fail: (r) => new StepError(`cannot write ${vm}'s network configuration (${plan.kind}) on ${ctx.node}: ${lastLine(r)}`),
+      });
+    } else if (ctx.dryRun && !existed) work.push({ item: { argv: guestReadArgv(path) }, fail: () => new StepError('') });
     if (state !== 'RUNNING' || changed) {
       work.push({
         item: { argv: ['lxc-start', '-n', vm, '-d'] },

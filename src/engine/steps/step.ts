@@ -10,6 +10,8 @@ export interface RunOptions {
   /** local path of boot-salt.sh to upload; undefined: the salt parts fail unless noSalt */
   bootsaltScript?: string;
   noSalt: boolean;
+  /** take over an existing container of the VM's name that lxc-wizard did not make */
+  adopt?: boolean;
   /** public key lines for root's authorized_keys in the VM */
   sshPublicKeys: string[];
   /** the controller's master and salt commands; undefined: no minion keys, no ping (tests of other steps) */
@@ -46,6 +48,12 @@ export class StepError extends UserError {
     super(message, { hint });
   }
 }
+
+/**
+ * What apply found it cannot do, and why, with nothing changed: the task is reported `skipped`
+ * with this reason (so the VM is not "ready"), and the run goes on to the next step.
+ */
+export class StepSkipped extends Error {}
 
 /**
  * check → apply → verify. check answers `true` (already done: its result is in place), `false`
@@ -100,6 +108,11 @@ export const VM_FILES = [
   '/.initialspasses',
   '/etc/makina-states/lxc-wizard-bootsalt',
   '/etc/makina-states/initial_highstate',
+  // the guest's own network, as spawn configured it (guest-net.ts)
+  '/etc/network/interfaces',
+  '/etc/init.d/rcS',
+  '/etc/netplan/90-lxc-wizard.yaml',
+  '/etc/systemd/network/05-lxc-wizard-eth0.network',
 ] as const;
 
 /** Read a file in the VM; in a dry run of a VM that does not exist yet, every file is absent. */
