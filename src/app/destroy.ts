@@ -1,6 +1,6 @@
 import { rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LOAD_RULESET, NET } from '../engine/node-net.js';
+import { loadRuleset, netPaths } from '../engine/node-net.js';
 import { masterPkiDirs } from './controller-side.js';
 import { ExitCode, UserError } from '../core/errors.js';
 import { childPath } from '../core/paths.js';
@@ -8,6 +8,7 @@ import { fqdnProblem, hostnameProblem } from '../core/naming.js';
 import { lastLine, NodeSession } from '../engine/node-session.js';
 import { editNodeHosts, removeNodeHosts } from '../engine/steps/hostsfile.js';
 import type { Transport } from '../engine/transport.js';
+
 import { writeFileAtomic } from '../pillar-writer/atomic-write.js';
 import { pillarDiff } from '../pillar-writer/diff.js';
 import { removeVm } from '../pillar-writer/edit.js';
@@ -59,6 +60,8 @@ export interface DestroyOptions {
   forget: boolean;
   backup: boolean;
   transport: (node: string) => Transport;
+  /** LXC_WIZARD_INSTANCE: whose node-side names (forwards, table) */
+  instance?: string;
   /** the salt masters' pki directories whose minion keys for the VM go too */
   masterPki?: string[];
 }
@@ -70,7 +73,7 @@ export interface DestroyOptions {
  */
 export async function destroyVm(ws: Workspace, t: DestroyTarget, o: DestroyOptions, out: Reporter): Promise<string | undefined> {
   const { vm, node } = t;
-  const session = new NodeSession(o.transport(node), { dryRun: false });
+  const session = new NodeSession(o.transport(node), { dryRun: false, net: netPaths(o.instance) });
   const unregister = registerCleanup(() => session.transport.close());
   try {
     const c = (await session.facts()).containers.get(vm);
@@ -93,10 +96,10 @@ export async function destroyVm(ws: Workspace, t: DestroyTarget, o: DestroyOptio
       [
         'sh',
         '-c',
-        `[ -e "$2" ] || exit 3; rm -f -- "$2"; [ ! -x "$1" ] || { ${LOAD_RULESET}; }`,
+        `[ -e "$2" ] || exit 3; rm -f -- "$2"; [ ! -x "$1" ] || { ${loadRuleset(session.net)}; }`,
         'sh',
-        NET.script,
-        `${NET.forwards}/${vm}`,
+        session.net.script,
+        `${session.net.forwards}/${vm}`,
       ],
       { timeoutS: 60 },
     );

@@ -22,6 +22,8 @@ export interface ReachOptions {
   stateHome: string;
   /** SSH_AUTH_SOCK */
   agent?: string;
+  /** LXC_WIZARD_INSTANCE: the name this installation's node-side state carries (default lxc_wizard) */
+  instance?: string;
   log?: (message: string) => void;
 }
 

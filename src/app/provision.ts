@@ -14,6 +14,7 @@ import { NodeSession, type CommandRecord } from '../engine/node-session.js';
 import { redactor, RunLog, tail } from '../engine/run-log.js';
 import { runProvision, selectedSteps } from '../engine/run.js';
 import type { Transport } from '../engine/transport.js';
+import type { NetPaths } from '../engine/node-net.js';
 import { registerCleanup } from '../process/cleanup.js';
 import { DryRunPlan } from './dry-run.js';
 import { storeLedger } from './ledger.js';
@@ -38,6 +39,8 @@ export interface ProvisionOptions extends RunSelection {
   sshPublicKeys: string[];
   stateHome: string;
   transport: (node: string) => Transport;
+  /** this installation's node-side names (LXC_WIZARD_INSTANCE); default lxc_wizard's */
+  net?: NetPaths;
   /** sessions already open (the wizard probed the node): reused, not reopened */
   sessions?: Map<string, NodeSession>;
   listeners: RunListener[];
@@ -80,7 +83,7 @@ export async function provisionVms(ws: Workspace, loaded: Loaded, selected: VmEn
   // first command (allocation, the log, the run's set-up: ~65 ms after the pillar is read).
   if (!dryRun)
     for (const node of new Set([...nodes, ...(o.setup?.keys() ?? [])])) {
-      if (!sessions.has(node)) sessions.set(node, new NodeSession(o.transport(node), { dryRun }));
+      if (!sessions.has(node)) sessions.set(node, new NodeSession(o.transport(node), { dryRun, ...(o.net ? { net: o.net } : {}) }));
       sessions.get(node)!.transport.warm?.();
     }
   let log: RunLog | undefined;
@@ -146,7 +149,7 @@ export async function provisionVms(ws: Workspace, loaded: Loaded, selected: VmEn
     const session = (node: string) => {
       let s = sessions.get(node);
       if (!s || s.opts.dryRun !== dryRun) {
-        s = new NodeSession(s?.transport ?? o.transport(node), { dryRun });
+        s = new NodeSession(s?.transport ?? o.transport(node), { dryRun, ...(o.net ? { net: o.net } : {}) });
         sessions.set(node, s);
       }
       s.opts.onCommand = onCommand;

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { netPaths } from '../engine/node-net.js';
 import { controllerSide } from './controller-side.js';
 import { publicKeys, transportFactory, type ReachOptions } from './node-access.js';
 import { nodeSetupSpecs } from './node-setup.js';
@@ -46,6 +47,7 @@ export async function provisionOptions(
     ...(f.logPath ? { logPath: f.logPath } : {}),
     stateHome: reach.stateHome,
     transport: transportFactory(reach, undefined, passwordsOf(loaded)),
+    net: netPaths(reach.instance),
     listeners: [],
     signal,
     controller: controllerSide({ storeDir: ws.store.dir, env: process.env, ...(f.masterPki ? { masterPki: f.masterPki } : {}) }),

@@ -1,3 +1,4 @@
+import { netPaths } from '../engine/node-net.js';
 import { ipOnWriteOf } from '../core/allocation.js';
 import { formatFinding } from '../core/findings.js';
 import { findVm } from '../core/model.js';
@@ -123,7 +124,8 @@ export async function wizardServices(
   let factory: ((node: string) => Transport) | undefined;
   const makeTransport = (node: string) => (factory ??= transportFactory(reach, o.passphrases, passwordsOf(now())))(node);
   const sessionOf = (node: string) =>
-    sessions.get(node) ?? sessions.set(node, new NodeSession(makeTransport(node), { dryRun: false })).get(node)!;
+    sessions.get(node) ??
+    sessions.set(node, new NodeSession(makeTransport(node), { dryRun: false, net: netPaths(reach.instance) })).get(node)!;
   const controller = controllerSide({ storeDir: ws.store.dir, env: process.env, ...(run.masterPki ? { masterPki: run.masterPki } : {}) });
   let reviewedSha = key.sha256;
   /** the pillar as the last review would write it (its parse serves the write of the same edit) */
@@ -147,6 +149,7 @@ export async function wizardServices(
       sshPublicKeys: await publicKeys(run.sshPublicKeyFiles, reach.home),
       stateHome: reach.stateHome,
       transport: makeTransport,
+      net: netPaths(reach.instance),
       sessions,
       listeners: [onEvent],
       signal,

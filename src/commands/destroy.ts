@@ -27,7 +27,13 @@ export async function run(input: CommandInput): Promise<number> {
   const diff = await destroyVm(
     ws,
     target,
-    { forget, backup: flag(input, 'backup'), transport: transportFactory(reach), ...(pki ? { masterPki: [pki] } : {}) },
+    {
+      forget,
+      backup: flag(input, 'backup'),
+      transport: transportFactory(reach),
+      instance: reach.instance,
+      ...(pki ? { masterPki: [pki] } : {}),
+    },
     out,
   );
   if (diff !== undefined) out.data(diff);

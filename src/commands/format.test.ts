@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { VmResult } from '../core/run-events.js';
+import type { StepName } from '../core/steps.js';
 import { runSummary } from './format.js';
 
-const done = (names: string[]) => names.map((name) => ({ name, state: 'done' as const }));
+const done = (names: StepName[]) => names.map((name) => ({ name, state: 'done' as const }));
 
 describe('the run summary', () => {
   it('a VM whose sshd never answered is "not done: reachable" with the reason and hint, never "ready"', () => {

@@ -4,7 +4,8 @@ import { homedir, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { Env } from '../core/defaults.js';
 import { ExitCode, UserError } from '../core/errors.js';
-import { hostnameProblem } from '../core/naming.js';
+import { hostnameProblem, instanceProblem } from '../core/naming.js';
+import { printable } from '../core/printable.js';
 import { isStepName, SEED_STEPS, type StepName } from '../core/steps.js';
 import { stateHomeOf, type ReachOptions } from '../app/node-access.js';
 import type { WorkspaceOptions } from '../app/workspace.js';
@@ -101,6 +102,14 @@ export function reachOptions(input: CommandInput): ReachOptions {
   }
   if (raw === 'off')
     input.out.warn('--host-key-policy off: host keys are NOT verified; anyone on the path can impersonate the compute nodes');
+  const instance = env.LXC_WIZARD_INSTANCE || undefined;
+  const badInstance = instance === undefined ? undefined : instanceProblem(instance);
+  if (badInstance)
+    throw usageError(
+      'LXC_WIZARD_INSTANCE',
+      `LXC_WIZARD_INSTANCE '${printable(instance!)}' ${badInstance}`,
+      'unset it for the default (lxc_wizard), or name this installation, e.g. LXC_WIZARD_INSTANCE=team_b',
+    );
   const sshConfig = pathFlag(input, 'ssh-config');
   if (sshConfig !== undefined && !existsSync(sshConfig))
     throw usageError('--ssh-config', `--ssh-config ${sshConfig} does not exist`, 'give the path of an OpenSSH client config file');
@@ -110,6 +119,7 @@ export function reachOptions(input: CommandInput): ReachOptions {
     home,
     stateHome: stateHomeOf(env, home),
     agent: env.SSH_AUTH_SOCK || undefined,
+    ...(instance ? { instance } : {}),
     log: (m) => input.out.info(m),
   };
 }

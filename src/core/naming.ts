@@ -105,3 +105,11 @@ export function didYouMean(word: string, candidates: readonly string[], maxDista
   }
   return best !== undefined && bestD <= maxDistance && bestD > 0 ? best : undefined;
 }
+
+/**
+ * An installation's instance name (LXC_WIZARD_INSTANCE): an nftables table name and, with - for _,
+ * the names of its files on the nodes. Lowercase letters, digits and _.
+ */
+export function instanceProblem(name: string): string | undefined {
+  return /^[a-z][a-z0-9_]{0,31}$/.test(name) ? undefined : 'is not an instance name: a lowercase letter, then up to 31 of a-z, 0-9 and _';
+}

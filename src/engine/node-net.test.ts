@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bridgeConf, forwardConf, forwardRule, masqueradeRule, NET, NET_SCRIPT } from './node-net.js';
+import { bridgeConf, forwardConf, forwardRule, masqueradeRule, NET, netScript } from './node-net.js';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -16,7 +16,7 @@ function ruleset(files: Record<string, string>, env: NodeJS.ProcessEnv = process
   mkdirSync(join(conf, 'bridges'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(conf, name), text);
   const script = join(conf, 'lxc-wizard-net');
-  writeFileSync(script, NET_SCRIPT.replace(`CONF=${NET.dir}\n`, `CONF=${conf}\n`));
+  writeFileSync(script, netScript(NET).replace(`CONF=${NET.dir}\n`, `CONF=${conf}\n`));
   return execFileSync('/bin/sh', [script, 'ruleset'], { encoding: 'utf8', env });
 }
 

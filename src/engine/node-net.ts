@@ -7,33 +7,72 @@
  * change by running the same script, so what is live is what a reboot rebuilds.
  */
 
-export const NET = {
-  dir: '/etc/lxc-wizard',
-  bridges: '/etc/lxc-wizard/bridges',
-  forwards: '/etc/lxc-wizard/forwards',
-  script: '/usr/local/sbin/lxc-wizard-net',
-  unit: '/etc/systemd/system/lxc-wizard-net.service',
-  wants: '/etc/systemd/system/multi-user.target.wants/lxc-wizard-net.service',
-  sysctl: '/etc/sysctl.d/60-lxc-wizard.conf',
-  table: 'lxc_wizard',
-} as const;
+import { instanceProblem } from '../core/naming.js';
+
+/**
+ * Where one installation keeps its node-side state: every name carries its instance (default
+ * `lxc_wizard`, from LXC_WIZARD_INSTANCE), so two installations on one node (a production
+ * controller and a test run, two teams) never load, read or remove each other's table, forwards
+ * or unit. The default instance's names are those earlier versions used.
+ */
+export interface NetPaths {
+  instance: string;
+  dir: string;
+  bridges: string;
+  forwards: string;
+  script: string;
+  unit: string;
+  /** the unit's name, for systemctl */
+  service: string;
+  wants: string;
+  sysctl: string;
+  table: string;
+  /** the lock (under /run/lock) that serialises loads of the table */
+  lock: string;
+}
+
+export const DEFAULT_INSTANCE = 'lxc_wizard';
+export { instanceProblem };
+
+export function netPaths(instance: string = DEFAULT_INSTANCE): NetPaths {
+  if (instanceProblem(instance)) throw new Error(`bad instance name ${JSON.stringify(instance)}`);
+  const slug = instance.replaceAll('_', '-');
+  return {
+    instance,
+    dir: `/etc/${slug}`,
+    bridges: `/etc/${slug}/bridges`,
+    forwards: `/etc/${slug}/forwards`,
+    script: `/usr/local/sbin/${slug}-net`,
+    unit: `/etc/systemd/system/${slug}-net.service`,
+    service: `${slug}-net.service`,
+    wants: `/etc/systemd/system/multi-user.target.wants/${slug}-net.service`,
+    sysctl: `/etc/sysctl.d/60-${slug}.conf`,
+    table: instance,
+    lock: `${slug}-net.lock`,
+  };
+}
+
+/** The default instance's paths: the node-side names of earlier versions. */
+export const NET: NetPaths = netPaths();
 
 /**
  * Shell that rebuilds and loads the table under one lock (script path in "$1"). Two VMs on one node
  * finishing their forwards at once must not load a ruleset each read before the other's conf was
  * there: the later load would drop the earlier VM's forward after its step had said it was done.
  */
-export const LOAD_RULESET =
-  'l=/run/lock; [ -d "$l" ] || l=/tmp; exec 9>>"$l/lxc-wizard-net.lock"; ! command -v flock >/dev/null 2>&1 || flock -w 120 9; "$1" ruleset | nft -f -';
+export function loadRuleset(n: NetPaths): string {
+  return `l=/run/lock; [ -d "$l" ] || l=/tmp; exec 9>>"$l/${n.lock}"; ! command -v flock >/dev/null 2>&1 || flock -w 120 9; "$1" ruleset | nft -f -`;
+}
 
 /**
- * The script. It owns the nftables table `ip lxc_wizard` and nothing else: the table is replaced as
+ * The script. It owns the nftables table `ip <instance>` and nothing else: the table is replaced as
  * a whole in one transaction, so an operator's own rules are never read or rewritten.
  */
-export const NET_SCRIPT = `#!/bin/sh
-# lxc-wizard-net: the LXC network lxc-wizard set up on this compute node, kept across reboots.
-# Made by \`lxc-wizard node setup\`; run at boot by lxc-wizard-net.service.
-#   lxc-wizard-net apply   create the bridges, turn on IPv4 forwarding, and replace the nftables
+export function netScript(NET: NetPaths): string {
+  return `#!/bin/sh
+# ${NET.script}: the LXC network lxc-wizard (instance ${NET.instance}) set up on this compute node,
+# kept across reboots. Made by \`lxc-wizard node setup\`; run at boot by ${NET.service}.
+#   apply   create the bridges, turn on IPv4 forwarding, and replace the nftables
 #                          table ip ${NET.table} (ours alone) with one masquerade rule per bridge
 #                          network and one DNAT per ssh forward of ${NET.forwards}
 #   lxc-wizard-net stop    remove that table (bridges are left: containers may be attached)
@@ -90,18 +129,20 @@ case "\${1:-apply}" in
     done
     sysctl -q -w net.ipv4.ip_forward=1
     l=/run/lock; [ -d "$l" ] || l=/tmp
-    exec 9>>"$l/lxc-wizard-net.lock"; ! command -v flock >/dev/null 2>&1 || flock -w 120 9
+    exec 9>>"$l/${NET.lock}"; ! command -v flock >/dev/null 2>&1 || flock -w 120 9
     ruleset | nft -f -
     ;;
   stop) nft delete table ip ${NET.table} 2>/dev/null || true ;;
   ruleset) ruleset ;;
-  *) echo "usage: lxc-wizard-net apply|stop|ruleset" >&2; exit 2 ;;
+  *) echo "usage: ${NET.script} apply|stop|ruleset" >&2; exit 2 ;;
 esac
 `;
+}
 
-export const NET_UNIT = `# Made by lxc-wizard node setup. Undo: systemctl disable --now lxc-wizard-net; rm ${NET.unit} ${NET.script}
+export function netUnit(NET: NetPaths): string {
+  return `# Made by lxc-wizard node setup. Undo: systemctl disable --now ${NET.service}; rm ${NET.unit} ${NET.script}
 [Unit]
-Description=lxc-wizard: LXC bridges, IPv4 forwarding, NAT and ssh forwards
+Description=lxc-wizard (${NET.instance}): LXC bridges, IPv4 forwarding, NAT and ssh forwards
 Wants=network-pre.target
 After=network-pre.target
 Before=network.target lxc.service lxc-net.service
@@ -115,6 +156,7 @@ ExecStop=${NET.script} stop
 [Install]
 WantedBy=multi-user.target
 `;
+}
 
 export const SYSCTL_CONF = '# Made by lxc-wizard node setup: containers reach the outside through this node.\nnet.ipv4.ip_forward = 1\n';
 

@@ -5,6 +5,7 @@ import { shJoin } from '../core/shell-quote.js';
 import type { TaskName } from '../core/steps.js';
 import { generationOf, readMarks, readNetwork, type Generation } from './lxc-dialect.js';
 import type { ExecResult, Transport } from './transport.js';
+import { NET, type NetPaths } from './node-net.js';
 
 export interface ContainerFacts {
   name: string;
@@ -29,7 +30,7 @@ export interface NodeFacts {
   defaultVg: string;
   freeKb: number | undefined;
   containers: Map<string, ContainerFacts>;
-  /** lxc-wizard-net is installed: node setup has run (the ssh reverse proxy needs it) */
+  /** this instance's network script is installed: node setup has run (the ssh reverse proxy needs it) */
   netSetUp: boolean;
   /** the node's /etc/hosts when the facts were read (edits compare against it before they write) */
   hosts: string | undefined;
@@ -38,7 +39,10 @@ export interface NodeFacts {
 /** Sets $p to where the node keeps its containers, as LXC says (its default when it says nothing). */
 const LXCPATH_SH = 'p=$(lxc-config lxc.lxcpath 2>/dev/null) || p=/var/lib/lxc; [ -n "$p" ] || p=/var/lib/lxc';
 
-/** POSIX sh; prints @sections the parser below reads. No bashisms: the node's /bin/sh may be dash. */
+/**
+ * POSIX sh; prints @sections the parser below reads. No bashisms: the node's /bin/sh may be dash.
+ * $1: the instance's network script (node setup has run when it is there).
+ */
 export const FACTS_SCRIPT = `
 v=$(lxc-create --version 2>/dev/null) || v=none
 ${LXCPATH_SH}
@@ -48,7 +52,7 @@ echo "@lvmvg $(lxc-config lxc.bdev.lvm.vg 2>/dev/null)"
 for d in /sys/class/net/*/bridge; do [ -d "$d" ] || continue; d=\${d%/bridge}; echo "@bridge \${d##*/}"; done
 vgs --noheadings -o vg_name 2>/dev/null | while read -r vg; do echo "@vg $vg"; done
 echo "@df"; df -Pk "$p" 2>/dev/null
-[ -x /usr/local/sbin/lxc-wizard-net ] && echo "@netsetup"
+[ -n "\${1:-}" ] && [ -x "$1" ] && echo "@netsetup"
 [ -f /etc/hosts ] && { echo "@hosts"; base64 < /etc/hosts; }
 # one awk for every container's network and rootfs lines, not a grep each: a node may have hundreds
 lxc-ls -f -F NAME,STATE 2>/dev/null | awk -v p="$p" 'NR > 1 && NF >= 2 {
@@ -228,6 +232,8 @@ export interface SessionOptions {
   /** every command, for the log file: argv, exit, duration, output tails */
   onCommand?: (e: CommandRecord) => void;
   defaultTimeoutS?: number;
+  /** this installation's node-side names (default: the instance lxc_wizard) */
+  net?: NetPaths;
 }
 
 /** How a command that changes the node is sent: stdin (a note of it for the log), deadline, cancel, lines. */
@@ -266,10 +272,16 @@ export class NodeSession {
     return this.transport.node;
   }
 
+  /** Where this installation keeps its state on the node: table, forwards, script, unit. */
+  get net(): NetPaths {
+    return this.opts.net ?? NET;
+  }
+
   /** Probed once per node per run; the run keeps it current as it creates and starts containers. */
   facts(refresh = false): Promise<NodeFacts> {
     if (refresh) this.nodeFiles.delete('/etc/hosts');
-    if (refresh || !this.factsP) this.factsP = this.query(['sh', '-c', FACTS_SCRIPT], { timeoutS: 60 }).then((r) => parseFacts(r.stdout));
+    if (refresh || !this.factsP)
+      this.factsP = this.query(['sh', '-c', FACTS_SCRIPT, 'sh', this.net.script], { timeoutS: 60 }).then((r) => parseFacts(r.stdout));
     return this.factsP;
   }
 
@@ -462,7 +474,10 @@ export class NodeSession {
     o: { nodePaths: readonly string[]; table: string; vmPaths: readonly string[]; probe?: BatchItem },
   ): Promise<NodeFacts> {
     const want = o.vmPaths.filter((p) => !this.vmFiles.has(`${vm}\0${p}`));
-    const items: BatchItem[] = [{ argv: ['sh', '-c', FACTS_SCRIPT] }, NodeSession.stateItem(o.table, `${vm}/config`, o.nodePaths)];
+    const items: BatchItem[] = [
+      { argv: ['sh', '-c', FACTS_SCRIPT, 'sh', this.net.script] },
+      NodeSession.stateItem(o.table, `${vm}/config`, o.nodePaths),
+    ];
     if (want.length) items.push(NodeSession.readItemIfRunning(vm, want));
     if (o.probe) items.push(NodeSession.ifRunning(vm, o.probe));
     const results = this.batch(items, { timeoutS: 60, readOnly: true });

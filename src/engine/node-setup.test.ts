@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { FakeNode } from '../../test/helpers/fake-node.js';
 import { runWith, states, vmsFrom } from '../../test/helpers/run.js';
-import { NET, NET_SCRIPT, NET_UNIT, SYSCTL_CONF } from './node-net.js';
+import { NET, netScript, netUnit, SYSCTL_CONF } from './node-net.js';
 import type { NodeSetupSpec } from './node-setup.js';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTests ctl@example.net';
@@ -35,8 +35,8 @@ describe('node setup (the seed install_vt) on a bare node', () => {
       origin: 'done',
     });
     expect(node.files.get('/root/.ssh/authorized_keys')).toBe(`${KEY}\n`);
-    expect(node.files.get(NET.script)).toBe(NET_SCRIPT);
-    expect(node.files.get(NET.unit)).toBe(NET_UNIT);
+    expect(node.files.get(NET.script)).toBe(netScript(NET));
+    expect(node.files.get(NET.unit)).toBe(netUnit(NET));
     expect(node.files.get(NET.sysctl)).toBe(SYSCTL_CONF);
     expect(node.files.get(`${NET.bridges}/lxcbr1`)).toBe('# Made by lxc-wizard node setup\naddress=10.5.0.1/16\nnetwork=10.5.0.0/16\n');
     expect(node.net.nft).toContain('ip saddr 10.5.0.0/16 ip daddr != 10.5.0.0/16 masquerade comment "lxcw net lxcbr1"');
@@ -126,7 +126,7 @@ describe('the reverse_proxy step', () => {
     expect(r.results[0]!.steps[0]).toMatchObject({
       name: 'preflight',
       state: 'failed',
-      error: 'node setup has not run on cn (no lxc-wizard-net): nothing would forward 40007 to v.example.com',
+      error: 'node setup has not run on cn (no /usr/local/sbin/lxc-wizard-net): nothing would forward 40007 to v.example.com',
       hint: expect.stringContaining('lxc-wizard node setup cn'),
     });
     expect(bare.containers.has('v.example.com')).toBe(false);

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { NodeTaskName } from '../core/steps.js';
-import { LOAD_RULESET, NET, NET_SCRIPT, NET_UNIT, SYSCTL_CONF, bridgeConf, masqueradeRule } from './node-net.js';
+import { loadRuleset, netScript, netUnit, SYSCTL_CONF, bridgeConf, masqueradeRule, type NetPaths } from './node-net.js';
 import { lastLine, type NodeSession } from './node-session.js';
 import { mergedKeys } from './steps/sshkeys.js';
 import { registryText } from './steps/grains.js';
@@ -57,14 +57,16 @@ export interface NodeState {
   /** `ip -4 -o addr` lines, `ip -o link` lines */
   addrs: string[];
   links: string[];
-  /** `nft list table ip lxc_wizard`, empty when there is none */
+  /** `nft list table ip <instance>`, empty when there is none */
   nft: string;
   home: string;
   files: Map<string, string | undefined>;
   wantsLink: boolean;
 }
 
+/** $1: the instance's table, $2: its unit's wants link; then the files to read. */
 const STATE_SCRIPT = `
+t=$1; w=$2; shift 2
 . /etc/os-release 2>/dev/null || true
 echo "@os \${ID:-unknown}|\${ID_LIKE:-}|\${PRETTY_NAME:-unknown}"
 for c in lxc-create rsync tar nft ip sysctl debootstrap apt-get; do command -v "$c" >/dev/null 2>&1 && echo "@cmd $c"; done
@@ -72,16 +74,16 @@ for t in /usr/share/lxc/templates/lxc-*; do [ -e "$t" ] && echo "@tpl \${t##*/lx
 echo "@forward $(cat /proc/sys/net/ipv4/ip_forward 2>/dev/null)"
 ip -4 -o addr show 2>/dev/null | sed 's/^/@addr /'
 ip -o link show 2>/dev/null | sed 's/^/@link /'
-nft list table ip ${NET.table} 2>/dev/null | sed 's/^/@nft /'
+nft list table ip "$t" 2>/dev/null | sed 's/^/@nft /'
 echo "@home $HOME"
-[ -L "${NET.wants}" ] && echo "@wants"
+[ -L "$w" ] && echo "@wants"
 echo "@files"
 for p in "$@"; do case $p in "~"*) p="$HOME\${p#"~"}" ;; esac; if [ -f "$p" ]; then printf "%s\\001\\001" "$p"; cat -- "$p"; printf "\\002\\002"; fi; done
 true
 `;
 
 /** The files node setup manages, read with the state. */
-export function stateFiles(spec: NodeSetupSpec, home = '~'): string[] {
+export function stateFiles(NET: NetPaths, spec: NodeSetupSpec, home = '~'): string[] {
   return [
     NET.script,
     NET.unit,
@@ -95,7 +97,8 @@ export function stateFiles(spec: NodeSetupSpec, home = '~'): string[] {
 
 export async function readNodeState(session: NodeSession, spec: NodeSetupSpec): Promise<NodeState> {
   // $HOME is the node's: the authorized_keys path goes as ~/… and the script expands it.
-  const r = await session.query(['sh', '-c', STATE_SCRIPT, 'sh', ...stateFiles(spec)], { timeoutS: 60 });
+  const NET = session.net;
+  const r = await session.query(['sh', '-c', STATE_SCRIPT, 'sh', NET.table, NET.wants, ...stateFiles(NET, spec)], { timeoutS: 60 });
   if (r.code !== 0) throw new StepError(`cannot read the state of ${session.node}: ${lastLine(r)}`);
   const [head, filesPart = ''] = r.stdout.split('@files\n');
   const st: NodeState = {
@@ -127,7 +130,7 @@ export async function readNodeState(session: NodeSession, spec: NodeSetupSpec): 
     else if (tag === '@wants') st.wantsLink = true;
   }
   st.nft = nft.join('\n');
-  for (const p of stateFiles(spec, st.home)) st.files.set(p, undefined);
+  for (const p of stateFiles(session.net, spec, st.home)) st.files.set(p, undefined);
   for (const chunk of filesPart.split('\u0002\u0002')) {
     const i = chunk.indexOf('\u0001\u0001');
     if (i > 0) st.files.set(chunk.slice(0, i), chunk.slice(i + 2));
@@ -214,37 +217,38 @@ function bridgeUp(st: NodeState, spec: NodeSetupSpec): boolean {
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-function persisted(st: NodeState, spec: NodeSetupSpec): boolean {
+function persisted(NET: NetPaths, st: NodeState, spec: NodeSetupSpec): boolean {
   return (
-    st.files.get(NET.script) === NET_SCRIPT &&
-    st.files.get(NET.unit) === NET_UNIT &&
+    st.files.get(NET.script) === netScript(NET) &&
+    st.files.get(NET.unit) === netUnit(NET) &&
     st.wantsLink &&
     st.files.get(`${NET.bridges}/${spec.bridge}`) === bridgeConf(spec.gateway, spec.netmask, spec.network)
   );
 }
 
-/** The bridge with the gateway address, up, and kept across reboots by lxc-wizard-net.service. */
+/** The bridge with the gateway address, up, and kept across reboots by the instance's unit. */
 export const bridge: NodeTask = {
   name: 'bridge',
   async check(ctx) {
     if (!ctx.spec.useBridge) return 'use_bridge is false: the bridge is left to the operator';
     const st = await ctx.state();
-    return bridgeUp(st, ctx.spec) && persisted(st, ctx.spec);
+    return bridgeUp(st, ctx.spec) && persisted(ctx.session.net, st, ctx.spec);
   },
   async apply(ctx) {
     const { session, spec, signal } = ctx;
+    const NET = session.net;
     await session.writeFile(`${NET.bridges}/${spec.bridge}`, bridgeConf(spec.gateway, spec.netmask, spec.network), {
       mode: '0644',
       signal,
     });
-    await session.writeFile(NET.script, NET_SCRIPT, { mode: '0755', signal });
-    await session.writeFile(NET.unit, NET_UNIT, { mode: '0644', signal });
+    await session.writeFile(NET.script, netScript(NET), { mode: '0755', signal });
+    await session.writeFile(NET.unit, netUnit(NET), { mode: '0644', signal });
     // systemctl enable, done by hand: it works without a running systemd (chroots, containers, tests).
     const enable = await session.change(['sh', '-c', 'mkdir -p "$(dirname "$2")" && ln -sf "$1" "$2"', 'sh', NET.unit, NET.wants], {
       timeoutS: 30,
       signal,
     });
-    if (enable.code !== 0) throw new StepError(`cannot enable lxc-wizard-net.service on ${ctx.node}: ${lastLine(enable)}`);
+    if (enable.code !== 0) throw new StepError(`cannot enable ${NET.service} on ${ctx.node}: ${lastLine(enable)}`);
     const addr = `${spec.gateway}/${spec.netmask}`;
     ctx.progress(`bridge ${spec.bridge} ${addr}`);
     const up = await session.change(
@@ -273,10 +277,10 @@ export const forwarding: NodeTask = {
   name: 'forwarding',
   async check(ctx) {
     const st = await ctx.state();
-    return st.forward === '1' && st.files.get(NET.sysctl) === SYSCTL_CONF;
+    return st.forward === '1' && st.files.get(ctx.session.net.sysctl) === SYSCTL_CONF;
   },
   async apply(ctx) {
-    await ctx.session.writeFile(NET.sysctl, SYSCTL_CONF, { mode: '0644', signal: ctx.signal });
+    await ctx.session.writeFile(ctx.session.net.sysctl, SYSCTL_CONF, { mode: '0644', signal: ctx.signal });
     const r = await ctx.session.change(['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1'], { timeoutS: 30, signal: ctx.signal });
     if (r.code !== 0) throw new StepError(`cannot turn on IPv4 forwarding on ${ctx.node}: ${lastLine(r)}`);
     ctx.changed();
@@ -288,10 +292,14 @@ export const masquerade: NodeTask = {
   name: 'masquerade',
   async check(ctx) {
     const st = await ctx.state();
-    return st.nft.includes(masqueradeRule(ctx.spec.bridge, ctx.spec.network, ctx.spec.netmask)) && st.files.get(NET.script) === NET_SCRIPT;
+    const NET = ctx.session.net;
+    return (
+      st.nft.includes(masqueradeRule(ctx.spec.bridge, ctx.spec.network, ctx.spec.netmask)) && st.files.get(NET.script) === netScript(NET)
+    );
   },
   async apply(ctx) {
     const { spec, session, signal } = ctx;
+    const NET = session.net;
     if ((await ctx.state()).files.get(`${NET.bridges}/${spec.bridge}`) === undefined && !spec.useBridge) {
       // use_bridge false: the bridge conf still names the network to masquerade
       await session.writeFile(`${NET.bridges}/${spec.bridge}`, bridgeConf(spec.gateway, spec.netmask, spec.network), {
@@ -299,9 +307,10 @@ export const masquerade: NodeTask = {
         signal,
       });
     }
-    if ((await ctx.state()).files.get(NET.script) !== NET_SCRIPT) await session.writeFile(NET.script, NET_SCRIPT, { mode: '0755', signal });
+    if ((await ctx.state()).files.get(NET.script) !== netScript(NET))
+      await session.writeFile(NET.script, netScript(NET), { mode: '0755', signal });
     ctx.progress(`nftables table ip ${NET.table}`);
-    const r = await session.change(['sh', '-c', LOAD_RULESET, 'sh', NET.script], { timeoutS: 60, signal });
+    const r = await session.change(['sh', '-c', loadRuleset(NET), 'sh', NET.script], { timeoutS: 60, signal });
     if (r.code !== 0)
       throw new StepError(
         `cannot load the nftables table ip ${NET.table} on ${ctx.node}: ${lastLine(r)}`,

@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOAD_RULESET, forwardConf, forwardRule } from '../../src/engine/node-net.js';
+import { loadRuleset, NET, forwardConf, forwardRule } from '../../src/engine/node-net.js';
 import { NodeSession } from '../../src/engine/node-session.js';
 import { runBin } from '../helpers/cli.js';
 import { scratch } from '../helpers/pillar.js';
@@ -145,7 +145,7 @@ describe.skipIf(missing !== undefined)('node setup on a node that has no bridge 
         vms.map(async (vm, i) => {
           const w = NodeSession.writeItem(`/etc/lxc-wizard/forwards/${vm}`, forwardConf(40100 + i, `10.79.9.${i + 2}`));
           const wrote = await sh(w.argv, w.stdin);
-          return wrote || (await sh(['sh', '-c', LOAD_RULESET, 'sh', '/usr/local/sbin/lxc-wizard-net']));
+          return wrote || (await sh(['sh', '-c', loadRuleset(NET), 'sh', '/usr/local/sbin/lxc-wizard-net']));
         }),
       );
       expect(codes).toEqual(vms.map(() => 0));
@@ -154,7 +154,7 @@ describe.skipIf(missing !== undefined)('node setup on a node that has no bridge 
       expect((await readdir('/etc/lxc-wizard/forwards')).filter((f) => f.startsWith('.'))).toEqual([]);
     } finally {
       for (const vm of vms) await rm(`/etc/lxc-wizard/forwards/${vm}`, { force: true });
-      await sh(['sh', '-c', LOAD_RULESET, 'sh', '/usr/local/sbin/lxc-wizard-net']);
+      await sh(['sh', '-c', loadRuleset(NET), 'sh', '/usr/local/sbin/lxc-wizard-net']);
     }
   }, 120_000);
 

@@ -3,7 +3,7 @@ import type { ExecOptions, ExecResult, Transport } from '../../src/engine/transp
 import { InterruptedError } from '../../src/core/errors.js';
 import { TransportError } from '../../src/engine/transport.js';
 import { BATCH_SCRIPT, FACTS_SCRIPT } from '../../src/engine/node-session.js';
-import { NET, NET_SCRIPT, NET_UNIT, SYSCTL_CONF } from '../../src/engine/node-net.js';
+import { NET, netScript, netUnit, SYSCTL_CONF } from '../../src/engine/node-net.js';
 import { GUEST_FS } from '../../src/engine/guest-net.js';
 import { REACH_SH, WHY_SH } from '../../src/engine/steps/reachable.js';
 
@@ -73,8 +73,8 @@ export class FakeNode implements Transport {
   ) {
     for (const o of opts.origins ?? ['makina-states-precise']) this.containers.set(o, { state: 'STOPPED', ...debianImage() });
     if (opts.setUp !== false) {
-      this.files.set(NET.script, NET_SCRIPT);
-      this.files.set(NET.unit, NET_UNIT);
+      this.files.set(NET.script, netScript(NET));
+      this.files.set(NET.unit, netUnit(NET));
       this.files.set(NET.sysctl, SYSCTL_CONF);
       this.net.forward = '1';
       this.net.wants = true;

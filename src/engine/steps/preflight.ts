@@ -1,5 +1,4 @@
 import { shQuote } from '../../core/shell-quote.js';
-import { NET } from '../node-net.js';
 import { probeOnce } from './reachable.js';
 import { dnsMarker } from './spawn.js';
 import { StepError, VM_FILES, type Step, type StepContext } from './step.js';
@@ -27,11 +26,11 @@ export const preflight: Step = {
     // a run the wizard's probe prepared) have the facts already.
     const combined = !ctx.session.factsAsked;
     // whether its sshd answers already, tried once in the same read when the run ends with `reachable`
-    const reach = ctx.steps.includes('reachable') && !ctx.dryRun ? probeOnce(v, NET.script) : undefined;
+    const reach = ctx.steps.includes('reachable') && !ctx.dryRun ? probeOnce(v, ctx.session.net.script) : undefined;
     const f = combined
       ? await ctx.session.factsWithState(vm, {
-          nodePaths: [`${NET.forwards}/${vm}`],
-          table: NET.table,
+          nodePaths: [`${ctx.session.net.forwards}/${vm}`],
+          table: ctx.session.net.table,
           vmPaths: [...VM_FILES, dnsMarker(vm)],
           ...(reach ? { probe: reach } : {}),
         })
@@ -49,7 +48,7 @@ export const preflight: Step = {
     // spawn. A run that leaves reverse_proxy out (--only, --from) does not need it.
     if (!f.netSetUp && !ctx.dryRun && ctx.steps.includes('reverse_proxy'))
       throw new StepError(
-        `node setup has not run on ${node} (no lxc-wizard-net): nothing would forward ${v.ssh_reverse_proxy_port} to ${vm}`,
+        `node setup has not run on ${node} (no ${ctx.session.net.script}): nothing would forward ${v.ssh_reverse_proxy_port} to ${vm}`,
         nodeSetupHint(ctx, 'installs it with the bridge, forwarding and NAT'),
       );
     // Touch only what the tool made: a container of this name is this VM only when its config
@@ -114,8 +113,8 @@ export const preflight: Step = {
     // what every later check reads, in one round trip (a re-run that finds all in place costs this and the facts)
     if (!combined)
       await ctx.session.prefetchState(vm, {
-        nodePaths: [`${f.lxcPath}/${vm}/config`, `${NET.forwards}/${vm}`],
-        table: f.netSetUp ? NET.table : undefined,
+        nodePaths: [`${f.lxcPath}/${vm}/config`, `${ctx.session.net.forwards}/${vm}`],
+        table: f.netSetUp ? ctx.session.net.table : undefined,
         vmPaths: mine?.state === 'RUNNING' ? [...VM_FILES, dnsMarker(vm)] : [],
         ...(reach && mine?.state === 'RUNNING' ? { probe: reach } : {}),
       });

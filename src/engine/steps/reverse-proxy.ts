@@ -1,4 +1,4 @@
-import { LOAD_RULESET, NET, forwardConf, forwardRule } from '../node-net.js';
+import { loadRuleset, forwardConf, forwardRule } from '../node-net.js';
 import { lastLine, NodeSession } from '../node-session.js';
 import { StepError, type Step, type StepContext } from './step.js';
 
@@ -16,6 +16,7 @@ async function current(ctx: StepContext): Promise<Current> {
   const known = seen.get(ctx.session)?.get(ctx.vm);
   if (known) return known;
   // as preflight's read left them: conf and table in that round trip, the script in the facts
+  const NET = ctx.session.net;
   const knownConf = ctx.session.knownNodeFile(`${NET.forwards}/${ctx.vm}`);
   const knownTable = ctx.session.knownTable(NET.table);
   if (knownConf && knownTable !== undefined)
@@ -45,7 +46,7 @@ function remember(ctx: StepContext, c: Current): void {
 
 /**
  * `ssh_reverse_proxy_port` made real: connections to <node>:<port> reach the VM's port 22, through
- * a DNAT in lxc-wizard's own nftables table (kept across reboots by lxc-wizard-net.service).
+ * a DNAT in lxc-wizard's own nftables table (kept across reboots by its instance's unit).
  */
 export const reverseProxy: Step = {
   name: 'reverse_proxy',
@@ -60,6 +61,7 @@ export const reverseProxy: Step = {
   },
   async apply(ctx) {
     const { v, vm, session, signal } = ctx;
+    const NET = session.net;
     if (!ctx.dryRun && !(await current(ctx)).script) {
       throw new StepError(
         `node setup has not run on ${ctx.node} (no ${NET.script}), so nothing forwards ${v.ssh_reverse_proxy_port} to ${vm}`,
@@ -72,7 +74,7 @@ export const reverseProxy: Step = {
     const [w, load] = await session.batch(
       [
         NodeSession.writeItem(`${NET.forwards}/${vm}`, conf),
-        { argv: ['sh', '-c', `${LOAD_RULESET} && nft list table ip "$2"`, 'sh', NET.script, NET.table] },
+        { argv: ['sh', '-c', `${loadRuleset(NET)} && nft list table ip "$2"`, 'sh', NET.script, NET.table] },
       ],
       { timeoutS: 60, signal },
     );
