@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitCode, UserError } from '../core/errors.js';
+import type { WayInContext } from '../core/ways-in.js';
 import type { HostKeyPolicy } from '../engine/known-hosts.js';
 
 export type { HostKeyPolicy };
@@ -111,4 +112,15 @@ export async function publicKeys(files: string[] | undefined, home: string): Pro
     }
   }
   return keys;
+}
+
+/**
+ * What the printed ways in must carry to work as printed: the user lxc-wizard logs in to the node
+ * as (its ssh config's), the config file when one was given, and the private key whose public half
+ * went into the VM (when the public keys were named and the private one is beside it).
+ */
+export function wayInContext(r: ReachOptions, node: string, o: { pubkeyFiles?: string[]; forwarded: boolean }): WayInContext {
+  const nodeUser = node === 'localhost' ? 'root' : resolveSshTarget(node, sshDefaults(r)).user;
+  const key = o.pubkeyFiles?.map((f) => f.replace(/\.pub$/, '')).find((f) => f !== '' && existsSync(f) && !f.endsWith('.pub'));
+  return { nodeUser, forwarded: o.forwarded, ...(r.sshConfig ? { sshConfig: r.sshConfig } : {}), ...(key ? { key } : {}) };
 }

@@ -15,6 +15,7 @@ import { redactor, RunLog, tail } from '../engine/run-log.js';
 import { runProvision, selectedSteps } from '../engine/run.js';
 import type { Transport } from '../engine/transport.js';
 import type { NetPaths } from '../engine/node-net.js';
+import { waysIn, wayInVm, type WayInContext } from '../core/ways-in.js';
 import { registerCleanup } from '../process/cleanup.js';
 import { DryRunPlan } from './dry-run.js';
 import { storeLedger } from './ledger.js';
@@ -49,6 +50,8 @@ export interface ProvisionOptions extends RunSelection {
   setup?: Map<string, NodeSetupSpec>;
   /** this host as the controller: minion keys, ping, the default bootstrap */
   controller?: ControllerSide;
+  /** what the printed ways in of a node's VMs carry (user, ssh config, key) */
+  wayIn?: (node: string) => WayInContext;
 }
 
 export interface ProvisionOutcome {
@@ -57,6 +60,8 @@ export interface ProvisionOutcome {
   logPath: string | undefined;
   connections: Record<string, number>;
   plan: DryRunPlan;
+  /** per VM (`name@node`), how to log in: printed with the result, checked by its reachable step */
+  waysIn: Record<string, string[]>;
 }
 
 /**
@@ -107,8 +112,10 @@ export async function provisionVms(ws: Workspace, loaded: Loaded, selected: VmEn
         mine.reduce((st, vm) => allocateVm(model, node, vm, loaded.rd.defaults, st, cryptoRandom), current);
       states.set(node, dryRun ? fold(loaded.store.get(node) ?? {}) : await ws.store.values.update(node, fold));
     }
+    const ways: Record<string, string[]> = {};
     const vms: ResolvedVm[] = selected.map((e) => {
       const [s] = resolveNodeSettings(model, e.node, loaded.rd, ws.settings, states.get(e.node) ?? {}, e);
+      if (o.wayIn) ways[`${e.name}@${e.node}`] = waysIn(wayInVm(s!), o.wayIn(e.node));
       return resolvedVm(s!);
     });
 
@@ -176,7 +183,7 @@ export async function provisionVms(ws: Workspace, loaded: Loaded, selected: VmEn
       signal: o.signal,
       ...(o.setup ? { setup: o.setup } : {}),
     });
-    return { results: collector.results(), logPath, connections: connections(), plan };
+    return { results: collector.results(), logPath, connections: connections(), plan, waysIn: ways };
   } finally {
     log?.write({ type: 'end', connections: connections() });
     await close();

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { netPaths } from '../engine/node-net.js';
 import { controllerSide } from './controller-side.js';
-import { publicKeys, transportFactory, type ReachOptions } from './node-access.js';
+import { publicKeys, transportFactory, wayInContext, type ReachOptions } from './node-access.js';
 import { nodeSetupSpecs } from './node-setup.js';
 import type { ProvisionOptions, RunSelection } from './provision.js';
 import type { Loaded, Workspace } from './workspace.js';
@@ -48,6 +48,7 @@ export async function provisionOptions(
     stateHome: reach.stateHome,
     transport: transportFactory(reach, undefined, passwordsOf(loaded)),
     net: netPaths(reach.instance),
+    wayIn: (node) => wayInContext(reach, node, { forwarded: true, ...(f.sshPublicKeyFiles ? { pubkeyFiles: f.sshPublicKeyFiles } : {}) }),
     listeners: [],
     signal,
     controller: controllerSide({ storeDir: ws.store.dir, env: process.env, ...(f.masterPki ? { masterPki: f.masterPki } : {}) }),

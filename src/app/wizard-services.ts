@@ -14,7 +14,8 @@ import { registerCleanup } from '../process/cleanup.js';
 import type { RunOutcome, WizardServices } from '../wizard/services.js';
 import { controllerSide } from './controller-side.js';
 import { draftEntry } from './draft.js';
-import { publicKeys, transportFactory, type ReachOptions } from './node-access.js';
+import { publicKeys, transportFactory, wayInContext, type ReachOptions } from './node-access.js';
+import { sshConfigStanza, waysIn, wayInVm } from '../core/ways-in.js';
 import { writePrefs } from './prefs.js';
 import { writeEntry } from './write-entry.js';
 import { localLxcPath, passwordsOf } from './run-options.js';
@@ -126,6 +127,11 @@ export async function wizardServices(
   const sessionOf = (node: string) =>
     sessions.get(node) ??
     sessions.set(node, new NodeSession(makeTransport(node), { dryRun: false, net: netPaths(reach.instance) })).get(node)!;
+  const resolvedOf = (node: string, vm: string) => {
+    const l = now();
+    const e = findVm(l.file.model, node, vm);
+    return e ? resolveNodeSettings(l.file.model, node, l.rd, ws.settings, l.store.get(node) ?? {}, e)[0] : undefined;
+  };
   const controller = controllerSide({ storeDir: ws.store.dir, env: process.env, ...(run.masterPki ? { masterPki: run.masterPki } : {}) });
   let reviewedSha = key.sha256;
   /** the pillar as the last review would write it (its parse serves the write of the same edit) */
@@ -263,10 +269,16 @@ export async function wizardServices(
       return r;
     },
     settings: (node, vm) => {
-      const l = now();
-      const e = findVm(l.file.model, node, vm);
-      const s = e ? resolveNodeSettings(l.file.model, node, l.rd, ws.settings, l.store.get(node) ?? {}, e)[0] : undefined;
+      const s = resolvedOf(node, vm);
       return s ? settingsValues(s, true) : {};
+    },
+    waysIn: (node, vm) => {
+      const s = resolvedOf(node, vm);
+      if (!s) return { lines: [] };
+      // the run just ended with its reachable step: what it checked is what is printed
+      const ctx = wayInContext(reach, node, { forwarded: true, ...(run.sshPublicKeyFiles ? { pubkeyFiles: run.sshPublicKeyFiles } : {}) });
+      const stanza = sshConfigStanza(wayInVm(s), ctx);
+      return { lines: waysIn(wayInVm(s), ctx), ...(stanza ? { stanza } : {}) };
     },
     rememberAdvanced: (open) => writePrefs(reach.stateHome, { advancedOpen: open }),
   };

@@ -2,10 +2,11 @@ import { stringify } from 'yaml';
 import { settingsValues, type VmSettings } from '../core/settings.js';
 import { NODE_SETUP, readiness, STEP_STATE_WORDS } from '../core/steps.js';
 import type { VmResult } from '../core/run-events.js';
+import { waysIn, wayInVm, type WayInContext } from '../core/ways-in.js';
 
 /** How the commands present results: settings, lists, run summaries. Pure text, no I/O. */
 
-export function settingsDocument(s: VmSettings, showSecrets: boolean, forwarded = true) {
+export function settingsDocument(s: VmSettings, showSecrets: boolean, ways: WayInContext) {
   const sources: Record<string, string> = {};
   for (const [k, f] of Object.entries(s.fields)) sources[k] = f.source;
   return {
@@ -15,42 +16,26 @@ export function settingsDocument(s: VmSettings, showSecrets: boolean, forwarded 
     sources,
     live: Object.keys(s.fields).filter((k) => s.fields[k]!.live),
     pending: Object.keys(s.fields).filter((k) => s.fields[k]!.source === 'pending'),
-    waysIn: waysIn(s, forwarded),
-    forwarded,
+    waysIn: waysIn(wayInVm(s), ways),
+    forwarded: ways.forwarded,
   };
 }
 
-/**
- * How to reach the VM: its reverse-proxy port on the node (said to wait for reverse_proxy when the
- * ledger has no record of it), or through the node as a jump host.
- */
-export function waysIn(s: VmSettings, forwarded = true): string[] {
-  const f = (k: string) => s.fields[k]?.value;
-  const node = s.node === 'localhost' ? 'localhost' : String(f('ssh_gateway') ?? s.node);
-  const out: string[] = [];
-  if (typeof f('ssh_reverse_proxy_port') === 'number')
-    out.push(
-      `ssh -p ${String(f('ssh_reverse_proxy_port'))} root@${node}${forwarded ? '' : `  (not forwarded yet: lxc-wizard --yes --vm ${s.name} --only reverse_proxy)`}`,
-    );
-  if (typeof f('ip') === 'string') out.push(`ssh -J ${String(f('ssh_gateway_user') ?? 'root')}@${node} root@${String(f('ip'))}`);
-  return out;
-}
-
 /** The seed's key/value listing, one line a key, with where each value came from. */
-export function settingsText(s: VmSettings, showSecrets: boolean, forwarded = true): string {
+export function settingsText(s: VmSettings, showSecrets: boolean, wayCtx: WayInContext): string {
   const values = settingsValues(s, showSecrets);
   const rows = Object.entries(values).map(([k, v]) => {
     const f = s.fields[k]!;
     const text =
       v === null ? '~' : stringify(v, { version: '1.1', lineWidth: 0, collectionStyle: 'flow', flowCollectionPadding: false }).trimEnd();
     const notes: string[] = [f.source];
-    if (f.live) notes.push('live');
+    if (f.live) notes.push('re-applied each run');
     if (f.source === 'pending') notes.push(v === null ? 'generated when the entry is written' : 'would be allocated');
     if (f.secret && !showSecrets && v !== null) notes.push('--show-secrets to reveal');
     return [`${k}: ${text}`, notes.join(', ')] as const;
   });
   const width = Math.min(60, Math.max(...rows.map(([a]) => a.length)));
-  const ways = waysIn(s, forwarded).map((w) => `# way in: ${w}`);
+  const ways = waysIn(wayInVm(s), wayCtx).map((w) => `# way in: ${w}`);
   return [...rows.map(([a, b]) => `${a.padEnd(width)}  # ${b}`), ...ways].join('\n') + '\n';
 }
 
@@ -65,7 +50,7 @@ export function table(rows: string[][]): string {
  * the count of each state word; otherwise what was not done (each skip said once, with its
  * reason), or where it stopped and why. Then the totals.
  */
-export function runSummary(results: VmResult[]): string {
+export function runSummary(results: VmResult[], waysIn: Record<string, string[]> = {}): string {
   const lines: string[] = [];
   const totals = { ready: 0, partial: 0, failed: 0 };
   for (const r of results) {
@@ -92,6 +77,8 @@ export function runSummary(results: VmResult[]): string {
     if (ready) {
       count.ready++;
       lines.push(`${name}: ${r.name === NODE_SETUP ? 'done' : 'ready'} (${c})`);
+      // checked by its reachable step just now: each works as printed
+      for (const w of waysIn[`${r.name}@${r.node}`] ?? []) lines.push(`  ${w}`);
     } else {
       count.partial++;
       lines.push(

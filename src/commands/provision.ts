@@ -51,7 +51,7 @@ export async function run(input: CommandInput): Promise<number> {
     interrupt.dispose();
     await view.end(outcome?.logPath);
   }
-  const { results, logPath, connections, plan } = outcome;
+  const { results, logPath, connections, plan, waysIn } = outcome;
   const failed = results.filter((r) => !r.ok);
   if (flag(input, 'json'))
     out.document({
@@ -59,11 +59,11 @@ export async function run(input: CommandInput): Promise<number> {
       dryRun: flags.dryRun,
       logFile: logPath ?? null,
       connections,
-      vms: results,
+      vms: results.map((r) => (waysIn[`${r.name}@${r.node}`] ? { ...r, waysIn: waysIn[`${r.name}@${r.node}`] } : r)),
       ...(flags.dryRun ? { commands: plan.byVm() } : {}),
     });
   else {
-    out.data(flags.dryRun ? plan.text() : runSummary(results));
+    out.data(flags.dryRun ? plan.text() : runSummary(results, waysIn));
     if (failed.length && logPath) out.info(`log: ${logPath}`);
   }
   if (interrupt.signal.aborted) return ExitCode.INTERRUPTED;

@@ -4,9 +4,10 @@ import { didYouMean } from '../core/naming.js';
 import { resolveNodeSettings } from '../core/node-settings.js';
 import { validatePillar } from '../core/validate.js';
 import { forwardInPlace } from '../app/ledger.js';
+import { wayInContext } from '../app/node-access.js';
 import { loadWorkspace, openWorkspace } from '../app/workspace.js';
 import { settingsDocument, settingsText } from './format.js';
-import { flag, workspaceOptions } from './options.js';
+import { flag, reachOptions, workspaceOptions } from './options.js';
 import type { CommandInput } from './types.js';
 
 export async function run(input: CommandInput): Promise<number> {
@@ -20,9 +21,9 @@ export async function run(input: CommandInput): Promise<number> {
   const errors = validatePillar(model, ws.settings.env, loaded.store, loaded.rd).filter((f) => f.vm === vm && f.severity === 'error');
   for (const f of errors) input.out.finding(f);
   const showSecrets = flag(input, 'show-secrets');
-  const forwarded = await forwardInPlace(ws.store, node, vm);
-  if (flag(input, 'json')) input.out.document({ ...settingsDocument(s!, showSecrets, forwarded), errors });
-  else input.out.data(settingsText(s!, showSecrets, forwarded));
+  const ways = wayInContext(reachOptions(input), node, { forwarded: await forwardInPlace(ws.store, node, vm) });
+  if (flag(input, 'json')) input.out.document({ ...settingsDocument(s!, showSecrets, ways), errors });
+  else input.out.data(settingsText(s!, showSecrets, ways));
   // Settings of an entry with errors are not what a run would use: say so in the exit status too.
   return errors.length ? ExitCode.FAILURE : ExitCode.OK;
 }

@@ -108,16 +108,19 @@ ${COMMON_HELP}`,
     usage: 'lxc-wizard settings CN VM --pillar FILE [--json] [--show-secrets]',
     summary: "show a VM's resolved settings (the seed's get_settings_for_vm)",
     args: ['CN', 'VM'],
-    options: { ...PILLAR, json: { type: 'boolean' }, 'show-secrets': { type: 'boolean' } },
+    options: { ...PILLAR, 'ssh-config': { type: 'string' }, json: { type: 'boolean' }, 'show-secrets': { type: 'boolean' } },
     help: `Usage: lxc-wizard settings CN VM --pillar FILE [--json] [--show-secrets]
 
 Shows every setting of VM on compute node CN, each with where it came from (default,
 pillar-default, entry, stored, derived, pending). ip, gateway and ssh_reverse_proxy_port are
-live. Values nobody allocated yet are shown as pending; reading never allocates or writes.
+what the seed calls live: re-applied at every run. Values nobody allocated yet are shown as
+pending; reading never allocates or writes. Nothing is read from the node: the ways in are
+those the last run left (a run ends by checking them from the node: its reachable step).
 
 Options:
   --json               one JSON document on stdout
   --show-secrets       show the password instead of <hidden>
+  --ssh-config FILE    the OpenSSH client config runs follow: the ways in printed follow it too
 ${COMMON_HELP}`,
     load: () => import('./settings.js'),
   },

@@ -220,6 +220,7 @@ export function App({ services, onExit, showTime, advancedOpen, tap }: AppProps)
           name={a.name!}
           steps={state.run?.steps ?? []}
           settings={services.settings(a.node!, a.name!)}
+          waysIn={services.waysIn(a.node!, a.name!)}
           commands={equivalentCommands(state, services)}
           onExit={() => send({ type: 'finish' })}
         />

@@ -63,5 +63,7 @@ export interface WizardServices {
   setupNode(node: string, origins: string[], onEvent: (e: RunEvent) => void, signal: AbortSignal): Promise<RunOutcome>;
   /** the resulting settings, secrets included (the result screen hides them until asked) */
   settings(node: string, vm: string): Record<string, unknown>;
+  /** how to log in, as commands that work as printed (core/ways-in.ts), and the same as an ~/.ssh/config stanza */
+  waysIn(node: string, vm: string): { lines: string[]; stanza?: string };
   rememberAdvanced(open: boolean): void;
 }

@@ -61,7 +61,7 @@ describe('settings', () => {
   it('shows sources and live markers, hides the password, and writes nothing', async () => {
     const r = await cli('settings', 'devhost10.local', 'gfoobar.test.com', '--pillar', pillar);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^ip: 10\.5\.10\.16\s+# entry, live$/m);
+    expect(r.stdout).toMatch(/^ip: 10\.5\.10\.16\s+# entry, re-applied each run$/m);
     expect(r.stdout).toMatch(/^password: <hidden>\s+# entry, --show-secrets to reveal$/m);
     expect(r.stdout).not.toMatch(/\bfoobar\b/);
     expect(await readdir(s.dir)).toEqual(['lxc.sls']);

@@ -4,11 +4,11 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadRuleset, NET, forwardConf, forwardRule } from '../../src/engine/node-net.js';
+import { loadRuleset, forwardConf, forwardRule } from '../../src/engine/node-net.js';
 import { NodeSession } from '../../src/engine/node-session.js';
 import { runBin } from '../helpers/cli.js';
 import { scratch } from '../helpers/pillar.js';
-import { containerNames, e2eMissing, lxc, openBed, type Bed } from '../helpers/testbed.js';
+import { containerNames, e2eMissing, lxc, openBed, type Bed, INSTANCE_ENV, TEST_NET } from '../helpers/testbed.js';
 
 const missing = e2eMissing() ?? (existsSync('/usr/sbin/nft') ? undefined : '/usr/sbin/nft is missing (bash .ci/run installs nftables)');
 const required = process.env.CI === 'true';
@@ -83,7 +83,7 @@ describe.skipIf(missing !== undefined)('node setup on a node that has no bridge 
         '',
       ].join('\n'),
     );
-    env = { HOME: join(bed.dir, 'home'), XDG_STATE_HOME: join(bed.dir, 'state') };
+    env = { HOME: join(bed.dir, 'home'), XDG_STATE_HOME: join(bed.dir, 'state'), ...INSTANCE_ENV };
     common = ['--pillar', pillar, '--env', 'dev', '--controller', 'ctl.e2e.test'];
     reach = ['--ssh-config', bed.sshd.sshConfig];
     keys = ['--ssh-pubkey', bed.sshd.clientPub];
@@ -106,19 +106,17 @@ describe.skipIf(missing !== undefined)('node setup on a node that has no bridge 
     // live state, by its effect
     expect(execFileSync('ip', ['-4', '-o', 'addr', 'show', 'dev', BRIDGE], { encoding: 'utf8' })).toContain('inet 10.79.0.1/16');
     expect((await readFile('/proc/sys/net/ipv4/ip_forward', 'utf8')).trim()).toBe('1');
-    expect(execFileSync('nft', ['list', 'table', 'ip', 'lxc_wizard'], { encoding: 'utf8' })).toContain(
+    expect(execFileSync('nft', ['list', 'table', 'ip', TEST_NET.table], { encoding: 'utf8' })).toContain(
       `ip saddr 10.79.0.0/16 ip daddr != 10.79.0.0/16 masquerade comment "lxcw net ${BRIDGE}"`,
     );
     expect(execFileSync('lxc-info', ['-s', '-H', '-n', ORIGIN], { encoding: 'utf8' }).trim()).toBe('STOPPED');
     // persistent configuration, by its content (no systemd runs here to reboot with)
-    expect(await readFile(`/etc/lxc-wizard/bridges/${BRIDGE}`, 'utf8')).toContain('address=10.79.0.1/16\nnetwork=10.79.0.0/16\n');
-    expect(await readFile('/etc/systemd/system/lxc-wizard-net.service', 'utf8')).toContain(
-      'ExecStart=/usr/local/sbin/lxc-wizard-net apply',
-    );
-    expect(existsSync('/etc/systemd/system/multi-user.target.wants/lxc-wizard-net.service')).toBe(true);
-    expect(await readFile('/etc/sysctl.d/60-lxc-wizard.conf', 'utf8')).toContain('net.ipv4.ip_forward = 1');
+    expect(await readFile(`${TEST_NET.bridges}/${BRIDGE}`, 'utf8')).toContain('address=10.79.0.1/16\nnetwork=10.79.0.0/16\n');
+    expect(await readFile(TEST_NET.unit, 'utf8')).toContain(`ExecStart=${TEST_NET.script} apply`);
+    expect(existsSync(TEST_NET.wants)).toBe(true);
+    expect(await readFile(TEST_NET.sysctl, 'utf8')).toContain('net.ipv4.ip_forward = 1');
     // the script rebuilds the same table from its files: what a reboot would do
-    expect(execFileSync('/usr/local/sbin/lxc-wizard-net', ['ruleset'], { encoding: 'utf8' })).toContain(
+    expect(execFileSync(TEST_NET.script, ['ruleset'], { encoding: 'utf8' })).toContain(
       `masquerade comment \\"lxcw net ${BRIDGE}\\"`.replace(/\\"/g, '"'),
     );
   }, 600_000);
@@ -143,18 +141,18 @@ describe.skipIf(missing !== undefined)('node setup on a node that has no bridge 
     try {
       const codes = await Promise.all(
         vms.map(async (vm, i) => {
-          const w = NodeSession.writeItem(`/etc/lxc-wizard/forwards/${vm}`, forwardConf(40100 + i, `10.79.9.${i + 2}`));
+          const w = NodeSession.writeItem(`${TEST_NET.forwards}/${vm}`, forwardConf(40100 + i, `10.79.9.${i + 2}`));
           const wrote = await sh(w.argv, w.stdin);
-          return wrote || (await sh(['sh', '-c', loadRuleset(NET), 'sh', '/usr/local/sbin/lxc-wizard-net']));
+          return wrote || (await sh(['sh', '-c', loadRuleset(TEST_NET), 'sh', TEST_NET.script]));
         }),
       );
       expect(codes).toEqual(vms.map(() => 0));
-      const table = execFileSync('nft', ['list', 'table', 'ip', 'lxc_wizard'], { encoding: 'utf8' });
+      const table = execFileSync('nft', ['list', 'table', 'ip', TEST_NET.table], { encoding: 'utf8' });
       for (const [i, vm] of vms.entries()) expect(table).toContain(forwardRule(vm, 40100 + i, `10.79.9.${i + 2}`));
-      expect((await readdir('/etc/lxc-wizard/forwards')).filter((f) => f.startsWith('.'))).toEqual([]);
+      expect((await readdir(TEST_NET.forwards)).filter((f) => f.startsWith('.'))).toEqual([]);
     } finally {
-      for (const vm of vms) await rm(`/etc/lxc-wizard/forwards/${vm}`, { force: true });
-      await sh(['sh', '-c', loadRuleset(NET), 'sh', '/usr/local/sbin/lxc-wizard-net']);
+      for (const vm of vms) await rm(`${TEST_NET.forwards}/${vm}`, { force: true });
+      await sh(['sh', '-c', loadRuleset(TEST_NET), 'sh', TEST_NET.script]);
     }
   }, 120_000);
 
@@ -183,8 +181,8 @@ describe.skipIf(missing !== undefined)('node setup on a node that has no bridge 
     const r = await runBin(['destroy', VM, ...common, ...reach, '--forget', '--yes', '--master-pki', pki], { env });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`removed the ssh forward of ${VM} on ${NODE}`);
-    expect(execFileSync('nft', ['list', 'table', 'ip', 'lxc_wizard'], { encoding: 'utf8' })).not.toContain(VM);
-    expect(existsSync(`/etc/lxc-wizard/forwards/${VM}`)).toBe(false);
+    expect(execFileSync('nft', ['list', 'table', 'ip', TEST_NET.table], { encoding: 'utf8' })).not.toContain(VM);
+    expect(existsSync(`${TEST_NET.forwards}/${VM}`)).toBe(false);
     expect(await readdir(join(pki, 'minions'))).toEqual([]);
   }, 300_000);
 });

@@ -7,7 +7,20 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runBin } from '../helpers/cli.js';
 import { scratch } from '../helpers/pillar.js';
-import { bedDefaults, containerNames, e2eMissing, lxc, NET, openBed, ORIGIN, type Bed, type Sshd, yesArgs } from '../helpers/testbed.js';
+import {
+  bedDefaults,
+  containerNames,
+  e2eMissing,
+  lxc,
+  NET,
+  openBed,
+  ORIGIN,
+  type Bed,
+  type Sshd,
+  yesArgs,
+  INSTANCE_ENV,
+  TEST_NET,
+} from '../helpers/testbed.js';
 
 const missing = e2eMissing();
 const required = process.env.CI === 'true';
@@ -59,7 +72,7 @@ describe.skipIf(missing !== undefined)('provisioning real LXC containers over re
     pillar = await s.file('lxc.sls', PILLAR);
     pki = join(s.dir, 'pki');
     await mkdir(join(pki, 'minions'), { recursive: true });
-    env = { HOME: join(s.dir, 'home'), XDG_STATE_HOME: join(s.dir, 'state') };
+    env = { HOME: join(s.dir, 'home'), XDG_STATE_HOME: join(s.dir, 'state'), ...INSTANCE_ENV };
     args = yesArgs(
       { pillar, sshConfig: sshd.sshConfig, pubkey: sshd.clientPub, controller: 'ctl.e2e.test', masterPki: pki, bootsalt: STAND_IN },
       '--setup-nodes',
@@ -228,8 +241,8 @@ describe.skipIf(missing !== undefined)('provisioning real LXC containers over re
     expect(text).toContain('# end-to-end fleet\n');
     for (const vm of VMS) expect(text).not.toContain(vm);
     // the forwards and the accepted keys went with the VMs
-    expect(execFileSync('nft', ['list', 'table', 'ip', 'lxc_wizard'], { encoding: 'utf8' })).not.toContain('e2e.test');
-    for (const vm of VMS) expect(existsSync(`/etc/lxc-wizard/forwards/${vm}`)).toBe(false);
+    expect(execFileSync('nft', ['list', 'table', 'ip', TEST_NET.table], { encoding: 'utf8' })).not.toContain('e2e.test');
+    for (const vm of VMS) expect(existsSync(`${TEST_NET.forwards}/${vm}`)).toBe(false);
     expect(await readdir(join(pki, 'minions'))).toEqual([]);
   }, 300_000);
 });

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runBin } from '../helpers/cli.js';
 import { scratch } from '../helpers/pillar.js';
 import { Terminal, tmuxMissing } from '../helpers/tmux.js';
-import { bedDefaults, e2eMissing, openBed, type Bed, yesArgs } from '../helpers/testbed.js';
+import { bedDefaults, e2eMissing, openBed, type Bed, yesArgs, INSTANCE_ENV } from '../helpers/testbed.js';
 
 const missing = e2eMissing() ?? tmuxMissing();
 const required = process.env.CI === 'true';
@@ -37,7 +37,7 @@ describe.skipIf(missing !== undefined)('--yes with three VMs: a live tree on a t
         // LVM on a bed that has no volume group: preflight refuses it, before anything changes
         `  ${BAD}: {profile_type: lvm, vgname: no-such-vg}\n`,
     );
-    env = { HOME: join(bed.dir, 'home'), XDG_STATE_HOME: join(bed.dir, 'state') };
+    env = { HOME: join(bed.dir, 'home'), XDG_STATE_HOME: join(bed.dir, 'state'), ...INSTANCE_ENV };
     args = yesArgs(
       { pillar, sshConfig: bed.sshd.sshConfig, pubkey: bed.sshd.clientPub, controller: 'ctl.e2e.test', masterPki: pki },
       '--no-salt',

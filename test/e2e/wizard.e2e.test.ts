@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
 import { scratch } from '../helpers/pillar.js';
 import { Terminal, tmuxMissing } from '../helpers/tmux.js';
-import { bedDefaults, e2eMissing, openBed, ORIGIN, type Bed, type Sshd } from '../helpers/testbed.js';
+import { bedDefaults, e2eMissing, openBed, ORIGIN, type Bed, type Sshd, INSTANCE } from '../helpers/testbed.js';
 
 const missing = e2eMissing() ?? tmuxMissing();
 const required = process.env.CI === 'true';
@@ -53,6 +53,7 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
       [
         `HOME=${join(s.dir, 'home')}`,
         `XDG_STATE_HOME=${join(s.dir, 'state')}`,
+        `LXC_WIZARD_INSTANCE=${INSTANCE}`,
         'NO_COLOR=1',
         process.execPath,
         BIN,
@@ -162,7 +163,18 @@ describe.skipIf(missing !== undefined)('the wizard in a real terminal (tmux) ove
     for (let i = 0; i < 5000; i++) lines.push(`  vm${i}.big.e2e-wizard.test: {profile_type: dir}`);
     const big = await s.file('big.sls', lines.join('\n') + '\n');
     const state = join(s.dir, 'state-big');
-    term.start([`HOME=${join(s.dir, 'home')}`, `XDG_STATE_HOME=${state}`, 'NO_COLOR=1', process.execPath, BIN, '--pillar', big].join(' '));
+    term.start(
+      [
+        `HOME=${join(s.dir, 'home')}`,
+        `XDG_STATE_HOME=${state}`,
+        `LXC_WIZARD_INSTANCE=${INSTANCE}`,
+        'NO_COLOR=1',
+        process.execPath,
+        BIN,
+        '--pillar',
+        big,
+      ].join(' '),
+    );
     expect(await waitFor(`reading ${big}…`)).not.toContain('(5000 VMs)');
     expect(await waitFor(`${NODE}  (5000 VMs)`)).not.toContain('reading');
     expect(await readdir(join(state, 'lxc-wizard', 'pillar-summaries'))).toHaveLength(1);

@@ -1,8 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
+import { netPaths } from '../../src/engine/node-net.js';
 
 /**
  * The real test peers (testbed.md): an OpenSSH sshd on 127.0.0.1 logging in a uid-0 test user with
@@ -266,57 +267,39 @@ export async function openBed(o: {
   };
 }
 
-/** What node setup writes on this machine (the node of the test bed is this machine). */
-const NODE_FILES = [
-  '/usr/local/sbin/lxc-wizard-net',
-  '/etc/systemd/system/lxc-wizard-net.service',
-  '/etc/systemd/system/multi-user.target.wants/lxc-wizard-net.service',
-  '/etc/sysctl.d/60-lxc-wizard.conf',
-  '/etc/mastersalt/makina-states/cloud.yaml',
-  '/etc/mastersalt/makina-states/services.yaml',
-];
+/**
+ * The test bed's own installation: node setup and the runs of the end-to-end tests keep their
+ * node-side state (nftables table, conf directory, script, unit, sysctl file) under this instance
+ * name, never under the default one an operator's installation uses on this machine.
+ */
+export const INSTANCE = 'lxcw_e2e';
+export const TEST_NET = netPaths(INSTANCE);
+/** The environment every end-to-end command runs with, for this instance. */
+export const INSTANCE_ENV = { LXC_WIZARD_INSTANCE: INSTANCE };
 
-const NODE_DIRS = ['/etc/lxc-wizard'];
-const ASIDE = '.lxcw-e2e-aside';
-const TABLE_ASIDE = `/etc/lxc-wizard${ASIDE}.nft`;
-
-/** Put back what an earlier hostNetGuard set aside (also after a run killed before its close). */
-function restoreAside(): void {
-  for (const f of [...NODE_FILES, ...NODE_DIRS])
-    if (existsSync(f + ASIDE)) {
-      rmSync(f, { recursive: true, force: true });
-      renameSync(f + ASIDE, f);
-    }
-  if (existsSync(TABLE_ASIDE)) {
-    ok('nft', ['delete', 'table', 'ip', 'lxc_wizard']);
-    ok('nft', ['-f', TABLE_ASIDE]);
-    rmSync(TABLE_ASIDE, { force: true });
-  }
-}
+/** The makina-states registry node setup writes (its place is makina-states', not ours). */
+const REGISTRY_FILES = ['/etc/mastersalt/makina-states/cloud.yaml', '/etc/mastersalt/makina-states/services.yaml'];
 
 /**
- * Each test file starts from a node where node setup never ran: what an earlier run (or the
- * machine's owner) left is set aside, and put back at close, after what node setup did here is
- * undone: the files it made, the bridges and forwards of the test, its nftables table, ip_forward
- * as it was, the login user's authorized_keys.
+ * Undo, at close, what node setup did here under the test bed's instance: its own files and table
+ * (whatever an earlier killed run left is removed first), the bridges the test created, the
+ * registry files if the test created them, ip_forward if the test turned it on, the login user's
+ * authorized_keys. Nothing of another installation is read, set aside or put back.
  */
 export function hostNetGuard(o: { bridges: string[]; vmSuffix: string }): () => void {
-  restoreAside();
-  for (const f of [...NODE_FILES, ...NODE_DIRS]) if (existsSync(f)) renameSync(f, f + ASIDE);
-  try {
-    const table = execFileSync('nft', ['list', 'table', 'ip', 'lxc_wizard'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    writeFileSync(TABLE_ASIDE, table);
-    ok('nft', ['delete', 'table', 'ip', 'lxc_wizard']);
-  } catch {
-    // no table: nothing to set aside
-  }
+  const own = () => {
+    for (const f of [TEST_NET.script, TEST_NET.unit, TEST_NET.wants, TEST_NET.sysctl, TEST_NET.dir])
+      rmSync(f, { recursive: true, force: true });
+    ok('nft', ['delete', 'table', 'ip', TEST_NET.table]);
+  };
+  own();
+  const registryBefore = REGISTRY_FILES.filter((f) => existsSync(f));
   const forward = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
   return () => {
-    for (const f of [...NODE_FILES, ...NODE_DIRS]) rmSync(f, { recursive: true, force: true });
-    ok('nft', ['delete', 'table', 'ip', 'lxc_wizard']);
+    own();
     for (const b of o.bridges) if (b !== BRIDGE) ok('ip', ['link', 'del', b]);
-    writeFileSync('/proc/sys/net/ipv4/ip_forward', forward + '\n');
+    for (const f of REGISTRY_FILES) if (!registryBefore.includes(f)) rmSync(f, { force: true });
+    if (forward === '0') writeFileSync('/proc/sys/net/ipv4/ip_forward', '0\n');
     rmSync(`${USER_HOME}/.ssh`, { recursive: true, force: true });
-    restoreAside();
   };
 }

@@ -130,6 +130,10 @@ export function fakeServices(
       password: 'S3cretS3cretS3cret',
       ssh_gateway_user: 'root',
     }),
+    waysIn: (node, vm) => ({
+      lines: [`ssh -p 40000 root@${node}`, `ssh -J root@${node} root@10.5.0.2`],
+      stanza: `Host ${vm}\n  HostName 10.5.0.2\n  User root\n  ProxyJump root@${node}`,
+    }),
     rememberAdvanced: (open) => void services.remembered.push(open),
   };
   return services;

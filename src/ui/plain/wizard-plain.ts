@@ -364,8 +364,9 @@ function printResult(s: WizardState, services: WizardServices): void {
   }
   process.stdout.write(
     `ip ${String(st.ip)}, mac ${String(st.mac)}, gateway ${String(st.gateway)}, ssh port ${String(st.ssh_reverse_proxy_port)}\n` +
-      `password: lxc-wizard settings ${a.node} ${a.name} --pillar ${services.pillarPath} --show-secrets\n` +
-      `the same, without the wizard:\n`,
+      `password: lxc-wizard settings ${a.node} ${a.name} --pillar ${services.pillarPath} --show-secrets\n`,
   );
+  for (const w of services.waysIn(a.node!, a.name!).lines) process.stdout.write(`way in: ${w}\n`);
+  process.stdout.write('the same, without the wizard:\n');
   for (const c of equivalentCommands(s, services)) process.stdout.write(`  ${c.line}\n${c.note ? `  ${c.note}\n` : ''}`);
 }

@@ -14,6 +14,8 @@ export function ResultScreen(props: {
   name: string;
   steps: StepOutcome[];
   settings: Record<string, unknown>;
+  /** the ways in, each as printed works (core/ways-in.ts), and their ~/.ssh/config stanza */
+  waysIn: { lines: string[]; stanza?: string };
   commands: EquivalentCommand[];
   onExit: () => void;
 }) {
@@ -32,7 +34,6 @@ export function ResultScreen(props: {
     ['ssh_reverse_proxy_port', s.ssh_reverse_proxy_port],
     ['password', reveal ? s.password : `******** (p to reveal)${passwordSet ? '' : '  not set in the container'}`],
   ];
-  const gwUser = String(s.ssh_gateway_user ?? 'root');
   return (
     <Box flexDirection="column">
       {ready ? (
@@ -62,19 +63,18 @@ export function ResultScreen(props: {
           </Text>
         ))}
       </Box>
-      <Text bold>Reach it</Text>
-      {typeof s.ssh_reverse_proxy_port === 'number' && !notDone.some((x) => x.name === 'reverse_proxy') ? (
-        <Text>
-          {' '}
-          ssh -p {String(s.ssh_reverse_proxy_port)} root@{props.node}
-        </Text>
+      <Text bold>Reach it{notDone.some((x) => x.name === 'reachable') ? ' (not checked: see above)' : ''}</Text>
+      {props.waysIn.lines
+        .filter((l) => !(l.includes(' -p ') && notDone.some((x) => x.name === 'reverse_proxy')))
+        .map((l) => (
+          <Text key={l}> {l}</Text>
+        ))}
+      {props.waysIn.stanza ? (
+        <>
+          <Text bold>~/.ssh/config</Text>
+          <Text>{props.waysIn.stanza.replace(/^/gm, '  ')}</Text>
+        </>
       ) : null}
-      <Text>
-        {' '}
-        ssh -J {gwUser}@{props.node} root@{String(s.ip)}
-      </Text>
-      <Text bold>~/.ssh/config</Text>
-      <Text>{`  Host ${props.name}\n    HostName ${String(s.ip)}\n    User root\n    ProxyJump ${gwUser}@${props.node}`}</Text>
       <Text bold>The same, without the wizard</Text>
       {props.commands.map((c) => (
         <Box key={c.line} flexDirection="column">
