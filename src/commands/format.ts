@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { settingsValues, type VmSettings } from '../core/settings.js';
-import { NODE_SETUP, readiness, STEP_STATE_WORDS } from '../core/steps.js';
+import { isComplete, NODE_SETUP, readiness, STEP_STATE_WORDS } from '../core/steps.js';
 import type { VmResult } from '../core/run-events.js';
 import { waysIn, wayInVm, type WayInContext } from '../core/ways-in.js';
 
@@ -77,14 +77,15 @@ export function runSummary(results: VmResult[], waysIn: Record<string, string[]>
     if (ready) {
       count.ready++;
       lines.push(`${name}: ${r.name === NODE_SETUP ? 'done' : 'ready'} (${c})`);
-      // checked by its reachable step just now: each works as printed
-      for (const w of waysIn[`${r.name}@${r.node}`] ?? []) lines.push(`  ${w}`);
     } else {
       count.partial++;
       lines.push(
         `${name}: not done: ${notDone.map((s) => `${s.name} ${STEP_STATE_WORDS[s.state]}${s.reason ? ` (${s.reason})` : ''}`).join(', ')} (${c})`,
       );
     }
+    // checked by its reachable step just now: each works as printed
+    if (r.steps.some((s) => s.name === 'reachable' && isComplete(s.state)))
+      for (const w of waysIn[`${r.name}@${r.node}`] ?? []) lines.push(`  ${w}`);
   }
   const vms = results.filter((r) => r.name !== NODE_SETUP).length;
   if (vms > 1) {

@@ -64,9 +64,9 @@ export interface NodeState {
   wantsLink: boolean;
 }
 
-/** $1: the instance's table, $2: its unit's wants link; then the files to read. */
+/** $1: the instance's table, $2: its unit's wants link; then the files to read (names kept apart from the loops' $t, $c, $p). */
 const STATE_SCRIPT = `
-t=$1; w=$2; shift 2
+tbl=$1; wants=$2; shift 2
 . /etc/os-release 2>/dev/null || true
 echo "@os \${ID:-unknown}|\${ID_LIKE:-}|\${PRETTY_NAME:-unknown}"
 for c in lxc-create rsync tar nft ip sysctl debootstrap apt-get; do command -v "$c" >/dev/null 2>&1 && echo "@cmd $c"; done
@@ -74,9 +74,9 @@ for t in /usr/share/lxc/templates/lxc-*; do [ -e "$t" ] && echo "@tpl \${t##*/lx
 echo "@forward $(cat /proc/sys/net/ipv4/ip_forward 2>/dev/null)"
 ip -4 -o addr show 2>/dev/null | sed 's/^/@addr /'
 ip -o link show 2>/dev/null | sed 's/^/@link /'
-nft list table ip "$t" 2>/dev/null | sed 's/^/@nft /'
+nft list table ip "$tbl" 2>/dev/null | sed 's/^/@nft /'
 echo "@home $HOME"
-[ -L "$w" ] && echo "@wants"
+[ -L "$wants" ] && echo "@wants"
 echo "@files"
 for p in "$@"; do case $p in "~"*) p="$HOME\${p#"~"}" ;; esac; if [ -f "$p" ]; then printf "%s\\001\\001" "$p"; cat -- "$p"; printf "\\002\\002"; fi; done
 true

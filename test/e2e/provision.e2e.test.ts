@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { netPaths } from '../../src/engine/node-net.js';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,7 +30,9 @@ if (missing && !required) console.warn(`end-to-end provisioning tests skipped: $
 const NODE = 'e2e-node';
 const VMS = ['ovl.e2e.test', 'dirc.e2e.test', 'bb.e2e.test'];
 /** Every container this file may create, for clean-up even after a failed run. */
-const ALL = [...VMS, 'slow.e2e.test'];
+const ALL = [...VMS, 'slow.e2e.test', 'hand.e2e.test', 'bbns.e2e.test'];
+/** Another installation on this node: its table and forward must come out of this file untouched. */
+const OTHER = netPaths('lxcw_other');
 const STAND_IN = new URL('../fixtures/boot-salt-stand-in.sh', import.meta.url).pathname;
 const PILLAR = `# end-to-end fleet
 ${bedDefaults()}makina-states.services.cloud.lxc.targets.${NODE}:
@@ -68,6 +71,7 @@ describe.skipIf(missing !== undefined)('provisioning real LXC containers over re
 
   beforeAll(async () => {
     s = await openBed({ containers: ALL, hostsSuffix: 'e2e.test', alias: NODE, scratch });
+    otherBefore = await plantOther();
     sshd = s.sshd;
     pillar = await s.file('lxc.sls', PILLAR);
     pki = join(s.dir, 'pki');
@@ -81,8 +85,59 @@ describe.skipIf(missing !== undefined)('provisioning real LXC containers over re
   }, 900_000);
 
   afterAll(async () => {
+    removeOther();
     await s?.close();
   });
+
+  let otherBefore = '';
+  /**
+   * Another installation's state on this node (its own table with a forward, its conf): made by
+   * this file under a name of its own, compared at the end, then removed.
+   */
+  async function plantOther(): Promise<string> {
+    removeOther();
+    await mkdir(OTHER.forwards, { recursive: true });
+    await writeFile(`${OTHER.forwards}/other.vm`, 'port=49999\nto=10.99.0.2:22\n');
+    execFileSync('nft', ['-f', '-'], {
+      input: `table ip ${OTHER.table} {\n chain prerouting {\n  type nat hook prerouting priority dstnat; policy accept;\n  fib daddr type local tcp dport 49999 dnat to 10.99.0.2:22 comment "lxcw vm other.vm"\n }\n}\n`,
+    });
+    return otherState();
+  }
+  function otherState(): string {
+    return (
+      execFileSync('nft', ['list', 'table', 'ip', OTHER.table], { encoding: 'utf8' }) + readFileSync(`${OTHER.forwards}/other.vm`, 'utf8')
+    );
+  }
+  function removeOther(): void {
+    try {
+      execFileSync('nft', ['delete', 'table', 'ip', OTHER.table], { stdio: 'ignore' });
+    } catch {
+      // not there
+    }
+    rmSync(OTHER.dir, { recursive: true, force: true });
+  }
+
+  /** Run a printed way in as printed, non-interactively (BatchMode; the VM's host key is new). */
+  function login(way: string, command: string): string {
+    const words = way.split(' ');
+    expect(words[0]).toBe('ssh');
+    return execFileSync(
+      'ssh',
+      [
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'StrictHostKeyChecking=no',
+        '-o',
+        'UserKnownHostsFile=/dev/null',
+        '-o',
+        'ConnectTimeout=5',
+        ...words.slice(1),
+        command,
+      ],
+      { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+  }
 
   it('provisions an overlayfs snapshot clone and a dir clone; the busybox VM fails at initial_setup, saying why', async () => {
     const r = await runBin(args, { env });
@@ -100,10 +155,17 @@ describe.skipIf(missing !== undefined)('provisioning real LXC containers over re
       initial_setup: 'done',
       initial_highstate: 'done',
       ping: 'skipped', // no mastersalt command on this controller
+      reachable: 'done',
     };
     expect(states('ovl.e2e.test')).toEqual(allDone);
     expect(states('dirc.e2e.test')).toEqual(allDone);
-    expect(states('bb.e2e.test')).toEqual({ ...allDone, initial_setup: 'failed', initial_highstate: 'not-run', ping: 'not-run' });
+    expect(states('bb.e2e.test')).toEqual({
+      ...allDone,
+      initial_setup: 'failed',
+      initial_highstate: 'not-run',
+      ping: 'not-run',
+      reachable: 'not-run',
+    });
     // the test bed's bridge existed already: node setup found it and made it persistent
     expect(vm('node setup').steps.map((x: { name: string }) => x.name)).toEqual([
       'node_sshkeys',
@@ -125,6 +187,97 @@ describe.skipIf(missing !== undefined)('provisioning real LXC containers over re
       '"argv":["lxc-copy","-n","lxcw-e2e-origin","-N","ovl.e2e.test","-B","overlayfs","-s"]',
     );
   }, 600_000);
+
+  it('ready means logging in works: every printed way in, as printed, through the forward on a non-loopback address', async () => {
+    // the first test's run just ended (its reachable step waited for sshd): the ways it printed
+    const r = await runBin([...args, '--vm', 'ovl.e2e.test', '--vm', 'dirc.e2e.test'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const t0 = Date.now();
+    const doc = JSON.parse(r.stdout);
+    expect(sshd.host).not.toMatch(/^127\./);
+    for (const vm of ['ovl.e2e.test', 'dirc.e2e.test']) {
+      const ways: string[] = doc.vms.find((v: { name: string }) => v.name === vm).waysIn;
+      const v = await settings(vm);
+      expect(ways).toEqual([
+        `ssh -F ${sshd.sshConfig} -i ${sshd.clientPub.replace(/\.pub$/, '')} -p ${v.ssh_reverse_proxy_port} root@${NODE}`,
+        `ssh -F ${sshd.sshConfig} -i ${sshd.clientPub.replace(/\.pub$/, '')} -J lxcwe2e@${NODE} root@${v.ip}`,
+      ]);
+      for (const way of ways) expect(login(way, 'hostname').trim()).toBe(vm);
+    }
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    // the text summary prints the same ways under each VM that answered (ping is not done: no salt master here)
+    const text = await runBin(args.filter((a) => a !== '--json').concat(['--vm', 'ovl.e2e.test']), { env });
+    expect(text.stdout).toContain(`ovl.e2e.test on ${NODE}: not done: ping skipped (no mastersalt command on this controller)`);
+    expect(text.stdout).toContain(`  ssh -F ${sshd.sshConfig} -i ${sshd.clientPub.replace(/\.pub$/, '')} -p `);
+  }, 300_000);
+
+  it('after lxc-stop and lxc-start the VM answers ssh again within 10 s (its network is its own, not a DHCP wait)', async () => {
+    const v = await settings('ovl.e2e.test');
+    execFileSync('lxc-stop', ['-n', 'ovl.e2e.test']);
+    execFileSync('lxc-start', ['-n', 'ovl.e2e.test']);
+    const t0 = Date.now();
+    const way = `ssh -F ${sshd.sshConfig} -i ${sshd.clientPub.replace(/\.pub$/, '')} -p ${v.ssh_reverse_proxy_port} root@${NODE}`;
+    let answered = '';
+    while (!answered && Date.now() - t0 < 10_000) {
+      try {
+        answered = login(way, 'hostname').trim();
+      } catch {
+        await new Promise((res) => setTimeout(res, 250));
+      }
+    }
+    expect(answered).toBe('ovl.e2e.test');
+    console.log(`ssh answered ${Date.now() - t0} ms after lxc-start`);
+    // the guest's own network file: eth0 manual between markers, the origin's DHCP stanza off
+    expect(lxc('ovl.e2e.test', 'cat', '/etc/network/interfaces')).toContain('#lxc-wizard-off# iface eth0 inet dhcp\n');
+    expect(readFileSync(`/var/lib/lxc/${ORIGIN}/rootfs/etc/network/interfaces`, 'utf8')).not.toContain('lxc-wizard');
+  }, 120_000);
+
+  it("the forward catches only traffic addressed to the node: a VM reaching another VM's address on a forward port is not redirected", async () => {
+    const dirc = await settings('dirc.e2e.test');
+    const ovl = await settings('ovl.e2e.test');
+    // from ovl to dirc's IP on ovl's own forward port: nothing listens there in dirc
+    const probe = `exec 3<>/dev/tcp/${dirc.ip}/${ovl.ssh_reverse_proxy_port} && head -c 4 <&3`;
+    expect(() => lxc('ovl.e2e.test', 'timeout', '5', 'bash', '-c', probe)).toThrow();
+    // the node's own address on that port still reaches ovl's sshd
+    expect(
+      lxc('dirc.e2e.test', 'timeout', '5', 'bash', '-c', `exec 3<>/dev/tcp/${sshd.host}/${ovl.ssh_reverse_proxy_port} && head -c 4 <&3`),
+    ).toBe('SSH-');
+  });
+
+  it('a busybox VM without salt: its address stays (udhcpc off), and it is "not done: reachable" with the reason', async () => {
+    await writeFile(pillar, (await readFile(pillar, 'utf8')) + '  bbns.e2e.test:\n    profile_type: dir-scratch\n    image: busybox\n');
+    const r = await runBin([...args.filter((a) => a !== '--json'), '--vm', 'bbns.e2e.test', '--no-salt'], { env });
+    expect(r.code).toBe(1);
+    const v = await settings('bbns.e2e.test');
+    expect(lxc('bbns.e2e.test', 'ip', '-4', '-o', 'addr', 'show', 'eth0')).toContain(`inet ${v.ip}/16`);
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^bbns\\.e2e\\.test on ${NODE}: not done: reachable \\(no sshd answers on ${v.ip.replace(/\./g, '\\.')}:22 or ${NODE}:\\d+ within 30 s: no sshd in the image\\)$`,
+        'm',
+      ),
+    );
+    expect(r.stdout).not.toMatch(/bbns\.e2e\.test on .*: ready/);
+    VMS.push('bbns.e2e.test');
+  }, 300_000);
+
+  it('a container made by hand under a VM name is refused at preflight, byte for byte untouched; --adopt takes it over', async () => {
+    execFileSync('lxc-copy', ['-n', ORIGIN, '-N', 'hand.e2e.test', '-B', 'overlayfs', '-s']);
+    const config = readFileSync('/var/lib/lxc/hand.e2e.test/config', 'utf8');
+    await writeFile(pillar, (await readFile(pillar, 'utf8')) + '  hand.e2e.test:\n    profile_type: overlayfs\n');
+    const refused = await runBin([...args, '--vm', 'hand.e2e.test'], { env });
+    expect(refused.code).toBe(1);
+    const step = JSON.parse(refused.stdout).vms.find((v: { name: string }) => v.name === 'hand.e2e.test').steps[0];
+    expect(step).toMatchObject({ name: 'preflight', state: 'failed' });
+    expect(step.error).toContain(`a container hand.e2e.test exists on ${NODE} and was not made by lxc-wizard`);
+    expect(readFileSync('/var/lib/lxc/hand.e2e.test/config', 'utf8')).toBe(config);
+    expect(execFileSync('lxc-info', ['-s', '-H', '-n', 'hand.e2e.test'], { encoding: 'utf8' }).trim()).toBe('STOPPED');
+    const adopted = await runBin([...args, '--vm', 'hand.e2e.test', '--adopt'], { env });
+    expect(adopted.code, adopted.stderr).toBe(0);
+    expect(readFileSync('/var/lib/lxc/hand.e2e.test/config', 'utf8')).toContain('# lxc-wizard.owner = hand.e2e.test\n');
+    const way = JSON.parse(adopted.stdout).vms.find((v: { name: string }) => v.name === 'hand.e2e.test').waysIn[0];
+    expect(login(way, 'hostname').trim()).toBe('hand.e2e.test');
+    VMS.push('hand.e2e.test');
+  }, 300_000);
 
   it('left each clone with the settings, checked from inside', async () => {
     const originHash = (await readFile(`/var/lib/lxc/${ORIGIN}/rootfs/etc/shadow`, 'utf8'))
@@ -175,11 +328,12 @@ describe.skipIf(missing !== undefined)('provisioning real LXC containers over re
     const r = await runBin(args, { env });
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout);
-    for (const v of doc.vms.filter((x: { name: string }) => !['bb.e2e.test', 'node setup'].includes(x.name))) {
+    for (const v of doc.vms.filter((x: { name: string }) => ['ovl.e2e.test', 'dirc.e2e.test', 'hand.e2e.test'].includes(x.name))) {
       expect(v.steps.map((x: { state: string; reason?: string }) => `${x.state}${x.reason ? ':' + x.reason : ''}`)).toEqual([
         'done',
         ...Array(7).fill('already-done'),
         `skipped:no ${v.name === 'dirc.e2e.test' ? 'salt' : 'mastersalt'} command on this controller`,
+        'already-done',
       ]);
     }
     expect(
@@ -244,5 +398,7 @@ describe.skipIf(missing !== undefined)('provisioning real LXC containers over re
     expect(execFileSync('nft', ['list', 'table', 'ip', TEST_NET.table], { encoding: 'utf8' })).not.toContain('e2e.test');
     for (const vm of VMS) expect(existsSync(`${TEST_NET.forwards}/${vm}`)).toBe(false);
     expect(await readdir(join(pki, 'minions'))).toEqual([]);
+    // the other installation on this node: its table and forward as they were
+    expect(otherState()).toBe(otherBefore);
   }, 300_000);
 });

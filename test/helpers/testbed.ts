@@ -123,12 +123,28 @@ async function waitForPort(port: number, ms = 10_000): Promise<void> {
 
 export interface Sshd {
   port: number;
+  /** the node's address the ssh config names (not loopback when the machine has one) */
+  host: string;
   sshConfig: string;
   clientPub: string;
   stop(): void;
 }
 
-/** sshd on 127.0.0.1 with its own host key, and an ssh config for lxc-wizard naming node `alias`. */
+/**
+ * This machine's address that is not loopback (its default route's interface): the test node's
+ * sshd listens there too, and its ssh config names it, so every way in goes through the forward as
+ * a remote operator's would (the forward does not apply to loopback). Undefined when there is none.
+ */
+export function nodeAddress(): string | undefined {
+  const dev = /\bdev (\S+)/.exec(sh('ip', ['-4', 'route', 'show', 'default']))?.[1];
+  if (!dev) return undefined;
+  return /inet (\d+\.\d+\.\d+\.\d+)\//.exec(sh('ip', ['-4', '-o', 'addr', 'show', 'dev', dev, 'scope', 'global']))?.[1];
+}
+
+/**
+ * sshd on 127.0.0.1 and the node's own address with its own host key, and an ssh config for
+ * lxc-wizard naming node `alias` (at that address when there is one).
+ */
 export async function startSshd(dir: string, alias: string): Promise<Sshd> {
   // A fixed home: usermod refuses to touch a uid-0 alias while root runs anything at all.
   await mkdir(USER_HOME, { recursive: true });
@@ -140,12 +156,14 @@ export async function startSshd(dir: string, alias: string): Promise<Sshd> {
     sh('usermod', ['-p', '*', USER]); // not locked, so sshd lets the key in
   }
   const port = await freePort();
+  const addr = nodeAddress();
   const cfg = join(dir, 'sshd_config');
   await writeFile(
     cfg,
     [
       `Port ${port}`,
       'ListenAddress 127.0.0.1',
+      ...(addr ? [`ListenAddress ${addr}`] : []),
       `HostKey ${join(dir, 'hostkey')}`,
       `PidFile ${join(dir, 'sshd.pid')}`,
       `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
@@ -163,14 +181,18 @@ export async function startSshd(dir: string, alias: string): Promise<Sshd> {
   const proc: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', cfg], { stdio: 'ignore' });
   await waitForPort(port);
   const hostPub = (await readFile(join(dir, 'hostkey.pub'), 'utf8')).split(' ');
-  await writeFile(join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${hostPub[0]} ${hostPub[1]}\n`);
+  await writeFile(
+    join(dir, 'known_hosts'),
+    ['127.0.0.1', ...(addr ? [addr] : [])].map((a) => `[${a}]:${port} ${hostPub[0]} ${hostPub[1]}\n`).join(''),
+  );
   const sshConfig = join(dir, 'ssh_config');
   await writeFile(
     sshConfig,
-    `Host ${alias}\n  HostName 127.0.0.1\n  Port ${port}\n  User ${USER}\n  IdentityFile ${join(dir, 'client')}\n  UserKnownHostsFile ${join(dir, 'known_hosts')}\n`,
+    `Host ${alias}\n  HostName ${addr ?? '127.0.0.1'}\n  Port ${port}\n  User ${USER}\n  IdentityFile ${join(dir, 'client')}\n  UserKnownHostsFile ${join(dir, 'known_hosts')}\n`,
   );
   return {
     port,
+    host: addr ?? '127.0.0.1',
     sshConfig,
     clientPub: join(dir, 'client.pub'),
     stop: () => {
