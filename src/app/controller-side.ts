@@ -52,8 +52,18 @@ export function controllerSide(o: ControllerOptions): ControllerSide {
   const keyDir = (vm: string) => childPath(join(o.storeDir, 'lxc-wizard', 'minion-keys'), vm);
   /** pairs made ahead (prepareMinionKey), each taken once */
   const ahead = new Map<string, Promise<KeyPair>>();
+  const pkiProblem = (mode: Mode) => {
+    const minions = join(pkiDir(mode), 'minions');
+    return existsSync(minions)
+      ? undefined
+      : {
+          message: `there is no salt master pki at ${pkiDir(mode)} on this controller (no ${minions})`,
+          hint: `install and start the ${mode === 'mastersalt' ? 'mastersalt' : 'salt'} master, pass --master-pki DIR, or provision with --no-salt`,
+        };
+  };
   return {
     pkiDir,
+    pkiProblem,
     async keyAccepted(vm, mode) {
       return existsSync(accepted(vm, mode));
     },
@@ -66,13 +76,8 @@ export function controllerSide(o: ControllerOptions): ControllerSide {
       ]);
       if (pem && pub && acc === pub) return { pem, pub };
       if (dryRun) return { pem: '(a new minion key)', pub: '(its public half)' };
-      const minions = join(pkiDir(mode), 'minions');
-      if (!existsSync(minions)) {
-        throw new UserError(`there is no salt master pki at ${pkiDir(mode)} on this controller (no ${minions})`, {
-          where: { file: minions },
-          hint: `install and start the ${mode === 'mastersalt' ? 'mastersalt' : 'salt'} master, pass --master-pki DIR, or provision with --no-salt`,
-        });
-      }
+      const problem = pkiProblem(mode);
+      if (problem) throw new UserError(problem.message, { where: { file: join(pkiDir(mode), 'minions') }, hint: problem.hint });
       const made = ahead.get(vm) ?? makeMinionKey();
       ahead.delete(vm);
       const pair = await made;

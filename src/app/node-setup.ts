@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { MODES } from '../core/defaults.js';
 import { UserError } from '../core/errors.js';
 import { resolveNodeSettings } from '../core/node-settings.js';
-import type { NodeSetupSpec, OriginSource } from '../engine/node-setup.js';
+import type { BridgeSpec, NodeSetupSpec, OriginSource } from '../engine/node-setup.js';
 import type { Loaded, Workspace } from './workspace.js';
 
 export interface NodeSetupFlags {
@@ -16,7 +16,7 @@ export interface NodeSetupFlags {
 
 /**
  * What node setup makes on each node, from the pillar: the bridge, gateway and network of the
- * node's defaults, the registry of the cloud's mode, and every origin the node's clone entries need.
+ * node's defaults (and every other bridge its VMs name, with their network), the registry of the cloud's mode, and every origin the node's clone entries need.
  */
 export function nodeSetupSpecs(ws: Workspace, loaded: Loaded, nodes: string[], f: NodeSetupFlags): Map<string, NodeSetupSpec> {
   const { model } = loaded.file;
@@ -27,8 +27,18 @@ export function nodeSetupSpecs(ws: Workspace, loaded: Loaded, nodes: string[], f
     const origins = [
       ...new Set(settings.filter((s) => s.type.install === 'clone').map((s) => String(s.fields.from_container!.value))),
     ].sort();
+    // a VM on its own bridge (bridge: in its entry) gets it too, with its network: preflight
+    // refuses a VM whose bridge is missing, and says node setup makes it
+    const extraBridges = new Map<string, BridgeSpec>();
+    for (const s of settings) {
+      const v = (k: string) => s.fields[k]?.value;
+      const bridge = String(v('bridge'));
+      if (bridge === d.bridge || extraBridges.has(bridge)) continue;
+      extraBridges.set(bridge, { bridge, gateway: String(v('gateway')), netmask: Number(v('netmask')), network: String(v('network')) });
+    }
     out.set(node, {
       bridge: d.bridge,
+      ...(extraBridges.size ? { extraBridges: [...extraBridges.values()].sort((a, b) => a.bridge.localeCompare(b.bridge)) } : {}),
       gateway: d.gateway,
       netmask: d.netmask,
       network: d.network,

@@ -8,6 +8,8 @@ import type { Mode } from '../core/defaults.js';
 export interface ControllerSide {
   /** where the master of this mode keeps its accepted minion keys (shown in messages) */
   pkiDir(mode: Mode): string;
+  /** why minion keys cannot be accepted for this mode (no `<pki>/minions`), with what to do; undefined when they can */
+  pkiProblem(mode: Mode): { message: string; hint: string } | undefined;
   /** the VM's public key is accepted on the master: `<pki>/minions/<vm>` exists */
   keyAccepted(vm: string, mode: Mode): Promise<boolean>;
   /**

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { generationOf, readNetwork, rewriteConfig } from './lxc-dialect.js';
+import { generationOf, lxcCause, readNetwork, rewriteConfig } from './lxc-dialect.js';
 import { parseFacts } from './node-session.js';
 import { removeBlock, replaceBlock } from './steps/step.js';
 
@@ -113,5 +113,28 @@ describe('marked blocks', () => {
     expect(removeBlock(two, S, E)).toBe(base);
     expect(replaceBlock('', S, E, ['x'])).toBe(`${S}\nx\n${E}\n`);
     expect(replaceBlock('no-newline', S, E, ['x'])).toBe(`no-newline\n${S}\nx\n${E}\n`);
+  });
+});
+
+describe("LXC's cause, out of its output", () => {
+  it('is the specific line, not the generic ones that follow it', () => {
+    expect(
+      lxcCause(
+        'lxc-create: x: ../src/lxc/utils.c: get_template_path: 900 No such file or directory - bad template: busyboxx\n' +
+          'lxc-create: x: ../src/lxc/lxccontainer.c: __lxcapi_create: 1799 Template "busyboxx" not found\n' +
+          'lxc-create: x: ../src/lxc/tools/lxc_create.c: main: 317 Failed to create container x\n',
+      ),
+    ).toBe('Template "busyboxx" not found');
+    // lxc-start --logfile: the first error is the cause, the others follow from it
+    const log = [
+      'netdev_configure_server_veth:711 - No such file or directory - Failed to attach "vethK" to bridge "nosuchbr0", bridge interface doesn\'t exist',
+      'lxc_create_network_priv:3427 - No such file or directory - Failed to create network device',
+      'lxc_spawn:1840 - Failed to create the network',
+      'main:306 - The container failed to start',
+    ].map((m) => `lxc-start x 20261208002813.714 ERROR    network - ../src/lxc/network.c:${m}`);
+    expect(lxcCause(log.join('\n'))).toBe(
+      'No such file or directory - Failed to attach "vethK" to bridge "nosuchbr0", bridge interface doesn\'t exist',
+    );
+    expect(lxcCause('lxc-start: x: ../src/lxc/tools/lxc_start.c: main: 306 The container failed to start\n')).toBeUndefined();
   });
 });

@@ -199,3 +199,20 @@ export function writeMarks(text: string, marks: ConfigMarks): string {
   for (const [k, v] of Object.entries(marks)) if (v !== undefined && !written.has(k)) out.push(`# lxc-wizard.${k} = ${v}`);
   return out.join('\n') + '\n';
 }
+
+/**
+ * The line of LXC's output that says why, without its source prefix. On stderr, `lxc-create:
+ * NAME: ../src/lxc/lxccontainer.c: __lxcapi_create: 1799 Template "busyboxx" not found` gives
+ * `Template "busyboxx" not found`: the last line before the generic ones LXC ends with ("Failed
+ * to create container", where to find more). In a --logfile (`lxc-start NAME TIME ERROR module -
+ * file:func:line - message`), errors cascade from the first: that one is the cause.
+ */
+export function lxcCause(output: string): string | undefined {
+  const GENERIC =
+    /^(Failed to (create|start|clone|copy|spawn) (the )?container|The container failed to start|To get more details|Additional information can be obtained|Received container state "ABORTING")/i;
+  const raw = output.split('\n').filter((l) => /[A-Za-z]/.test(l));
+  const logged = raw.map((l) => /^\S+ \S+ \d+\.\d+ ERROR\s+\S+ - \S+ - (.*)$/.exec(l)?.[1]).filter((m): m is string => !!m);
+  if (logged.length) return logged.find((m) => !GENERIC.test(m));
+  const lines = raw.map((l) => l.replace(/^lxc-[a-z]+: [^:]+: (\.\.\/)?src\/\S+: \S+: \d+ /, '').trim()).filter((l) => !GENERIC.test(l));
+  return lines.at(-1);
+}

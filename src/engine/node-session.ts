@@ -30,6 +30,8 @@ export interface NodeFacts {
   defaultVg: string;
   freeKb: number | undefined;
   containers: Map<string, ContainerFacts>;
+  /** the LXC templates the node has (/usr/share/lxc/templates/lxc-*): what lxc-create -t takes */
+  templates: string[];
   /** this instance's network script is installed: node setup has run (the ssh reverse proxy needs it) */
   netSetUp: boolean;
   /** the node's /etc/hosts when the facts were read (edits compare against it before they write) */
@@ -49,6 +51,7 @@ ${LXCPATH_SH}
 echo "@version $v"
 echo "@lxcpath $p"
 echo "@lvmvg $(lxc-config lxc.bdev.lvm.vg 2>/dev/null)"
+for t in /usr/share/lxc/templates/lxc-*; do [ -e "$t" ] && echo "@tpl \${t##*/lxc-}"; done
 for d in /sys/class/net/*/bridge; do [ -d "$d" ] || continue; d=\${d%/bridge}; echo "@bridge \${d##*/}"; done
 vgs --noheadings -o vg_name 2>/dev/null | while read -r vg; do echo "@vg $vg"; done
 echo "@df"; df -Pk "$p" 2>/dev/null
@@ -73,6 +76,7 @@ export function parseFacts(stdout: string): NodeFacts {
     defaultVg: 'lxc',
     freeKb: undefined,
     containers: new Map(),
+    templates: [],
     netSetUp: false,
     hosts: undefined,
   };
@@ -122,6 +126,7 @@ export function parseFacts(stdout: string): NodeFacts {
     } else if (tag === '@lxcpath') facts.lxcPath = value;
     else if (tag === '@lvmvg') facts.defaultVg = value || 'lxc';
     else if (tag === '@bridge') facts.bridges.push(value);
+    else if (tag === '@tpl') facts.templates.push(value);
     else if (tag === '@vg') facts.volumeGroups.push(value);
     else if (tag === '@netsetup') facts.netSetUp = true;
     else if (tag === '@hosts') facts.hosts = Buffer.from(value, 'base64').toString('utf8');

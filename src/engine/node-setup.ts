@@ -7,6 +7,18 @@ import { registryText } from './steps/grains.js';
 import { StepError, type Task } from './steps/step.js';
 
 /** What a compute node must offer, from the pillar and the flags (the seed's install_vt). */
+export interface BridgeSpec {
+  bridge: string;
+  gateway: string;
+  netmask: number;
+  network: string;
+}
+
+/** Every bridge node setup makes on the node: the defaults' one first, then those the VMs name. */
+export function bridgesOf(spec: NodeSetupSpec): BridgeSpec[] {
+  return [spec, ...(spec.extraBridges ?? [])].map(({ bridge, gateway, netmask, network }) => ({ bridge, gateway, netmask, network }));
+}
+
 export interface NodeSetupSpec {
   bridge: string;
   gateway: string;
@@ -14,6 +26,8 @@ export interface NodeSetupSpec {
   network: string;
   /** false: the bridge is the operator's business (the original's use_bridge) */
   useBridge: boolean;
+  /** other bridges the node's VMs name (bridge: in an entry), each with the network of its VMs */
+  extraBridges?: BridgeSpec[];
   /** /etc/mastersalt/makina-states or /etc/salt/makina-states */
   registryDir: string;
   /** origin containers the node's clone entries need */
@@ -88,7 +102,7 @@ export function stateFiles(NET: NetPaths, spec: NodeSetupSpec, home = '~'): stri
     NET.script,
     NET.unit,
     NET.sysctl,
-    `${NET.bridges}/${spec.bridge}`,
+    ...bridgesOf(spec).map((b) => `${NET.bridges}/${b.bridge}`),
     `${spec.registryDir}/cloud.yaml`,
     `${spec.registryDir}/services.yaml`,
     `${home}/.ssh/authorized_keys`,
@@ -208,7 +222,7 @@ export const lxc: NodeTask = {
   },
 };
 
-function bridgeUp(st: NodeState, spec: NodeSetupSpec): boolean {
+function bridgeUp(st: NodeState, spec: BridgeSpec): boolean {
   const addr = `${spec.gateway}/${spec.netmask}`;
   const hasAddr = st.addrs.some((l) => new RegExp(`^\\d+: ${escapeRe(spec.bridge)}\\s+inet ${escapeRe(addr)} `).test(l));
   const up = st.links.some((l) => new RegExp(`^\\d+: ${escapeRe(spec.bridge)}: <[^>]*\\bUP\\b`).test(l));
@@ -222,7 +236,7 @@ function persisted(NET: NetPaths, st: NodeState, spec: NodeSetupSpec): boolean {
     st.files.get(NET.script) === netScript(NET) &&
     st.files.get(NET.unit) === netUnit(NET) &&
     st.wantsLink &&
-    st.files.get(`${NET.bridges}/${spec.bridge}`) === bridgeConf(spec.gateway, spec.netmask, spec.network)
+    bridgesOf(spec).every((b) => st.files.get(`${NET.bridges}/${b.bridge}`) === bridgeConf(b.gateway, b.netmask, b.network))
   );
 }
 
@@ -232,15 +246,13 @@ export const bridge: NodeTask = {
   async check(ctx) {
     if (!ctx.spec.useBridge) return 'use_bridge is false: the bridge is left to the operator';
     const st = await ctx.state();
-    return bridgeUp(st, ctx.spec) && persisted(ctx.session.net, st, ctx.spec);
+    return bridgesOf(ctx.spec).every((b) => bridgeUp(st, b)) && persisted(ctx.session.net, st, ctx.spec);
   },
   async apply(ctx) {
     const { session, spec, signal } = ctx;
     const NET = session.net;
-    await session.writeFile(`${NET.bridges}/${spec.bridge}`, bridgeConf(spec.gateway, spec.netmask, spec.network), {
-      mode: '0644',
-      signal,
-    });
+    for (const b of bridgesOf(spec))
+      await session.writeFile(`${NET.bridges}/${b.bridge}`, bridgeConf(b.gateway, b.netmask, b.network), { mode: '0644', signal });
     await session.writeFile(NET.script, netScript(NET), { mode: '0755', signal });
     await session.writeFile(NET.unit, netUnit(NET), { mode: '0644', signal });
     // systemctl enable, done by hand: it works without a running systemd (chroots, containers, tests).
@@ -249,24 +261,26 @@ export const bridge: NodeTask = {
       signal,
     });
     if (enable.code !== 0) throw new StepError(`cannot enable ${NET.service} on ${ctx.node}: ${lastLine(enable)}`);
-    const addr = `${spec.gateway}/${spec.netmask}`;
-    ctx.progress(`bridge ${spec.bridge} ${addr}`);
-    const up = await session.change(
-      [
-        'sh',
-        '-c',
-        'ip link show "$1" >/dev/null 2>&1 || ip link add "$1" type bridge; ip -4 -o addr show dev "$1" | grep -q " inet $2 " || ip addr add "$2" dev "$1"; ip link set "$1" up',
-        'sh',
-        spec.bridge,
-        addr,
-      ],
-      { timeoutS: 30, signal },
-    );
-    if (up.code !== 0)
-      throw new StepError(
-        `cannot bring up bridge ${spec.bridge} on ${ctx.node}: ${lastLine(up)}`,
-        'ip link and ip addr need root on the node',
+    for (const b of bridgesOf(spec)) {
+      const addr = `${b.gateway}/${b.netmask}`;
+      ctx.progress(`bridge ${b.bridge} ${addr}`);
+      const up = await session.change(
+        [
+          'sh',
+          '-c',
+          'ip link show "$1" >/dev/null 2>&1 || ip link add "$1" type bridge; ip -4 -o addr show dev "$1" | grep -q " inet $2 " || ip addr add "$2" dev "$1"; ip link set "$1" up',
+          'sh',
+          b.bridge,
+          addr,
+        ],
+        { timeoutS: 30, signal },
       );
+      if (up.code !== 0)
+        throw new StepError(
+          `cannot bring up bridge ${b.bridge} on ${ctx.node}: ${lastLine(up)}`,
+          'ip link and ip addr need root on the node',
+        );
+    }
     if (!ctx.dryRun) await session.facts(true);
     ctx.changed();
   },
@@ -294,7 +308,8 @@ export const masquerade: NodeTask = {
     const st = await ctx.state();
     const NET = ctx.session.net;
     return (
-      st.nft.includes(masqueradeRule(ctx.spec.bridge, ctx.spec.network, ctx.spec.netmask)) && st.files.get(NET.script) === netScript(NET)
+      bridgesOf(ctx.spec).every((b) => st.nft.includes(masqueradeRule(b.bridge, b.network, b.netmask))) &&
+      st.files.get(NET.script) === netScript(NET)
     );
   },
   async apply(ctx) {

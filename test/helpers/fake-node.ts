@@ -257,6 +257,7 @@ export class FakeNode implements Transport {
 
   private facts(): string {
     const lines = [`@version ${this.opts.version ?? '5.0.2'}`, '@lxcpath /var/lib/lxc'];
+    for (const t of ['busybox', 'debian', 'download', 'ubuntu']) lines.push(`@tpl ${t}`);
     for (const b of this.opts.bridges ?? ['lxcbr1']) lines.push(`@bridge ${b}`);
     for (const v of this.opts.vgs ?? []) lines.push(`@vg ${v}`);
     lines.push('@df /dev/vda 100 50 5000000 1% /');
@@ -329,6 +330,7 @@ export class FakeNode implements Transport {
         this.containers.delete(name);
         return this.ok();
       case 'cp':
+      case 'rm':
         return this.ok();
       case 'lxc-info':
         return this.ok((this.containers.get(name)?.state ?? '') + '\n', this.containers.has(name) ? 0 : 1);

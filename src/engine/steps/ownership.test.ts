@@ -94,3 +94,45 @@ describe("the guest's network and reachability", () => {
     expect(results[0]!.steps.map((s) => `${s.name}:${s.state}`)).toEqual(['preflight:done', 'spawn:done', 'reachable:failed']);
   });
 });
+
+describe('preflight refuses what it can see, before anything changes', () => {
+  it('a template the node does not have: named, with the templates it has; no container is made', async () => {
+    const node = new FakeNode('cn1.example.net');
+    const vms = vmsFrom(
+      `makina-states.cloud.lxc.vms.cn1.example.net:\n  t.example.com: {profile_type: dir-scratch, image: busyboxx}\n`,
+      'dev',
+    );
+    const { results } = await runWith(vms, { 'cn1.example.net': node });
+    expect(results[0]!.steps[0]).toMatchObject({
+      state: 'failed',
+      error: 'LXC template busyboxx is not on cn1.example.net (no /usr/share/lxc/templates/lxc-busyboxx)',
+      hint: 'templates there: busybox, debian, download, ubuntu (set image:)',
+    });
+    expect(node.containers.has('t.example.com')).toBe(false);
+    expect(node.log.some((c) => c.argv[0] === 'lxc-create')).toBe(false);
+  });
+
+  it('a missing master pki: refused in preflight (it used to be found by spawn, after lxc-copy made the container)', async () => {
+    const node = new FakeNode('cn1.example.net');
+    const controller = {
+      pkiDir: () => '/nonexistent/pki',
+      pkiProblem: () => ({
+        message: 'there is no salt master pki at /nonexistent/pki on this controller (no /nonexistent/pki/minions)',
+        hint: 'pass --master-pki DIR',
+      }),
+      keyAccepted: async () => false,
+      minionKeys: async () => undefined,
+      prepareMinionKey: () => undefined,
+      keysDelivered: async () => undefined,
+      bootstrapScript: () => undefined,
+      saltCommand: async () => undefined,
+      ping: async () => ({ ok: false, output: '' }),
+    };
+    const { results } = await runWith(vmsFrom(PILLAR, 'dev'), { 'cn1.example.net': node }, { controller });
+    expect(results[0]!.steps[0]).toMatchObject({ state: 'failed', hint: 'pass --master-pki DIR' });
+    expect(node.containers.has('web.example.com')).toBe(false);
+    // --no-salt needs no master
+    const again = await runWith(vmsFrom(PILLAR, 'dev'), { 'cn1.example.net': node }, { controller, noSalt: true });
+    expect(again.results[0]!.steps[0]!.state).toBe('done');
+  });
+});

@@ -20,8 +20,12 @@ export const preflight: Step = {
     const type = v.type;
     // A minion key to make: made now, off the main thread, while this step waits on the node
     // (RSA takes 100-300 ms of CPU); spawn accepts it once the container is up.
-    const controller = ctx.opts.noSalt || ctx.dryRun ? undefined : ctx.opts.controller;
-    if (controller && ctx.steps.includes('spawn') && !(await controller.keyAccepted(vm, v.mode))) controller.prepareMinionKey(vm);
+    const salt = ctx.opts.noSalt ? undefined : ctx.opts.controller;
+    const newKey = salt && ctx.steps.includes('spawn') && !(await salt.keyAccepted(vm, v.mode));
+    // refused before anything changes: spawn would make the container, then fail on the key
+    const pki = newKey ? salt.pkiProblem(v.mode) : undefined;
+    if (pki) throw new StepError(pki.message, pki.hint);
+    if (newKey && !ctx.dryRun) salt.prepareMinionKey(vm);
     // The first VM of a node reads the facts and its own state in one round trip; the others (and
     // a run the wizard's probe prepared) have the facts already.
     const combined = !ctx.session.factsAsked;
@@ -59,6 +63,16 @@ export const preflight: Step = {
       throw new StepError(
         `a container ${vm} exists on ${node} and was not made by lxc-wizard${mine.owner ? ` (its mark names ${mine.owner}: a copy of it)` : ''}; nothing was changed`,
         `pick another name, or run again with --adopt to take it over (its network config is rewritten to ${v.bridge}, ${v.mac}, ${v.ip} and it is restarted)`,
+      );
+    }
+    // a template lxc-create would not find (a path is the operator's business)
+    if (!mine && type.install === 'create' && !v.image.includes('/') && !f.templates.includes(v.image)) {
+      const near = f.templates.filter((t) => t[0] === v.image[0]);
+      throw new StepError(
+        `LXC template ${v.image} is not on ${node} (no /usr/share/lxc/templates/lxc-${v.image})`,
+        f.templates.length
+          ? `templates there: ${[...near, ...f.templates.filter((t) => !near.includes(t))].join(', ')} (set image:)`
+          : `install lxc-templates on ${node} (${nodeSetupHint(ctx, 'does')}), or set image:`,
       );
     }
     if (!mine && type.install === 'clone') {

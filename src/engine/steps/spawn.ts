@@ -1,4 +1,4 @@
-import { cloneCommand, createCommand, readMarks, readNetwork, rewriteConfig, writeMarks } from '../lxc-dialect.js';
+import { cloneCommand, createCommand, lxcCause, readMarks, readNetwork, rewriteConfig, writeMarks } from '../lxc-dialect.js';
 import {
   busyboxRcS,
   guestReadArgv,
@@ -176,8 +176,8 @@ export const spawn: Step = {
       } else r = await session.change(argv, { timeoutS: 3600, signal: ctx.signal, onLine: (l) => ctx.progress(l) });
       if (r.code !== 0)
         throw new StepError(
-          `${argv[0]} failed for ${vm}: ${lastLine(r)}`,
-          `run it by hand on ${ctx.node} to see the whole output: ${argv.join(' ')}`,
+          `${argv[0]} failed for ${vm}: ${lxcCause(`${r.stderr}\n${r.stdout}`) ?? lastLine(r)}`,
+          `the log file has its whole output; or run it by hand on ${ctx.node}: ${argv.join(' ')}`,
         );
       if (!ctx.opts.dryRun) await session.noteContainer(vm, { state: 'STOPPED' });
     }
@@ -202,7 +202,7 @@ export const spawn: Step = {
     const changed = (network !== before && before !== '') || (plan !== undefined && plan.writes.length > 0 && existed);
     for (const lack of plan?.lacks ?? []) ctx.progress(`${lack}: it will not answer ssh`);
     // The rest in one round trip: the configuration, (re)start, the wait, the boot and resolv.conf.
-    const work: { item: BatchItem; fail: (r: ExecResult) => StepError; done?: () => Promise<void> | void }[] = [];
+    const work: { item: BatchItem; fail: (r: ExecResult) => StepError | Promise<StepError>; done?: () => Promise<void> | void }[] = [];
     if (after !== before) {
       if (before) {
         const backup = `${path}.lxc-wizard-${new Date().toISOString().replace(/[:.]/g, '-')}`;
@@ -232,9 +232,16 @@ export const spawn: Step = {
       });
     } else if (ctx.dryRun && !existed) work.push({ item: { argv: guestReadArgv(path) }, fail: () => new StepError('') });
     if (state !== 'RUNNING' || changed) {
+      // lxc-start -d says why it failed only in a log file: a fresh one, in the container's own directory
+      const log = `${f.lxcPath}/${vm}/lxc-wizard-start.log`;
+      work.push({ item: { argv: ['rm', '-f', log] }, fail: (r) => new StepError(`cannot remove ${log} on ${ctx.node}: ${lastLine(r)}`) });
       work.push({
-        item: { argv: ['lxc-start', '-n', vm, '-d'] },
-        fail: (r) => new StepError(`lxc-start failed for ${vm}: ${lastLine(r)}`, `lxc-start -n ${vm} -F on ${ctx.node} shows why`),
+        item: { argv: ['lxc-start', '-n', vm, '-d', '-o', log, '-l', 'ERROR'] },
+        fail: async (r) => {
+          const read = await session.query(NodeSession.readFileItem(log).argv, { timeoutS: 30 }).catch(() => undefined);
+          const cause = (read?.code === 0 ? lxcCause(read.stdout) : undefined) ?? lxcCause(r.stderr) ?? lastLine(r);
+          return new StepError(`lxc-start failed for ${vm}: ${cause}`, `${log} on ${ctx.node} has LXC's log of this start`);
+        },
       });
       work.push({
         item: { argv: ['lxc-wait', '-n', vm, '-s', 'RUNNING', '-t', '60'] },
@@ -269,7 +276,7 @@ export const spawn: Step = {
     );
     for (const [i, w] of work.entries()) {
       const r = results[i];
-      if (!r || r.code !== 0) throw w.fail(r ?? results.at(-1)!);
+      if (!r || r.code !== 0) throw await w.fail(r ?? results.at(-1)!);
       await w.done?.();
     }
     session.noteRead(vm, reads, results.at(-1));
