@@ -522,6 +522,15 @@ export class NodeSession {
     return this.reach.get(vm);
   }
 
+  /** What spawn saw the VM's image lacks for a login (no sshd): the reachability wait need not wait for it. */
+  private readonly lacks = new Map<string, string[]>();
+  noteLacks(vm: string, lacks: string[]): void {
+    this.lacks.set(vm, lacks);
+  }
+  knownLacks(vm: string): string[] {
+    return this.lacks.get(vm) ?? [];
+  }
+
   /**
    * The node part of a prefetch: files (and, when `inLxcPath` is given, that file under the
    * lxcpath the node reports, found as FACTS_SCRIPT finds it), then an nftables table.

@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,9 @@ const NODE = 'e2e-np-node';
 const BRIDGE = 'lxcwbr9';
 const ORIGIN = 'lxcw-e2e-origin2';
 const VM = 'np.e2e-node.test';
+/** a VM on a bridge of its own, with its own network: --setup-nodes makes that bridge too */
+const OWN = 'own.e2e-node.test';
+const OWN_BRIDGE = 'lxcwbr8';
 const STAND_IN = new URL('../fixtures/boot-salt-stand-in.sh', import.meta.url).pathname;
 
 /** The first line a TCP peer sends, or the error: an SSH server greets with SSH-2.0-… */
@@ -65,7 +68,13 @@ describe.skipIf(missing !== undefined)('node setup on a node that has no bridge 
 
   beforeAll(async () => {
     // the clone first: an origin cannot go while a snapshot of it exists
-    bed = await openBed({ containers: [VM, ORIGIN], bridges: [BRIDGE], hostsSuffix: 'e2e-node.test', alias: NODE, scratch });
+    bed = await openBed({
+      containers: [VM, OWN, 'bad.e2e-node.test', ORIGIN],
+      bridges: [BRIDGE, OWN_BRIDGE, 'lxcwbr7'],
+      hostsSuffix: 'e2e-node.test',
+      alias: NODE,
+      scratch,
+    });
     expect(execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' })).not.toContain(` ${BRIDGE}:`);
     expect(containerNames()).not.toContain(ORIGIN);
     pki = join(bed.dir, 'pki');
@@ -78,6 +87,7 @@ describe.skipIf(missing !== undefined)('node setup on a node that has no bridge 
         'makina-states.cloud.lxc.defaults.gateway: 10.79.0.1',
         `makina-states.cloud.lxc.defaults.from_container: ${ORIGIN}`,
         'makina-states.cloud.lxc.defaults.dnsservers: [10.79.0.1]',
+        'makina-states.cloud.master: 10.79.0.1',
         `makina-states.cloud.lxc.vms.${NODE}:`,
         `  ${VM}: {profile_type: overlayfs}`,
         '',
@@ -162,19 +172,96 @@ describe.skipIf(missing !== undefined)('node setup on a node that has no bridge 
     const v = JSON.parse((await runBin(['settings', NODE, VM, ...common, '--json', '--show-secrets'], { env })).stdout);
     const port = v.settings.ssh_reverse_proxy_port as number;
     expect(v.waysIn).toContain(`ssh -p ${port} root@${NODE}`);
-    // the node's own address on the bridge, forwarded to the VM's sshd. Started directly: the unit would wait
-    // about a minute for network-online, which this static-address test image never reaches.
-    lxc(VM, 'sh', '-c', 'mkdir -p /run/sshd && /usr/sbin/sshd');
-    let greeting = '';
-    for (let i = 0; i < 30 && !greeting.startsWith('SSH-2.0-'); i++) {
-      greeting = await banner('10.79.0.1', port);
-      if (!greeting.startsWith('SSH-2.0-')) await new Promise((res) => setTimeout(res, 500));
-    }
-    expect(greeting).toMatch(/^SSH-2\.0-OpenSSH/);
+    // the run ended with its reachable step: the VM's own sshd (its unit, no longer waiting a
+    // minute on a DHCP client) answers at once on the node's address on the bridge, forwarded
+    expect(await banner('10.79.0.1', port)).toMatch(/^SSH-2\.0-OpenSSH/);
     expect(await readFile(join(pki, 'minions', VM), 'utf8')).toMatch(/^-----BEGIN PUBLIC KEY-----/);
     expect(lxc(VM, 'cat', '/var/log/boot-salt-stand-in.calls')).toMatch(
       /found: minion\.pem 600 [0-9a-f]{8}\nfound: minion\.pub 644 [0-9a-f]{8}\n/,
     );
+  }, 600_000);
+
+  /** What a refused run must leave as it was: containers, this instance's files, its table. */
+  async function nodeState(): Promise<string> {
+    const files = existsSync(TEST_NET.dir)
+      ? execFileSync('sh', ['-c', 'cd "$1" && find . -type f -exec sha256sum {} + | sort', 'sh', TEST_NET.dir], { encoding: 'utf8' })
+      : '';
+    const table = execFileSync('sh', ['-c', 'nft list table ip "$1" 2>/dev/null; true', 'sh', TEST_NET.table], { encoding: 'utf8' });
+    return [
+      containerNames().sort().join(' '),
+      files,
+      table,
+      execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' }).replace(/^\d+: /gm, ''),
+    ].join('\n--\n');
+  }
+
+  it('a run refused at preflight (unknown template, missing origin, bridge or master pki) leaves the node as it was', async () => {
+    const base = await readFile(pillar, 'utf8');
+    const cases: [string, string, string[], RegExp][] = [
+      ['template', '  bad.e2e-node.test: {profile_type: dir-scratch, image: busyboxx}\n', [], /LXC template busyboxx is not on/],
+      [
+        'origin',
+        '  bad.e2e-node.test: {profile_type: overlayfs, from_container: nosuch-origin}\n',
+        [],
+        /origin container nosuch-origin does not exist/,
+      ],
+      ['bridge', '  bad.e2e-node.test: {profile_type: overlayfs, bridge: lxcwbr7}\n', [], /bridge lxcwbr7 does not exist/],
+      ['pki', '  bad.e2e-node.test: {profile_type: overlayfs}\n', ['--master-pki', join(bed.dir, 'no-pki')], /there is no salt master pki/],
+    ];
+    try {
+      for (const [what, entry, extra, error] of cases) {
+        await writeFile(pillar, base + entry);
+        const before = await nodeState();
+        const r = await runBin(
+          [
+            '--yes',
+            ...common,
+            ...reach,
+            ...keys,
+            '--bootsalt-script',
+            STAND_IN,
+            '--master-pki',
+            pki,
+            ...extra,
+            '--vm',
+            'bad.e2e-node.test',
+            '--json',
+          ],
+          { env },
+        );
+        expect(r.code, what).toBe(1);
+        const step = JSON.parse(r.stdout).vms[0].steps[0];
+        expect(step.name, what).toBe('preflight');
+        expect(step.error, what).toMatch(error);
+        expect(await nodeState(), what).toBe(before);
+      }
+    } finally {
+      await writeFile(pillar, base);
+    }
+  }, 300_000);
+
+  it('--setup-nodes makes every bridge the VMs use, with their network: a VM on its own bridge answers ssh', async () => {
+    const base = await readFile(pillar, 'utf8');
+    await writeFile(
+      pillar,
+      base +
+        `  ${OWN}: {profile_type: overlayfs, bridge: ${OWN_BRIDGE}, network: 10.80.0.0, gateway: 10.80.0.1, dnsservers: [10.80.0.1], master: 10.80.0.1}\n`,
+    );
+    const r = await runBin(
+      ['--yes', ...common, ...reach, ...keys, '--bootsalt-script', STAND_IN, '--master-pki', pki, '--setup-nodes', '--vm', OWN, '--json'],
+      { env },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(execFileSync('ip', ['-4', '-o', 'addr', 'show', 'dev', OWN_BRIDGE], { encoding: 'utf8' })).toContain('inet 10.80.0.1/16');
+    expect(await readFile(`${TEST_NET.bridges}/${OWN_BRIDGE}`, 'utf8')).toContain('network=10.80.0.0/16');
+    const doc = JSON.parse(r.stdout);
+    const vm = doc.vms.find((x: { name: string }) => x.name === OWN);
+    expect(vm.steps.find((x: { name: string }) => x.name === 'reachable').state).toBe('done');
+    const ip = JSON.parse((await runBin(['settings', NODE, OWN, ...common, '--json'], { env })).stdout).settings.ip as string;
+    expect(ip).toMatch(/^10\.80\./);
+    expect(await banner(ip, 22)).toMatch(/^SSH-2\.0-OpenSSH/);
+    const d = await runBin(['destroy', OWN, ...common, ...reach, '--forget', '--yes', '--master-pki', pki], { env });
+    expect(d.code, d.stderr).toBe(0);
   }, 600_000);
 
   it('destroy removes the forward and the key', async () => {

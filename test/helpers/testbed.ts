@@ -238,6 +238,8 @@ export function bedDefaults(): string {
       `makina-states.cloud.lxc.defaults.gateway: ${NET.gateway}`,
       `makina-states.cloud.lxc.defaults.from_container: ${ORIGIN}`,
       `makina-states.cloud.lxc.defaults.dnsservers: [${NET.gateway}]`,
+      // the controller as the VMs reach it (this machine, on the bridge): a name they resolve
+      `makina-states.cloud.master: ${NET.gateway}`,
     ].join('\n') + '\n'
   );
 }

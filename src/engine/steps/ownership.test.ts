@@ -81,7 +81,7 @@ describe("the guest's network and reachability", () => {
     expect(states(r)).toMatchObject({ spawn: 'done', initial_setup: 'skipped', reachable: 'failed' });
     expect(node.containers.get('bb.example.com')!.files.get('/etc/init.d/rcS')).toContain('#lxc-wizard-off# /bin/udhcpc');
     const reach = r.steps.find((x) => x.name === 'reachable')!;
-    expect(reach.error).toMatch(/^no sshd answers on 10\.5\.0\.\d+:22 or cn1\.example\.net:\d+ within 30 s: no sshd in the image$/);
+    expect(reach.error).toMatch(/^no sshd answers on 10\.5\.0\.\d+:22 or cn1\.example\.net:\d+: no sshd in the image$/);
     expect(reach.hint).toMatch(/^use an image with openssh-server/);
     expect(r.steps.find((x) => x.name === 'initial_setup')!.reason).toBe('no chpasswd in the image: the password shown is not set');
     expect(r.ok).toBe(false);

@@ -110,7 +110,9 @@ export const reachable: Step = {
   },
   async apply(ctx) {
     const forward = await withForward(ctx);
-    const r = await ctx.session.change(probeArgv(ctx, forward, REACH_WAIT_S), {
+    // an image spawn saw has no sshd is tried once, not waited for
+    const wait = ctx.session.knownLacks(ctx.vm).length ? 0 : REACH_WAIT_S;
+    const r = await ctx.session.change(probeArgv(ctx, forward, wait), {
       timeoutS: REACH_WAIT_S + 30,
       signal: ctx.signal,
       onLine: (l) => (l.startsWith('@') ? undefined : ctx.progress(l)),
@@ -127,7 +129,7 @@ export const reachable: Step = {
       ...(forward ? { port: ctx.v.ssh_reverse_proxy_port } : {}),
     });
     throw new StepError(
-      `no sshd answers on ${ctx.v.ip}:22${forward ? ` or ${ctx.node}:${ctx.v.ssh_reverse_proxy_port}` : ''} within ${REACH_WAIT_S} s: ${reason}`,
+      `no sshd answers on ${ctx.v.ip}:22${forward ? ` or ${ctx.node}:${ctx.v.ssh_reverse_proxy_port}` : ''}${wait ? ` within ${wait} s` : ''}: ${reason}`,
       reason === 'no sshd in the image'
         ? 'use an image with openssh-server (a Debian origin: lxc-wizard node setup --origin-template debian), or install it in the VM'
         : `lxc-attach -n ${ctx.vm} on ${ctx.node} shows the VM as it is`,

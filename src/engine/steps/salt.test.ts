@@ -7,7 +7,7 @@ import { BOOTSTRAP_SH, passwordsError } from './salt.js';
 import type { StepContext } from './step.js';
 
 /** The bootstrap script in a local sh, chpasswd replaced by `chpasswd` (a shell body), or absent. */
-async function run(chpasswd: string | undefined) {
+async function run(chpasswd: string | undefined, master = '10.5.0.1') {
   const dir = await mkdtemp(join(tmpdir(), 'lxcw-bootstrap-'));
   const bin = join(dir, 'bin');
   await writeFile(join(dir, '.keep'), '');
@@ -23,7 +23,7 @@ async function run(chpasswd: string | undefined) {
   const args = [
     join(dir, 'boot.sh'),
     'vm',
-    'ctl',
+    master,
     '4606',
     join(dir, 'bootmarker'),
     '-C',
@@ -65,6 +65,15 @@ describe('the bootstrap script with the passwords first (one round trip for init
     expect(r.status).toBe(127);
     expect(files).toEqual(['.keep']);
     expect(passwordsError(ctx, result(r))?.hint).toMatch(/passwd package/);
+  });
+
+  it('a master name the VM cannot resolve stops it before anything changes (the minion could never reach it)', async () => {
+    const { r, files } = await run('cat >/dev/null', 'nowhere.invalid');
+    expect(r.status).toBe(76);
+    expect(r.stderr).toContain('lxc-wizard: the master does not resolve');
+    expect(files.sort()).toEqual(['.keep', 'bin']);
+    // an address is taken as it is
+    expect((await run('cat >/dev/null; exit 1', '10.5.0.1')).r.status).toBe(1);
   });
 
   it('chpasswd gets only the lines of users that exist', async () => {

@@ -61,11 +61,15 @@ export function passwordsError(ctx: StepContext, r: ExecResult): StepError | und
   return undefined;
 }
 
+const MASTER_UNRESOLVED = 'lxc-wizard: the master does not resolve';
+
 /** runBootstrap's script in the VM (arguments and stdin as it documents). */
 export const BOOTSTRAP_SH = [
   'set -e',
   'umask 022',
   's=$1; vm=$2; master=$3; port=$4; m=$5; c=$6; np=$7; nq=$8; nw=$9; shift 9; pm=$1; shift',
+  // the minion must reach its master by this name: checked in the VM, before anything changes
+  `case $master in *[!0-9.]*) if command -v getent >/dev/null 2>&1 && ! getent hosts "$master" >/dev/null 2>&1; then echo "${MASTER_UNRESOLVED}" >&2; exit 76; fi ;; esac`,
   `if [ "$nw" -gt 0 ]; then dd bs="$nw" count=1 iflag=fullblock status=none | sh -c '${PASSWORDS_SH.replaceAll("'", `'"'"'`)}' sh "$pm" || { [ $? -eq 127 ] && exit 127; echo "${PASSWORDS_FAILED}" >&2; exit 1; }; fi`,
   // the script and the marker are absolute paths (REMOTE_SCRIPT, the markers): their directories
   // by expansion, and umask switched rather than a subshell, so no process but the work's own
@@ -124,7 +128,13 @@ export async function runBootstrap(
       what,
       timeoutS,
       hint: 'the log file has the script output; fix the cause and run again',
-      explain: (r) => passwordsError(ctx, r),
+      explain: (r) =>
+        r.code === 76 && r.stderr.includes(MASTER_UNRESOLVED)
+          ? new StepError(
+              `the salt master ${ctx.v.master} does not resolve inside ${ctx.vm}: its minion could not reach it (nothing was run)`,
+              `set makina-states.cloud.master (or master: in the entry) to a name or address the VMs reach (the bridge gateway ${ctx.v.gateway} when the controller is the node), or publish the name in their DNS`,
+            )
+          : passwordsError(ctx, r),
     },
   );
   if (passwords) ctx.session.noteFile(ctx.vm, passwords.marker, '');

@@ -201,6 +201,7 @@ export const spawn: Step = {
     // a new mark alone changes nothing the running container uses: no restart for it
     const changed = (network !== before && before !== '') || (plan !== undefined && plan.writes.length > 0 && existed);
     for (const lack of plan?.lacks ?? []) ctx.progress(`${lack}: it will not answer ssh`);
+    if (plan) session.noteLacks(vm, plan.lacks);
     // The rest in one round trip: the configuration, (re)start, the wait, the boot and resolv.conf.
     const work: { item: BatchItem; fail: (r: ExecResult) => StepError | Promise<StepError>; done?: () => Promise<void> | void }[] = [];
     if (after !== before) {
