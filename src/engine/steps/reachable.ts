@@ -88,9 +88,13 @@ export function probeOnce(v: { ip: string; ssh_reverse_proxy_port: number }, net
   return { argv: ['sh', '-c', REACH_SH, 'sh', v.ip, String(v.ssh_reverse_proxy_port), '0', netScript] };
 }
 
-/** The forward is tried when the node has what makes forwards (node setup ran). */
+/**
+ * The forward is tried when the node has what makes forwards (node setup ran) and the VM has one,
+ * or this run makes it (reverse_proxy selected): a run that leaves it out (--only) checks the rest.
+ */
 async function withForward(ctx: StepContext): Promise<boolean> {
-  return (await ctx.session.facts()).netSetUp;
+  if (!(await ctx.session.facts()).netSetUp) return false;
+  return ctx.steps.includes('reverse_proxy') || ctx.session.knownNodeFile(`${ctx.session.net.forwards}/${ctx.vm}`)?.content !== undefined;
 }
 
 /**
