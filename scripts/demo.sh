@@ -72,9 +72,9 @@ makina-states.cloud.lxc.defaults.dnsservers: [$NET.1]
 EOF
 ssh-keygen -q -t ed25519 -N '' -f "$work/key"
 set -x
-$W add localhost "$VM" --pillar "$work/lxc.sls" --profile-type overlayfs --from-container "$ORIGIN"
-$W --yes --pillar "$work/lxc.sls" --ssh-pubkey "$work/key.pub" --only spawn,hostsfile,sshkeys,grains --json >"$work/run.json"
-$W settings localhost "$VM" --pillar "$work/lxc.sls"
+$W add localhost "$VM" --pillar "$work/lxc.sls" --env dev --profile-type overlayfs --from-container "$ORIGIN"
+$W --yes --pillar "$work/lxc.sls" --env dev --ssh-pubkey "$work/key.pub" --only spawn,hostsfile,sshkeys,grains --no-salt --json >"$work/run.json"
+$W settings localhost "$VM" --pillar "$work/lxc.sls" --env dev
 set +x
 way=$(node -e 'const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); process.stdout.write(d.vms[0].waysIn[0])' "$work/run.json")
 echo "demo: the way in lxc-wizard printed: $way"
