@@ -53,6 +53,29 @@ describe('node setup (the seed install_vt) on a bare node', () => {
     expect(node.log.slice(before).map((c) => c.argv[0])).toEqual(['sh', 'sh']);
   });
 
+  it("on the node localhost (the controller itself) the controller's key is not added: nothing logs in to it over SSH", async () => {
+    const node = new FakeNode('localhost', { setUp: false });
+    const r = await runWith([], { localhost: node }, { setup: new Map([['localhost', spec()]]) });
+    expect(r.results[0]!.steps[0]).toMatchObject({
+      name: 'node_sshkeys',
+      state: 'skipped',
+      reason: 'the node is this controller: nothing logs in to it over SSH',
+    });
+    expect(node.files.has('/root/.ssh/authorized_keys')).toBe(false);
+  });
+
+  it('makes every bridge the VMs name, each with its network, and masquerades each', async () => {
+    const node = new FakeNode('cn', { setUp: false, bridges: [] });
+    const extra = { bridge: 'br2', gateway: '10.6.0.1', netmask: 24, network: '10.6.0.0' };
+    const r = await runWith([], { cn: node }, setup(spec({ extraBridges: [extra] })));
+    expect(states(r.results[0]!)).toMatchObject({ bridge: 'done', masquerade: 'done' });
+    expect(node.net.addrs.get('br2')).toBe('10.6.0.1/24');
+    expect(node.files.get(`${NET.bridges}/br2`)).toBe('# Made by lxc-wizard node setup\naddress=10.6.0.1/24\nnetwork=10.6.0.0/24\n');
+    expect(node.net.nft).toContain('ip saddr 10.6.0.0/24 ip daddr != 10.6.0.0/24 masquerade comment "lxcw net br2"');
+    const again = await runWith([], { cn: node }, setup(spec({ extraBridges: [extra] })));
+    expect(states(again.results[0]!)).toMatchObject({ bridge: 'already-done', masquerade: 'already-done' });
+  });
+
   it('refuses a node that is not Debian or Ubuntu, naming what to install by hand', async () => {
     const node = new FakeNode('cn', { setUp: false });
     node.net.lxc = false;

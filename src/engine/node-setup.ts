@@ -159,6 +159,9 @@ const authorizedKeys = (st: NodeState) => `${st.home}/.ssh/authorized_keys`;
 export const nodeSshkeys: NodeTask = {
   name: 'node_sshkeys',
   async check(ctx) {
+    // the seed's "root from the controller connects by ssh key" is about remote nodes: on the
+    // controller itself nothing logs in over SSH, and root login to it is not ours to open
+    if (ctx.node === 'localhost') return 'the node is this controller: nothing logs in to it over SSH';
     if (!ctx.spec.sshPublicKeys.length) return 'no public keys to install (see --ssh-pubkey)';
     const st = await ctx.state();
     const current = st.files.get(authorizedKeys(st)) ?? '';
