@@ -210,6 +210,8 @@ export async function wizardServices(
         volumeGroups: f.volumeGroups,
         stopped,
         missing,
+        // what the run's preflight would refuse to take over (its mark names another, or none)
+        foreign: [...f.containers.values()].filter((c) => c.owner !== c.name).map((c) => c.name),
       };
     },
     ipOnWrite: (node, vm) => {
@@ -251,7 +253,11 @@ export async function wizardServices(
       await reload();
       const e = findVm(now().file.model, node, vm);
       if (!e) throw new UserError(`${vm} is no longer in ${ws.pillarPath}`, { hint: 'someone changed the pillar: start the wizard again' });
-      return provision([e], onEvent, signal, { ...(opts.from ? { from: opts.from } : {}), noSalt: opts.noSalt || run.noSalt });
+      return provision([e], onEvent, signal, {
+        ...(opts.from ? { from: opts.from } : {}),
+        noSalt: opts.noSalt || run.noSalt,
+        ...(opts.adopt ? { adopt: true } : {}),
+      });
     },
     setupNode: async (node, origins, onEvent, signal) => {
       await reload();

@@ -27,6 +27,7 @@ import { NameScreen } from './screens/NameScreen.js';
 import { NodeScreen } from './screens/NodeScreen.js';
 import { PrepareScreen } from './screens/PrepareScreen.js';
 import { ResultScreen } from './screens/ResultScreen.js';
+import { ForeignScreen } from './screens/ExistingScreen.js';
 import { ReviewScreen } from './screens/ReviewScreen.js';
 import { RunScreen } from './screens/RunScreen.js';
 
@@ -72,6 +73,9 @@ export function App({ services, onExit, showTime, advancedOpen, tap }: AppProps)
       break;
     case 'name':
       body = <NameScreen initial={a.name} onName={(name) => send({ type: 'name', name })} />;
+      break;
+    case 'foreign':
+      body = <ForeignScreen name={a.name!} node={a.node!} onAction={(action) => send({ type: 'foreign', action })} />;
       break;
     case 'existing':
       body = (

@@ -108,6 +108,42 @@ describe('both front ends send the same events', () => {
     expect(ink.exits).toEqual([0]);
   });
 
+  it('a name the node has a container of that lxc-wizard did not make: taken over only when chosen, and the run adopts it', async () => {
+    const o = { probe: { foreign: ['hand.example.com'] } };
+    const ink = await viaInk(o, async (stdin, lastFrame) => {
+      await press(stdin, KEY.enter);
+      await settle();
+      await type(stdin, 'hand.example.com');
+      await press(stdin, KEY.enter);
+      await waitForFrame(lastFrame, 'was not made by lxc-wizard');
+      await press(stdin, KEY.down, KEY.enter); // take it over
+      await press(stdin, KEY.down, KEY.enter, KEY.enter, KEY.enter, KEY.enter, KEY.enter); // dir, clone, origin, mastersalt, advanced
+      await waitForFrame(lastFrame, 'write and run');
+      await press(stdin, KEY.enter);
+      await waitForFrame(lastFrame, 'is ready on');
+      await press(stdin, KEY.enter);
+    });
+    const plain = await viaPlain(o, [
+      [/^Compute node$/, 'devhost10.local'],
+      [/^Container name/, 'hand.example.com'],
+      [/was not made by lxc-wizard$/, 'adopt'],
+      [/^Backing store$/, 'dir'],
+      [/^Install mode$/, 'clone'],
+      [/^Origin container$/, 'makina-states-precise'],
+      [/^Salt mode$/, 'mastersalt'],
+      [/^Advanced options/, 'keep'],
+      [/^Write the entry\?$/, 'run'],
+    ]);
+    expect(operator(plain.events)).toEqual(operator(ink.events));
+    expect(
+      operator(ink.events)
+        .map((e) => e.type)
+        .slice(0, 4),
+    ).toEqual(['pick-node', 'name', 'foreign', 'backing']);
+    expect(ink.runs).toEqual(plain.runs);
+    expect(ink.runs[0]).toMatchObject({ vm: 'hand.example.com', adopt: true });
+  });
+
   it('edit an existing VM, then write and run it', async () => {
     const ink = await viaInk({}, async (stdin, lastFrame) => {
       await press(stdin, KEY.enter);

@@ -47,6 +47,7 @@ export function equivalentCommands(
   }
   const run = ['lxc-wizard', '--yes', '--pillar', services.pillarPath, ...ctx, '--vm', a.name, ...services.commandArgs.run];
   if (a.noSalt && !run.includes('--no-salt')) run.push('--no-salt');
+  if (a.adopt) run.push('--adopt');
   out.push({ argv: run, line: shJoin(run) });
   return out;
 }

@@ -62,6 +62,7 @@ export function effectRunner(services: WizardServices, io: EffectIo): (effect: E
           const r = await services.run(a.node!, a.name!, io.onRunEvent, abort.signal, {
             ...(effect.from ? { from: effect.from } : {}),
             noSalt: a.noSalt,
+            ...(a.adopt ? { adopt: true } : {}),
           });
           return io.dispatch({ type: 'run-finished', ok: r.ok, interrupted: r.interrupted, steps: r.steps, logFile: r.logFile });
         }

@@ -92,6 +92,31 @@ describe('the wizard flow', () => {
     expect(other.s.existing).toBeUndefined();
   });
 
+  it("a name the node holds a container of that lxc-wizard did not make: another name, or take it over (the run's --adopt)", () => {
+    const base = [
+      { type: 'pick-node', node: 'cn1' },
+      { type: 'probed', node: 'cn1', probe: { ...OK, foreign: ['hand.example.com'] } },
+      { type: 'name', name: 'hand.example.com' },
+    ] as WizardEvent[];
+    expect(walk(base).s.screen).toBe('foreign');
+    const other = walk([...base, { type: 'foreign', action: 'other' }]);
+    expect(other.s.screen).toBe('name');
+    expect(other.s.answers.adopt).toBeUndefined();
+    const adopt = walk([...base, { type: 'foreign', action: 'adopt' }]);
+    expect(adopt.s.screen).toBe('backing');
+    expect(adopt.s.answers).toMatchObject({ name: 'hand.example.com', adopt: true });
+    // another name afterwards adopts nothing
+    const renamed = walk([
+      ...base,
+      { type: 'foreign', action: 'adopt' },
+      { type: 'back' },
+      { type: 'back' },
+      { type: 'name', name: 'new.example.com' },
+    ]);
+    expect(renamed.s.answers.adopt).toBeUndefined();
+    expect(renamed.s.screen).toBe('backing');
+  });
+
   it('offers node setup for a node that is not ready, and continues where the operator was', () => {
     const notReady: NodeProbe = { ...OK, missing: ['bridge lxcbr1 does not exist'] };
     const at = walk([

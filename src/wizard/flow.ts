@@ -39,6 +39,7 @@ export function nextScreen(screen: ScreenId, a: Answers): ScreenId {
       return 'name';
     case 'name':
     case 'existing':
+    case 'foreign':
       return 'backing';
     case 'backing':
       return 'install';
@@ -152,7 +153,15 @@ export function reduce(s: WizardState, e: WizardEvent, ctx: FlowContext, default
       const found = ctx.existing(e.name);
       if (found) return [go(s, 'existing', { existing: { name: e.name, vm: found }, answers: { ...a, name: e.name } }), []];
       const { existing: _x, ...rest } = s;
-      return [forward({ ...rest, editing: false }, { ...a, name: e.name }), []];
+      const { adopt: _a, ...answers } = a;
+      // the node holds a container of that name the tool did not make: never taken over silently
+      if (s.probes[a.node!]?.foreign?.includes(e.name))
+        return [go({ ...rest, editing: false }, 'foreign', { answers: { ...answers, name: e.name } }), []];
+      return [forward({ ...rest, editing: false }, { ...answers, name: e.name }), []];
+    }
+    case 'foreign': {
+      if (e.action === 'other') return [back(s), []];
+      return [forward(s, { ...a, adopt: true }), []];
     }
     case 'existing': {
       const ex = s.existing!;

@@ -57,7 +57,7 @@ export interface WizardServices {
     vm: string,
     onEvent: (e: RunEvent) => void,
     signal: AbortSignal,
-    opts: { from?: StepName; noSalt: boolean },
+    opts: { from?: StepName; noSalt: boolean; adopt?: boolean },
   ): Promise<RunOutcome>;
   /** node setup (the seed's install_vt) on one node, making these origins too */
   setupNode(node: string, origins: string[], onEvent: (e: RunEvent) => void, signal: AbortSignal): Promise<RunOutcome>;

@@ -7,7 +7,8 @@ import type { StepName } from '../core/steps.js';
 
 /**
  * Every screen of the wizard. `prepare` offers node setup for a node that is not ready, `setup`
- * runs it; `existing` is the choice for a name the pillar already has.
+ * runs it; `existing` is the choice for a name the pillar already has; `foreign` for a name the
+ * node has a container of that lxc-wizard did not make (take it over, or another name).
  */
 export type ScreenId =
   | 'node'
@@ -15,6 +16,7 @@ export type ScreenId =
   | 'setup'
   | 'name'
   | 'existing'
+  | 'foreign'
   | 'backing'
   | 'install'
   | 'origin'
@@ -45,6 +47,8 @@ export interface NodeProbe {
   volumeGroups: string[];
   /** what node setup would make: no LXC, no bridge (empty: the node is ready) */
   missing: string[];
+  /** containers on the node that lxc-wizard did not make: a VM of such a name is refused unless adopted */
+  foreign?: string[];
 }
 
 /** The advanced options: the entry choices of that screen, as add's flags name them. */
@@ -61,6 +65,8 @@ export interface Answers {
   mode: Mode;
   /** "no salt" on the salt-mode screen (or --no-salt): the run skips the bootstrap and highstate */
   noSalt: boolean;
+  /** the operator chose to take over the node's container of this name (the run's --adopt) */
+  adopt?: boolean;
   advancedOpen: boolean;
   advanced: Advanced;
 }
@@ -138,6 +144,7 @@ export interface FlowContext {
 
 export type FailureAction = 'retry' | 'skip' | 'abort';
 export type ExistingAction = 'edit' | 'rerun' | 'other';
+export type ForeignAction = 'adopt' | 'other';
 export type PrepareAction = 'setup' | 'anyway' | 'other-node';
 export type ReviewAction = 'run' | 'write' | 'cancel';
 export type ModeChoice = Mode | 'none';
@@ -148,6 +155,7 @@ export type WizardEvent =
   | { type: 'probed'; node: string; probe: NodeProbe }
   | { type: 'name'; name: string }
   | { type: 'existing'; action: ExistingAction }
+  | { type: 'foreign'; action: ForeignAction }
   | { type: 'prepare'; action: PrepareAction }
   | { type: 'setup-finished'; ok: boolean; interrupted: boolean; steps: StepOutcome[]; logFile?: string }
   | { type: 'setup-failure'; action: 'retry' | 'back' }

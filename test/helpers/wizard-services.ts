@@ -25,7 +25,7 @@ export function fakeServices(
   } = {},
 ) {
   const written: { node: string; vm: string; entry: Record<string, unknown>; update: boolean }[] = [];
-  const runs: { node: string; vm: string; from?: string; noSalt: boolean }[] = [];
+  const runs: { node: string; vm: string; from?: string; noSalt: boolean; adopt?: boolean }[] = [];
   const setups: { node: string; origins: string[] }[] = [];
   let setupFails = o.setupFails ?? 0;
   let ready = false;
@@ -90,7 +90,7 @@ export function fakeServices(
       return { ok: true, interrupted: false, logFile: '/tmp/setup.log', steps };
     },
     run: async (node, vm, onEvent: (e: RunEvent) => void, signal, opts) => {
-      runs.push({ node, vm, ...(opts.from ? { from: opts.from } : {}), noSalt: opts.noSalt });
+      runs.push({ node, vm, ...(opts.from ? { from: opts.from } : {}), noSalt: opts.noSalt, ...(opts.adopt ? { adopt: true } : {}) });
       const all = STEP_NAMES as readonly StepName[];
       const steps = ['preflight', ...all.slice(opts.from ? all.indexOf(opts.from) : 1)] as StepName[];
       const outcome: StepRecord[] = all.map((name) => ({ name, state: 'not-run' as StepState }));

@@ -171,6 +171,19 @@ async function question(p: Prompt, s: WizardState, services: WizardServices): Pr
       );
       return backOr(act, (action) => ({ type: 'existing', action }));
     }
+    case 'foreign': {
+      const act = await ask(
+        p,
+        `A container ${a.name} exists on ${a.node} and was not made by lxc-wizard`,
+        [
+          { value: 'other' as const, label: 'pick another name' },
+          { value: 'adopt' as const, label: 'take it over (its bridge, MAC and IP are rewritten and it is restarted)' },
+        ],
+        undefined,
+        false,
+      );
+      return backOr(act, (action) => ({ type: 'foreign', action }));
+    }
     case 'prepare': {
       const prep = s.prepare!;
       for (const line of prep.missing) say(`  ! ${line}`);
