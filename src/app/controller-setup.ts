@@ -1,5 +1,5 @@
 import { lstat, mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { cloudFiles, type CloudNote } from '../core/cloud-files.js';
 import { MODES } from '../core/defaults.js';
 import { resolveNodeSettings } from '../core/node-settings.js';
@@ -9,7 +9,7 @@ import { validatePillar } from '../core/validate.js';
 import { prepareAtomicWrite } from '../pillar-writer/atomic-write.js';
 import { maskedDiff } from '../pillar-writer/diff.js';
 import { sha256 } from '../pillar-writer/read.js';
-import { readTextFile, realPathOf } from '../pillar-writer/safe-file.js';
+import { checkedOutPath, readTextFile } from '../pillar-writer/safe-file.js';
 import { dumpSaltYaml } from '../pillar-writer/salt-dump.js';
 import type { Loaded, Workspace } from './workspace.js';
 
@@ -71,8 +71,9 @@ export async function controllerSetup(
   const header = `${HEADER_FIRST} from ${loaded.file.path}.\nWritten again on each run: change the pillar, not this file.`;
   const results: CloudFileResult[] = [];
   for (const f of files) {
-    // a file we write: a path that cannot be written is a refused write (1), not a usage error
-    const path = await realPathOf(join(dir, f.rel), ExitCode.FAILURE);
+    // a file we write under the operator's directory: no link followed at any level below it, and
+    // nothing there another user owns or may write (a planted file would get the passwords)
+    const path = await checkedOutPath(dir, f.rel, { what: "salt-cloud's file", field: '--out' });
     const text = dumpSaltYaml(f.data, header);
     const before = await readExisting(path);
     const diff = maskedDiff(path, before?.text ?? '', text);
@@ -89,7 +90,8 @@ export async function controllerSetup(
       }
       const w = await prepareAtomicWrite(path, text, {
         ...(before ? { expectedSha256: sha256(before.text) } : {}),
-        ...(f.secret ? { forceMode: 0o600 } : { mode: f.rel.endsWith('.map') ? 0o600 : 0o644 }),
+        // the map holds every VM's settings (passwords with --show-secrets): 0600 whatever was there
+        ...(f.secret || f.rel.endsWith('.map') ? { forceMode: 0o600 } : { mode: 0o644 }),
         backup: foreign,
       });
       try {

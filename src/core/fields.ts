@@ -93,6 +93,17 @@ export const ENTRY_KEYS = Object.keys(FIELDS).filter((k) => FIELDS[k]!.entry);
 export const DEFAULT_KEYS = Object.keys(FIELDS).filter((k) => FIELDS[k]!.defaults);
 export const SECRET_KEYS = new Set(Object.keys(FIELDS).filter((k) => FIELDS[k]!.kind === 'secret' || FIELDS[k]!.kind === 'nullableSecret'));
 
+/**
+ * A key whose value is a secret wherever it stands: a secret's own name (`password`), or a flat
+ * pillar key ending in `.` and one (`makina-states.cloud.ssh_gateway_password`,
+ * `…saltify.targets.<cn>.password`).
+ */
+export function isSecretKey(key: string): boolean {
+  if (SECRET_KEYS.has(key)) return true;
+  const dot = key.lastIndexOf('.');
+  return dot >= 0 && SECRET_KEYS.has(key.slice(dot + 1));
+}
+
 const USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 const DISK_SIZE = /^[1-9][0-9]*(\.[0-9]+)?[kmgt]$/i;
 

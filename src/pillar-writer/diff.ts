@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createTwoFilesPatch } from 'diff';
 import { isPair, isScalar, parseDocument, visit, type Document } from 'yaml';
-import { SECRET_KEYS } from '../core/fields.js';
+import { isSecretKey } from '../core/fields.js';
 import type { PillarFile } from './read.js';
 import { SALT_YAML } from './yaml-salt.js';
 
@@ -20,7 +20,8 @@ const SALT = randomBytes(16);
 const tagOf = (secret: string) => createHash('sha256').update(SALT).update(secret).digest('hex').slice(0, 6);
 
 /**
- * The text with every secret value (password, ssh_gateway_password, wherever they stand) replaced
+ * The text with every secret value (password, ssh_gateway_password, wherever they stand, as nested
+ * keys or as flat keys ending in `.password`) replaced
  * by `<hidden #tag>`: equal secrets show equal tags, so a changed password still shows as a change.
  */
 export function maskSecrets(file: PillarFile): string {
@@ -31,7 +32,7 @@ function maskSecretsIn(text: string, doc: Document): string {
   const spans: [number, number, string][] = [];
   visit(doc, {
     Pair(_k, p) {
-      if (!isPair(p) || !isScalar(p.key) || !SECRET_KEYS.has(String(p.key.value))) return;
+      if (!isPair(p) || !isScalar(p.key) || !isSecretKey(String(p.key.value))) return;
       const v = p.value;
       if (isScalar(v) && v.range && v.value !== null && v.value !== undefined)
         spans.push([v.range[0], v.range[1], `<hidden #${tagOf(String(v.value))}>`]);

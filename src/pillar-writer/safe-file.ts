@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { open, realpath } from 'node:fs/promises';
+import { lstat, open, realpath } from 'node:fs/promises';
 import { ExitCode, fileError, UserError } from '../core/errors.js';
 
 /** Pillars are text files of kilobytes; anything this large is not one (or is /dev/zero). */
@@ -140,4 +140,60 @@ export function firstInvalidUtf8(b: Uint8Array): number {
     i += n + 1;
   }
   return b.length;
+}
+
+/**
+ * Where the tool may write `rel` under `root` (a directory an operator named: `--out`, the log's
+ * folder): `root` is taken as it resolves, then no part below it may be a link (a link planted
+ * there would send the write elsewhere, as root), and `root`, every directory below it that
+ * exists and the file, if it exists, must belong to the effective user and be writable by nobody
+ * else (another user could swap them between this check and the write). Refused with a hint,
+ * before anything is written. Returns the path to write.
+ */
+export async function checkedOutPath(root: string, rel: string, o: { what: string; field?: string }): Promise<string> {
+  const base = await realPathOf(root, ExitCode.FAILURE);
+  const parts = rel.split('/').filter(Boolean);
+  const euid = process.geteuid?.();
+  const refuse = (path: string, why: string, hint: string) =>
+    new UserError(`${o.what} ${path} ${why}; nothing was written`, {
+      where: { file: path, ...(o.field ? { field: o.field } : {}) },
+      hint,
+      exitCode: ExitCode.FAILURE,
+    });
+  const check = async (path: string, kind: 'directory' | 'file'): Promise<boolean> => {
+    let st;
+    try {
+      st = await lstat(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw fileError(err, path, 'inspect', { exitCode: ExitCode.FAILURE });
+    }
+    if (st.isSymbolicLink())
+      throw refuse(path, 'is a symbolic link', `remove the link (lxc-wizard never writes through one), or give --out the real directory`);
+    if (kind === 'directory' ? !st.isDirectory() : !st.isFile())
+      throw refuse(path, `is not a ${kind === 'file' ? 'regular file' : 'directory'}`, 'remove it, or give another --out');
+    if (euid !== undefined && st.uid !== euid)
+      throw refuse(
+        path,
+        `belongs to uid ${st.uid}, not to you (uid ${euid})`,
+        `check who made it; if it is trusted, chown ${euid} ${path}`,
+      );
+    if (st.mode & 0o022)
+      throw refuse(
+        path,
+        `is writable by ${st.mode & 0o002 ? 'everyone' : 'its group'} (mode ${(st.mode & 0o777).toString(8)})`,
+        `chmod go-w ${path}`,
+      );
+    return true;
+  };
+  await check(base, 'directory');
+  let path = base;
+  for (const [i, part] of parts.entries()) {
+    path = `${path}/${part}`;
+    if (!(await check(path, i === parts.length - 1 ? 'file' : 'directory'))) {
+      // nothing further exists below a missing part: the caller makes the directories, 0755, its own
+      break;
+    }
+  }
+  return `${base}/${parts.join('/')}`;
 }

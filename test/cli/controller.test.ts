@@ -171,21 +171,16 @@ describe('controller setup', () => {
     expect(r.stderr).toContain('dry run: nothing was written');
   });
 
-  it('keeps the mode of a file it rewrites, keeps a file it did not write as .bak, and writes through a link to its target', async () => {
+  it('keeps the mode of a file it rewrites and keeps a file it did not write as .bak', async () => {
     await mkdir(join(out, 'cloud.providers.d'), { recursive: true });
-    await mkdir(join(out, 'cloud.profiles.d'), { recursive: true });
     const foreign = join(out, 'cloud.providers.d/makinastates_lxc.conf');
     await writeFile(foreign, 'hand-made-lxc:\n  provider: lxc\n  target: old.example.net\n');
     await chmod(foreign, 0o640);
-    const real = join(s.dir, 'profiles-real.conf');
-    await writeFile(real, '');
-    await symlink(real, join(out, 'cloud.profiles.d/makinastates_lxc.conf'));
     const r = await setup();
     expect(r.code, r.stderr).toBe(0);
     expect(await readFile(`${foreign}.bak`, 'utf8')).toContain('hand-made-lxc');
     expect(r.stderr).toContain(`${foreign}.bak`);
     expect((await stat(foreign)).mode & 0o777).toBe(0o640);
-    expect(pyLoad(await readFile(real, 'utf8'))).toHaveProperty('ms-cn1-example-net-dir');
     // a second run: the file is lxc-wizard's now, so no new backup replaces the operator's
     await writeFile(pillar, (await readFile(pillar, 'utf8')).replace('lxcbr9', 'lxcbr8'));
     expect((await setup()).code).toBe(0);
@@ -228,5 +223,51 @@ describe('controller setup', () => {
     await mkdir(join(out, 'cloud.profiles.d'), { recursive: true });
     await writeFile(join(out, 'cloud.profiles.d/own.conf'), 'my-own-profile:\n  provider: cn1-example-net-lxc\n');
     expect(await codes()).not.toContain('profile-unknown');
+  });
+});
+
+describe('controller setup --out: a directory another user may have planted things in', () => {
+  const asRoot = process.getuid?.() === 0;
+
+  it('refuses a link planted where a file goes: the link target keeps every byte', async () => {
+    const target = await s.file('root-owned.conf', 'precious\n');
+    await mkdir(join(out, 'cloud.providers.d'), { recursive: true });
+    await symlink(target, join(out, 'cloud.providers.d/makinastates_lxc.conf'));
+    const r = await setup();
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`cloud.providers.d/makinastates_lxc.conf is a symbolic link; nothing was written`);
+    expect(await readFile(target, 'utf8')).toBe('precious\n');
+  });
+
+  it('refuses a linked subdirectory: nothing is written where it points', async () => {
+    const elsewhere = join(s.dir, 'elsewhere');
+    await mkdir(elsewhere);
+    await mkdir(out, { recursive: true });
+    await symlink(elsewhere, join(out, 'cloud.maps.d'));
+    const r = await setup('--show-secrets');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('cloud.maps.d is a symbolic link');
+    expect(await readdir(elsewhere)).toEqual([]);
+  });
+
+  it.runIf(asRoot)("refuses a file or directory another user owns or may write: the passwords never go into another's file", async () => {
+    await mkdir(join(out, 'cloud.maps.d'), { recursive: true });
+    const map = join(out, 'cloud.maps.d/makinastates_lxc.map');
+    await writeFile(map, '');
+    execFileSync('chown', ['65534', map]);
+    let r = await setup('--show-secrets');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('belongs to uid 65534, not to you');
+    expect(await readFile(map, 'utf8')).toBe('');
+    execFileSync('chown', ['0', map]);
+    await chmod(join(out, 'cloud.maps.d'), 0o777);
+    r = await setup('--show-secrets');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('is writable by everyone (mode 777)');
+    expect(await readFile(map, 'utf8')).toBe('');
+    await chmod(join(out, 'cloud.maps.d'), 0o755);
+    r = await setup('--show-secrets');
+    expect(r.code, r.stderr).toBe(0);
+    expect((await stat(map)).mode & 0o777).toBe(0o600);
   });
 });
