@@ -1,7 +1,20 @@
 import { ExitCode, UserError } from '../core/errors.js';
 import { fqdnProblem, hostnameProblem } from '../core/naming.js';
 import type { StoredVm } from '../core/model.js';
+import { readPillar } from '../pillar-writer/read.js';
 import { loadWorkspace, type Workspace } from './workspace.js';
+
+/** The other pillar's entry for this VM, when that file is still there and lists it. */
+async function elsewhere(file: string, node: string, vm: string): Promise<{ file: string; line: number } | undefined> {
+  let other;
+  try {
+    other = await readPillar(file);
+  } catch {
+    return undefined; // gone, or unreadable: it holds no entry we can see
+  }
+  const e = other.model.vms.find((x) => x.node === node && x.name === vm);
+  return e ? { file, line: e.line } : undefined;
+}
 
 export type ValueName = 'ip' | 'mac' | 'password' | 'ssh_reverse_proxy_port';
 const VALUES: ValueName[] = ['ip', 'mac', 'password', 'ssh_reverse_proxy_port'];
@@ -20,7 +33,7 @@ export interface ForgetPlan {
  * the pillar, all of them; for one that is, only those its entry overrides (an explicit ip: makes
  * the stored IP unused). Values in use are never released: that is destroy --forget's job.
  */
-export async function planForget(ws: Workspace, node: string, vm: string): Promise<ForgetPlan> {
+export async function planForget(ws: Workspace, node: string, vm: string, o: { force?: boolean } = {}): Promise<ForgetPlan> {
   const np = hostnameProblem(node);
   if (np) throw new UserError(`compute node id '${node}' ${np}`, { where: { field: 'CN' }, exitCode: ExitCode.USAGE });
   const vp = fqdnProblem(vm);
@@ -34,6 +47,19 @@ export async function planForget(ws: Workspace, node: string, vm: string): Promi
     });
   }
   const entry = loaded.file.model.vms.find((e) => e.node === node && e.name === vm);
+  // Pillars of one directory share the store: the one that allocated these values may still list
+  // the VM (its entry's only password, its IP and port in use) though this one does not.
+  if (!entry && stored.pillar && stored.pillar !== ws.pillarPath && !o.force) {
+    const holder = await elsewhere(stored.pillar, node, vm);
+    if (holder)
+      throw new UserError(
+        `${holder.file} still lists ${vm} on ${node} (line ${holder.line}), and it allocated these values: forgetting them here would take that entry's only password and hand its IP and port to the next VM; nothing was released`,
+        {
+          where: { file: holder.file, line: holder.line },
+          hint: `remove ${vm} from ${holder.file} first (lxc-wizard destroy ${vm} --pillar ${holder.file} --forget), or --force if that entry is stale`,
+        },
+      );
+  }
   const release: ForgetPlan['release'] = {};
   for (const k of VALUES) {
     if (stored[k] === undefined) continue;

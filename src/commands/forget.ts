@@ -11,7 +11,7 @@ export async function run(input: CommandInput): Promise<number> {
   const [node, vm] = input.args as [string, string];
   const { out } = input;
   const ws = await openWorkspace(workspaceOptions(input));
-  const plan = await planForget(ws, node, vm);
+  const plan = await planForget(ws, node, vm, { force: flag(input, 'force') });
   const names = Object.entries(plan.release).map(([k, v]) => `${k} ${v}`);
   if (!names.length) {
     out.info(

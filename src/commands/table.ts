@@ -339,21 +339,24 @@ ${COMMON_HELP}`,
     load: () => import('./controller.js'),
   },
   forget: {
-    usage: 'lxc-wizard forget CN VM --pillar FILE [--yes]',
+    usage: 'lxc-wizard forget CN VM --pillar FILE [--yes] [--force]',
     summary: 'release stored values (IP, MAC, password, ssh port) that no entry uses any more',
     args: ['CN', 'VM'],
-    options: { ...PILLAR, yes: { type: 'boolean', short: 'y' } },
-    help: `Usage: lxc-wizard forget CN VM --pillar FILE [--yes]
+    options: { ...PILLAR, yes: { type: 'boolean', short: 'y' }, force: { type: 'boolean' } },
+    help: `Usage: lxc-wizard forget CN VM --pillar FILE [--yes] [--force]
 
 Generated values stay in the store until an explicit act releases them: a VM whose entry was
 removed by hand, or moved to another pillar, keeps its IP, MAC, password and ssh port so that a
 running container never sees them handed to another VM. forget releases what VM on CN holds
 that nothing uses: everything when VM has no entry in FILE, otherwise only the values its entry
 overrides (an explicit ip: leaves the stored one unused). It says what it releases, and asks
-first unless --yes. lxc-wizard validate lists such values.
+first unless --yes. lxc-wizard validate lists such values. Pillars in one directory share the
+store: when the pillar that allocated the values still lists VM, forget refuses (it would take
+that entry's only password and give its IP and port to the next VM) and names the file.
 
 Options:
   -y, --yes            do not ask
+  --force              release them even though the pillar that allocated them still lists VM
 ${COMMON_HELP}`,
     load: () => import('./forget.js'),
   },

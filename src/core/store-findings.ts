@@ -41,7 +41,7 @@ export function storeFindings(
           where: { file: fileOf(node) },
           node,
           vm,
-          hint: `they stay taken until released; if no other pillar and no container uses them: ${forgetCmd}`,
+          hint: `they stay taken until released; if no other pillar and no container uses them: ${forgetCmd}${s.pillar ? ` (refused while ${s.pillar} lists ${vm}; --force releases them anyway)` : ''}`,
         });
         continue;
       }

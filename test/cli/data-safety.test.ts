@@ -91,6 +91,28 @@ describe('generated values are never lost', () => {
     expect(await stored('n1.local')).toEqual({});
   });
 
+  it('forget through another pillar of the directory refuses while the pillar that allocated the values still lists the VM', async () => {
+    const a = await s.file('a.sls', '');
+    const b = await s.file('b.sls', '');
+    await cli('add', 'n1.local', 'a1.example.com', '--pillar', a);
+    const before = await stored('n1.local');
+    const r = await cli('forget', 'n1.local', 'a1.example.com', '--pillar', b, '--yes');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${a} still lists a1.example.com on n1.local (line 2), and it allocated these values`);
+    expect(r.stderr).toContain('nothing was released');
+    expect(r.stderr).toContain('--force');
+    noStack(r);
+    expect(await stored('n1.local')).toEqual(before);
+    // validate's hint says so
+    expect((await cli('validate', '--pillar', b)).stdout).toContain(
+      `(refused while ${a} lists a1.example.com; --force releases them anyway)`,
+    );
+    // the entry gone from a.sls: released as before; or --force while it is there
+    const forced = await cli('forget', 'n1.local', 'a1.example.com', '--pillar', b, '--yes', '--force');
+    expect(forced.code).toBe(0);
+    expect(await stored('n1.local')).toEqual({});
+  });
+
   it('a pillar write that fails (ENOSPC) fails before anything is allocated: no byte changed anywhere', async () => {
     if (!root) return;
     const dir = join(s.dir, 'full');
