@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { KINDS, readLocalFileSync, readLocalTextSync } from '../engine/local-files.js';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitCode, UserError } from '../core/errors.js';
 import type { WayInContext } from '../core/ways-in.js';
@@ -75,7 +76,7 @@ export function mayAskPassphrases(r: ReachOptions): boolean {
 function encrypted(list: string[]): string[] {
   return [...new Set(list)].filter((f) => {
     try {
-      return isEncryptedKey(readFileSync(f, 'utf8'));
+      return isEncryptedKey(readLocalTextSync(f, KINDS.privateKey));
     } catch {
       return false;
     }
@@ -91,8 +92,9 @@ export async function publicKeys(files: string[] | undefined, home: string): Pro
   for (const f of list) {
     let text: string;
     try {
-      text = await readFile(f, 'utf8');
+      text = readLocalTextSync(f, KINDS.publicKey);
     } catch (err) {
+      if (err instanceof UserError) throw err;
       throw new UserError(`cannot read public key ${f}: ${(err as Error).message}`, {
         where: { field: '--ssh-pubkey' },
         hint: 'give a readable .pub file',
@@ -123,4 +125,9 @@ export function wayInContext(r: ReachOptions, node: string, o: { pubkeyFiles?: s
   const nodeUser = node === 'localhost' ? 'root' : resolveSshTarget(node, sshDefaults(r)).user;
   const key = o.pubkeyFiles?.map((f) => f.replace(/\.pub$/, '')).find((f) => f !== '' && existsSync(f) && !f.endsWith('.pub'));
   return { nodeUser, forwarded: o.forwarded, ...(r.sshConfig ? { sshConfig: r.sshConfig } : {}), ...(key ? { key } : {}) };
+}
+
+/** --ssh-config is checked when given (a FIFO or a device refused at once), not when a node first needs it. */
+export function checkSshConfig(path: string): void {
+  readLocalFileSync(path, KINDS.sshConfig);
 }

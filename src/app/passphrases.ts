@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { KINDS, readLocalFileSync } from '../engine/local-files.js';
 import { withPrompts } from '../process/prompts.js';
 import { passphraseOpens } from './ssh-keys.js';
 
@@ -9,7 +9,7 @@ import { passphraseOpens } from './ssh-keys.js';
 export async function askPassphrases(files: string[], into: Map<string, string>): Promise<void> {
   await withPrompts(async (prompt) => {
     for (const file of files) {
-      const key = readFileSync(file);
+      const key = readLocalFileSync(file, KINDS.privateKey);
       // One prompt per key: a wrong passphrase is asked again in place, through validate.
       const answer = await prompt({
         type: 'password',

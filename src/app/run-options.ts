@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { netPaths } from '../engine/node-net.js';
+import { KINDS, readLocalFileSync } from '../engine/local-files.js';
 import { controllerSide } from './controller-side.js';
 import { publicKeys, transportFactory, wayInContext, type ReachOptions } from './node-access.js';
 import { nodeSetupSpecs } from './node-setup.js';
@@ -35,6 +36,8 @@ export async function provisionOptions(
   signal: AbortSignal,
 ): Promise<ProvisionOptions> {
   const sshPublicKeys = await publicKeys(f.sshPublicKeyFiles, reach.home);
+  // the script is uploaded to every VM: checked now, not found to be a FIFO or 300 MB at the first VM
+  if (f.bootsaltScript) readLocalFileSync(f.bootsaltScript, KINDS.bootstrap);
   return {
     dryRun: f.dryRun,
     ...(f.only ? { only: f.only } : {}),

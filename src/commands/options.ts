@@ -7,7 +7,7 @@ import { ExitCode, UserError } from '../core/errors.js';
 import { hostnameProblem, instanceProblem } from '../core/naming.js';
 import { printable } from '../core/printable.js';
 import { isStepName, SEED_STEPS, type StepName } from '../core/steps.js';
-import { stateHomeOf, type ReachOptions } from '../app/node-access.js';
+import { checkSshConfig, stateHomeOf, type ReachOptions } from '../app/node-access.js';
 import type { WorkspaceOptions } from '../app/workspace.js';
 import type { RunFlags } from '../app/run-options.js';
 import type { HostKeyPolicy } from '../app/node-access.js';
@@ -113,6 +113,7 @@ export function reachOptions(input: CommandInput): ReachOptions {
   const sshConfig = pathFlag(input, 'ssh-config');
   if (sshConfig !== undefined && !existsSync(sshConfig))
     throw usageError('--ssh-config', `--ssh-config ${sshConfig} does not exist`, 'give the path of an OpenSSH client config file');
+  if (sshConfig !== undefined) checkSshConfig(sshConfig);
   return {
     sshConfig,
     hostKeyPolicy: raw as HostKeyPolicy | undefined,

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { KINDS, readLocalTextSync } from './local-files.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import SSHConfig from 'ssh-config';
@@ -47,7 +48,7 @@ export function anyHostIdentityFiles(d: Pick<SshDefaults, 'configFile' | 'home'>
       if ('config' in l) walk(l.config);
     }
   };
-  if (existsSync(file)) walk(SSHConfig.parse(readFileSync(file, 'utf8')));
+  if (existsSync(file)) walk(SSHConfig.parse(readLocalTextSync(file, KINDS.sshConfig)));
   for (const f of defaultIdentities(home)) if (existsSync(f)) found.add(f);
   return [...found];
 }
@@ -58,7 +59,7 @@ export function resolveSshTarget(node: string, d: SshDefaults): SshTarget {
   const file = d.configFile ?? join(home, '.ssh', 'config');
   let computed: Record<string, string | string[]> = {};
   if (existsSync(file))
-    computed = SSHConfig.parse(readFileSync(file, 'utf8')).compute(node, { ignoreCase: true, matchExec: false } as never);
+    computed = SSHConfig.parse(readLocalTextSync(file, KINDS.sshConfig)).compute(node, { ignoreCase: true, matchExec: false } as never);
   const one = (k: string) => {
     const v = computed[k];
     return Array.isArray(v) ? v[0] : v;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Socket } from 'node:net';
 import { Readable } from 'node:stream';
-import { readFileSync } from 'node:fs';
+import { KINDS, readLocalFileSync } from './local-files.js';
 import { performance } from 'node:perf_hooks';
 import type { Client as SshClient, ClientChannel, ConnectConfig } from 'ssh2';
 import { parseSshKey, sshClientClass } from './ssh2-parts.js';
@@ -138,7 +138,7 @@ export class SshTransport implements Transport {
           const skipped: string[] = [];
           const keys = t.identityFiles.flatMap((f) => {
             try {
-              const key = readFileSync(f);
+              const key = readLocalFileSync(f, KINDS.privateKey);
               const passphrase = this.opts.passphrases?.get(f);
               // An encrypted key needs its passphrase (asked before the UI starts); else it is skipped.
               if (utils.parseKey(key, passphrase) instanceof Error) return (skipped.push(f), []);

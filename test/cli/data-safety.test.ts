@@ -591,3 +591,36 @@ describe('no crash, no stack, no escape codes', () => {
     expect(await readdir(s.dir)).toEqual(['p.sls']);
   });
 });
+
+describe('every file named in argv goes through one checked open', () => {
+  /** The built binary, as an operator runs it: a hang shows as the timeout, not as a stuck test. */
+  const bin = async (args: string[]) => {
+    const { runBin } = await import('../helpers/cli.js');
+    const t0 = Date.now();
+    const r = await runBin(args, { cwd: s.dir, env: { HOME: s.dir, XDG_STATE_HOME: join(s.dir, 'state') } });
+    return { ...r, ms: Date.now() - t0 };
+  };
+
+  it('a FIFO, a device or a huge file as --ssh-pubkey, --bootsalt-script or --ssh-config: refused at once, naming it', async () => {
+    const p = await s.file('p.sls', 'makina-states.cloud.lxc.vms.localhost:\n  web.example.com: {}\n');
+    const fifo = join(s.dir, 'key.pub');
+    execFileSync('mkfifo', [fifo]);
+    const huge = join(s.dir, 'boot-salt.sh');
+    execFileSync('truncate', ['-s', '300M', huge]);
+    const cases: [string[], RegExp][] = [
+      [['--ssh-pubkey', fifo], /public key .*key\.pub is a FIFO \(named pipe\), not a regular file/],
+      [['--ssh-pubkey', '/dev/urandom'], /public key \/dev\/urandom is a character device, not a regular file/],
+      [['--ssh-pubkey', join(s.dir, 'none.pub')], /cannot read public key .*none\.pub: it does not exist/],
+      [['--bootsalt-script', huge], /bootstrap script .*boot-salt\.sh is 314572800 bytes, more than a bootstrap script holds/],
+      [['--bootsalt-script', '/dev/urandom'], /bootstrap script \/dev\/urandom is a character device/],
+      [['--ssh-config', fifo], /ssh config .*key\.pub is a FIFO/],
+    ];
+    for (const [flags, error] of cases) {
+      const r = await bin(['--yes', '--pillar', p, '--dry-run', ...flags]);
+      expect(r.code, `${flags.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(error);
+      noStack(r);
+      expect(r.ms).toBeLessThan(5000);
+    }
+  }, 60_000);
+});

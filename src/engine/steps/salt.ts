@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { UserError } from '../../core/errors.js';
+import { KINDS, readLocalTextSync } from '../local-files.js';
 import { bootScriptPath } from '../../core/defaults.js';
 import { lastLine } from '../node-session.js';
 import type { ExecResult } from '../transport.js';
@@ -21,8 +22,9 @@ async function readScript(ctx: StepContext): Promise<{ path: string; script: str
   }
   let script: string;
   try {
-    script = await readFile(path, 'utf8');
+    script = readLocalTextSync(path, KINDS.bootstrap);
   } catch (err) {
+    if (err instanceof UserError) throw new StepError(err.message, err.hint ?? 'check --bootsalt-script');
     throw new StepError(`cannot read the bootstrap script ${path}: ${(err as Error).message}`, 'check --bootsalt-script');
   }
   return { path, script };
