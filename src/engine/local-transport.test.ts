@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LocalTransport } from './local-transport.js';
 import { InterruptedError } from '../core/errors.js';
+import { MAX_OUTPUT_BYTES } from './transport.js';
 
 describe('the local transport (compute node localhost)', () => {
   const t = new LocalTransport();
@@ -20,6 +21,14 @@ describe('the local transport (compute node localhost)', () => {
     const r = await t.exec(['sleep', '30'], { timeoutS: 1 });
     expect(r).toMatchObject({ code: 124, timedOut: true });
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+  it('stops a command whose output passes the cap, and fails it saying so (never kept whole in memory)', async () => {
+    expect(MAX_OUTPUT_BYTES).toBe(32 * 1024 * 1024);
+    const small = new LocalTransport('localhost', 2 * 1024 * 1024);
+    const r = await small.exec(['sh', '-c', 'head -c 50000000 /dev/zero | tr "\\0" a; echo never'], { timeoutS: 30 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/output too large \(more than 2 MB\): the command was stopped/);
+    expect(r.stdout.length).toBeLessThanOrEqual(2 * 1024 * 1024);
   });
   it('kills the command when the run is aborted', async () => {
     const abort = new AbortController();

@@ -2,12 +2,16 @@ import { Readable } from 'node:stream';
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { InterruptedError } from '../core/errors.js';
-import { lineSplitter, type ExecOptions, type ExecResult, type Transport } from './transport.js';
+import { lineSplitter, type ExecOptions, type ExecResult, type Transport, MAX_OUTPUT_BYTES, tooLarge } from './transport.js';
 
 /** The compute node `localhost`: child processes, no shell. */
 export class LocalTransport implements Transport {
   readonly connections = 0;
-  constructor(readonly node = 'localhost') {}
+  constructor(
+    readonly node = 'localhost',
+    /** what one command may print before it is stopped (tests lower it) */
+    private readonly maxOutput = MAX_OUTPUT_BYTES,
+  ) {}
 
   exec(argv: readonly string[], opts: ExecOptions): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
@@ -36,8 +40,17 @@ export class LocalTransport implements Transport {
       let stderr = '';
       const out = lineSplitter((l) => opts.onLine?.(l, 'stdout'));
       const err = lineSplitter((l) => opts.onLine?.(l, 'stderr'));
-      child.stdout.setEncoding('utf8').on('data', (d: string) => ((stdout += d), out.push(d)));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => ((stderr += d), err.push(d)));
+      // bounded: past MAX_OUTPUT_BYTES the command is stopped and fails saying so
+      let bytes = 0;
+      let over = false;
+      const take = (d: string) => {
+        bytes += Buffer.byteLength(d);
+        if (bytes <= this.maxOutput) return true;
+        if (!over) ((over = true), kill('SIGKILL'));
+        return false;
+      };
+      child.stdout.setEncoding('utf8').on('data', (d: string) => take(d) && ((stdout += d), out.push(d)));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => take(d) && ((stderr += d), err.push(d)));
       const onAbort = () => kill('SIGTERM');
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       child.on('error', (e) => reject(e));
@@ -47,6 +60,15 @@ export class LocalTransport implements Transport {
         out.end();
         err.end();
         if (opts.signal?.aborted) return reject(new InterruptedError());
+        if (over)
+          return resolve({
+            code: 1,
+            signal,
+            stdout,
+            stderr: `${stderr}${tooLarge(this.maxOutput)}\n`,
+            durationMs: performance.now() - started,
+            timedOut: false,
+          });
         resolve({ code: timedOut ? 124 : code, signal, stdout, stderr, durationMs: performance.now() - started, timedOut });
       });
       child.stdin.on('error', () => undefined); // a command that does not read stdin closes it early

@@ -40,6 +40,24 @@ afterEach(async () => {
 });
 
 describe('the ssh2 transport against an in-process SSH server', () => {
+  it('stops a command whose output passes the cap: the step fails saying so, the connection stays usable', async () => {
+    const exec = node.exec.bind(node);
+    node.exec = async (argv, o) =>
+      argv[0] === 'flood'
+        ? { code: 0, signal: null, stdout: 'a'.repeat(8 * 1024 * 1024), stderr: '', durationMs: 1, timedOut: false }
+        : exec(argv, o);
+    const t = new SshTransport(target, { maxOutputBytes: 2 * 1024 * 1024 });
+    const r = await t.exec(['flood'], { timeoutS: 30 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('output too large (more than 2 MB)');
+    expect(r.stdout.length).toBeLessThanOrEqual(2 * 1024 * 1024);
+    node.files.set('/etc/motd', 'hello\n');
+    expect(
+      (await t.exec(['sh', '-c', 'if [ -e "$1" ]; then cat -- "$1"; else exit 3; fi', 'sh', '/etc/motd'], { timeoutS: 10 })).stdout,
+    ).toBe('hello\n');
+    await t.close();
+  });
+
   it('runs commands with stdin, split output and exit codes, all on one connection', async () => {
     const t = new SshTransport(target);
     node.files.set('/etc/motd', 'hello\n');

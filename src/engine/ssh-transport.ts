@@ -9,7 +9,16 @@ import { verifyHostKey, type HostKeyVerdict } from './known-hosts.js';
 import { shJoin, withRemoteTimeout } from '../core/shell-quote.js';
 import type { SshTarget } from './ssh-options.js';
 import { InterruptedError } from '../core/errors.js';
-import { lineSplitter, Semaphore, TransportError, type ExecOptions, type ExecResult, type Transport } from './transport.js';
+import {
+  lineSplitter,
+  Semaphore,
+  TransportError,
+  type ExecOptions,
+  type ExecResult,
+  type Transport,
+  MAX_OUTPUT_BYTES,
+  tooLarge,
+} from './transport.js';
 
 /**
  * ssh2 is loaded on the first connection, not at start-up (the wizard draws before it needs SSH),
@@ -90,6 +99,8 @@ export class SshTransport implements Transport {
     private readonly opts: {
       agent?: string;
       maxChannels?: number;
+      /** what one command may print before it is stopped (default MAX_OUTPUT_BYTES; tests lower it) */
+      maxOutputBytes?: number;
       readyTimeoutMs?: number;
       log?: (msg: string) => void;
       passphrases?: ReadonlyMap<string, string>;
@@ -346,6 +357,19 @@ export class SshTransport implements Transport {
         }
         channel?.close();
       };
+      // bounded: past MAX_OUTPUT_BYTES the command is stopped on the node and fails saying so
+      let bytes = 0;
+      let over = false;
+      const take = (n: number) => {
+        bytes += n;
+        if (bytes <= (this.opts.maxOutputBytes ?? MAX_OUTPUT_BYTES)) return true;
+        if (!over) {
+          over = true;
+          if (pid) kill();
+          else channel?.close();
+        }
+        return false;
+      };
       const err = lineSplitter((l) => {
         if (pid === undefined && l.startsWith(PID_MARK)) {
           const p = l.slice(PID_MARK.length).trim();
@@ -356,6 +380,7 @@ export class SshTransport implements Transport {
           }
           return;
         }
+        if (!take(l.length + 1)) return;
         stderr += l + '\n';
         opts.onLine?.(l, 'stderr');
       });
@@ -402,6 +427,7 @@ export class SshTransport implements Transport {
           signal = s ? (s.startsWith('SIG') ? s : `SIG${s}`) : null;
         });
         ch.on('data', (d: Buffer) => {
+          if (!take(d.length)) return;
           const s = d.toString('utf8');
           stdout += s;
           out.push(s);
@@ -410,14 +436,19 @@ export class SshTransport implements Transport {
         ch.on('close', () => {
           out.end();
           err.end();
-          finish(undefined, {
-            code,
-            signal,
-            stdout,
-            stderr,
-            durationMs: performance.now() - started,
-            timedOut: code === 124 || code === 137,
-          });
+          finish(
+            undefined,
+            over
+              ? {
+                  code: 1,
+                  signal,
+                  stdout,
+                  stderr: `${stderr}${tooLarge(this.opts.maxOutputBytes ?? MAX_OUTPUT_BYTES)}\n`,
+                  durationMs: performance.now() - started,
+                  timedOut: false,
+                }
+              : { code, signal, stdout, stderr, durationMs: performance.now() - started, timedOut: code === 124 || code === 137 },
+          );
         });
         if (header) ch.write(header);
         if (opts.stdin instanceof Readable) opts.stdin.pipe(ch);

@@ -81,3 +81,15 @@ export class Semaphore {
     }
   }
 }
+
+/**
+ * What one command may print (stdout and stderr together) before it is stopped: a node answering
+ * hundreds of megabytes (a runaway command, a node that lies) would otherwise be kept whole in
+ * memory. The biggest honest output, a node's facts with thousands of containers, is a few MB.
+ */
+export const MAX_OUTPUT_BYTES = 32 * 1024 * 1024;
+
+/** Said on stderr of a command stopped for its output; the step fails with it as its cause. */
+export function tooLarge(bytes: number): string {
+  return `lxc-wizard: output too large (more than ${Math.round(bytes / (1024 * 1024))} MB): the command was stopped`;
+}
