@@ -46,11 +46,22 @@ export class LocalTransport implements Transport {
       const take = (d: string) => {
         bytes += Buffer.byteLength(d);
         if (bytes <= this.maxOutput) return true;
-        if (!over) ((over = true), kill('SIGKILL'));
+        if (!over) {
+          over = true;
+          kill('SIGKILL');
+        }
         return false;
       };
-      child.stdout.setEncoding('utf8').on('data', (d: string) => take(d) && ((stdout += d), out.push(d)));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => take(d) && ((stderr += d), err.push(d)));
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        if (!take(d)) return;
+        stdout += d;
+        out.push(d);
+      });
+      child.stderr.setEncoding('utf8').on('data', (d: string) => {
+        if (!take(d)) return;
+        stderr += d;
+        err.push(d);
+      });
       const onAbort = () => kill('SIGTERM');
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       child.on('error', (e) => reject(e));
