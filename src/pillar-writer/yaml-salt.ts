@@ -256,7 +256,8 @@ export interface NodeProblem {
 export function nodeProblems(doc: Document.Parsed): NodeProblem[] {
   const out: NodeProblem[] = [];
   const anchors = new Set<string>();
-  const checkNode = (n: Node) => {
+  /** `where`: the node's place in its parent (`key` for a mapping key), as the visitor says */
+  const checkNode = (n: Node, where: unknown) => {
     const anchor = (n as { anchor?: string }).anchor ?? (isAlias(n) ? n.source : undefined);
     if (anchor && !/^[A-Za-z0-9_-]+$/.test(anchor)) {
       out.push({
@@ -278,7 +279,19 @@ export function nodeProblems(doc: Document.Parsed): NodeProblem[] {
       anchors.add(anchor);
     }
     const t = (n as { tag?: string }).tag;
-    if (t && !isAlias(n) && !EXPLICIT_OK.has(t) && t !== `${T}merge`) {
+    // !!merge is the merge key's own tag (`<<`, or a key tagged so): anywhere else PyYAML has no
+    // constructor for it and Salt refuses the file
+    // a tag Salt's loader constructs, on the kind of node it constructs it from: !!seq on a scalar,
+    // !!str on a mapping are refused by PyYAML (expected a sequence node, but found scalar)
+    const fits =
+      t === `${T}map`
+        ? isMap(n)
+        : t === `${T}seq`
+          ? isSeq(n)
+          : t === `${T}merge`
+            ? where === 'key'
+            : EXPLICIT_OK.has(t ?? '') && isScalar(n);
+    if (t && !isAlias(n) && !fits) {
       out.push({
         node: n,
         code: 'yaml-tag',
@@ -380,8 +393,8 @@ export function nodeProblems(doc: Document.Parsed): NodeProblem[] {
     }
   };
   visit(doc, {
-    Node(_key, n) {
-      checkNode(n as Node);
+    Node(key, n) {
+      checkNode(n as Node, key);
       if (isMap(n)) checkKeys(n);
     },
   });

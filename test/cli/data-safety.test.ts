@@ -624,3 +624,30 @@ describe('every file named in argv goes through one checked open', () => {
     }
   }, 60_000);
 });
+
+describe("tags Salt's loader refuses are refused here too", () => {
+  it('!!merge anywhere but as the merge key, and a collection tag on the wrong kind of node: error[yaml-tag], nothing written', async () => {
+    for (const text of [
+      'makina-states.cloud.lxc.vms.n1.local:\n  web.example.com:\n    script_args: !!merge x\n',
+      'makina-states.cloud.lxc.vms.n1.local:\n  web.example.com:\n    script_args: !!merge\n',
+      '!!merge\n',
+      'makina-states.cloud.lxc.vms.n1.local:\n  web.example.com:\n    dnsservers: !!seq 8.8.8.8\n',
+      'makina-states.cloud.lxc.vms.n1.local:\n  web.example.com: !!str {}\n',
+    ]) {
+      const p = await s.file('p.sls', text);
+      const v = await cli('validate', '--pillar', p);
+      expect(v.code, text).not.toBe(0);
+      expect(v.stdout + v.stderr, text).toMatch(/yaml-tag|cannot|refuse/);
+      noStack(v);
+      const a = await cli('add', 'n1.local', 'db.example.com', '--pillar', p);
+      expect(a.code, text).not.toBe(0);
+      expect(await readFile(p, 'utf8')).toBe(text);
+    }
+    // the merge key's own tag, on a key, is a merge to Salt as well
+    const ok = await s.file(
+      'ok.sls',
+      'base: &b {profile_type: dir}\nmakina-states.cloud.lxc.vms.n1.local:\n  web.example.com:\n    !!merge <<: *b\n',
+    );
+    expect((await cli('validate', '--pillar', ok)).code).toBe(0);
+  });
+});
