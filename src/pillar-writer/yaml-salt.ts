@@ -312,37 +312,68 @@ export function nodeProblems(doc: Document.Parsed): NodeProblem[] {
           : undefined;
   };
   const isMerge = (k: unknown) => isScalar(k) && typeof k.value === 'symbol';
-  /** The keys a mapping holds once its own merges are applied (what it brings into another merge). */
-  const flatKeys = (m: unknown, depth = 0): Set<string> => {
-    const map = isAlias(m) ? m.resolve(doc) : m;
-    const out = new Set<string>();
-    if (!isMap(map) || depth > 50) return out;
+  // Aliases resolved through one table of the anchors (the library's resolve searches the whole
+  // document at each alias: a chain of 400 merges took seconds). An anchor defined twice is
+  // refused above, so each name has one node.
+  const anchored = new Map<string, Node>();
+  visit(doc, {
+    Node(_k, n) {
+      const a = (n as { anchor?: string }).anchor;
+      if (a && !isAlias(n) && !anchored.has(a)) anchored.set(a, n as Node);
+    },
+  });
+  const deref = (v: unknown): unknown => (isAlias(v) ? anchored.get(v.source) : v);
+  /** A key as Salt's flatten_mapping compares keys: its text as written (`~` and `null` differ there). */
+  const rawOf = (k: unknown) => (isScalar(k) ? String((k as { source?: unknown }).source ?? k.value) : undefined);
+  /**
+   * The keys a mapping holds once its own merges are applied (what it brings into another merge),
+   * each as [typed id, text as written]; each mapping once.
+   */
+  const flat = new Map<unknown, Map<string, string>>();
+  const flatKeys = (m: unknown): Map<string, string> => {
+    const map = deref(m);
+    const known = flat.get(map);
+    if (known) return known;
+    const out = new Map<string, string>();
+    if (!isMap(map)) return out;
+    flat.set(map, out); // a mapping merging itself (refused elsewhere) sees itself as it is so far
     for (const p of map.items) {
       if (isMerge(p.key)) {
-        for (const src of mergeSources(p.value)) for (const k of flatKeys(src, depth + 1)) out.add(k);
+        for (const src of mergeSources(p.value)) for (const [k, raw] of flatKeys(src)) if (!out.has(k)) out.set(k, raw);
       } else {
         const id = keyId(p.key);
-        if (id) out.add(id);
+        if (id) out.set(id, rawOf(p.key)!);
       }
     }
     return out;
   };
   const mergeSources = (v: unknown): unknown[] => {
-    const r = isAlias(v) ? v.resolve(doc) : v;
+    const r = deref(v);
     return isSeq(r) ? r.items : [r];
   };
   const checkKeys = (m: YAMLMap) => {
-    // Salt's loader gathers the pairs of every merge source, drops those the mapping writes itself,
-    // and refuses a key that two sources bring (conflicting ID).
-    const explicit = new Set(m.items.filter((p) => !isMerge(p.key)).map((p) => keyId(p.key)));
+    // Salt's loader gathers the pairs of every merge source, drops those the mapping writes itself
+    // (the same text: `~` written here does not drop a `null` merged in), and refuses a key that
+    // two sources bring, or one a source brings and the mapping writes another way (conflicting ID).
+    const writtenText = new Set(m.items.filter((p) => !isMerge(p.key)).map((p) => rawOf(p.key)));
+    const written = new Map(m.items.filter((p) => !isMerge(p.key)).map((p) => [keyId(p.key), rawOf(p.key)]));
     const brought = new Map<string, number>();
     let source = 0;
     for (const p of m.items) {
       if (!isMerge(p.key)) continue;
       for (const src of mergeSources(p.value)) {
         source++;
-        for (const k of flatKeys(src)) {
-          if (explicit.has(k)) continue;
+        for (const [k, raw] of flatKeys(src)) {
+          if (writtenText.has(raw)) continue;
+          if (written.has(k)) {
+            out.push({
+              node: p.key as Node,
+              code: 'duplicate-key',
+              message: `a merge (<<) brings the key ${raw}, which this mapping writes as ${written.get(k)}: the same key to Salt (conflicting ID)`,
+              hint: `write the key as ${raw} here (then it overrides the merged one), or remove it`,
+            });
+            return;
+          }
           const from = brought.get(k);
           if (from !== undefined && from !== source) {
             out.push({
@@ -458,22 +489,94 @@ function sameScalar(a: unknown, b: unknown): boolean {
  * itself (`&a {x: *a}`) throws a RangeError: no pillar needs one, and nothing downstream could walk it.
  */
 export function saltValue(doc: Document.Parsed): unknown {
-  const value = doc.toJS({ mapAsMap: true, maxAliasCount: SALT_YAML.maxAliasCount });
+  // Aliases are built once and shared, as PyYAML shares them: the library's own alias count walks
+  // an anchor's whole subtree at each alias, cubic for a chain of merges (400 took 13-83 s, PyYAML
+  // 0.3 s). The size the value would have once every alias is expanded (what Salt's deep copies
+  // make of it) is counted here instead, each shared value once: an alias bomb is refused in
+  // linear time, before anything walks it whole.
+  const value = buildSalt(doc);
+  const size = new Map<unknown, number>();
   const path = new Set<unknown>();
-  const walk = (v: unknown): void => {
-    if (v === null || typeof v !== 'object') return;
+  const expanded = (v: unknown): number => {
+    if (v === null || typeof v !== 'object') return 1;
+    const known = size.get(v);
+    if (known !== undefined) return known;
     if (path.has(v)) throw new RangeError('a value contains itself');
     path.add(v);
-    if (v instanceof Map) {
-      for (const [k, x] of v) {
-        walk(k);
-        walk(x);
-      }
-    } else if (Array.isArray(v) || v instanceof Set) for (const x of v) walk(x);
+    let n = 1;
+    if (v instanceof Map) for (const [k, x] of v) n += expanded(k) + expanded(x);
+    else if (Array.isArray(v) || v instanceof Set) for (const x of v) n += expanded(x);
     path.delete(v);
+    if (n > MAX_EXPANDED) throw new ReferenceError(`Excessive alias count: the file expands to more than ${MAX_EXPANDED} values`);
+    size.set(v, n);
+    return n;
   };
-  walk(value);
+  expanded(value);
   return value;
 }
+
+/**
+ * The document's value as Salt's loader constructs it: each node once (an alias is the value its
+ * anchor built, shared, as PyYAML shares it), maps as Maps, a merge (`<<`) bringing each source's
+ * keys the mapping does not write itself, the first source first (PyYAML's flatten_mapping). The
+ * library's toJS converts a merge source again at every merge that names it: cubic for a chain of
+ * merges (400 took 13 s here; PyYAML 0.3 s).
+ */
+function buildSalt(doc: Document.Parsed): unknown {
+  const anchored = new Map<string, Node>();
+  visit(doc, {
+    Node(_k, n) {
+      const a = (n as { anchor?: string }).anchor;
+      if (a && !isAlias(n) && !anchored.has(a)) anchored.set(a, n as Node);
+    },
+  });
+  const built = new Map<unknown, unknown>();
+  const building = new Set<unknown>();
+  const isMergeKey = (k: unknown) => isScalar(k) && typeof k.value === 'symbol';
+  const val = (n: unknown): unknown => {
+    if (n === null || n === undefined) return null;
+    if (isAlias(n)) {
+      const target = anchored.get(n.source);
+      if (!target) throw new ReferenceError(`Unresolved alias (the first anchor of this name must precede it): ${n.source}`);
+      return val(target);
+    }
+    if (built.has(n)) return built.get(n);
+    if (isScalar(n)) {
+      const v = n.value as { toJSON?: () => unknown } | null;
+      // as the library gives scalars (a Date as its ISO string)
+      return v !== null && typeof v === 'object' && typeof v.toJSON === 'function' ? v.toJSON() : v;
+    }
+    if (isSeq(n)) {
+      const out: unknown[] = [];
+      built.set(n, out);
+      for (const it of n.items) out.push(val(it));
+      return out;
+    }
+    if (isMap(n)) {
+      const out = new Map<unknown, unknown>();
+      built.set(n, out);
+      building.add(n);
+      for (const p of n.items) {
+        if (isMergeKey(p.key)) {
+          const r = isAlias(p.value) ? anchored.get(p.value.source) : p.value;
+          for (const src of isSeq(r) ? r.items : [r]) {
+            const node = isAlias(src) ? anchored.get(src.source) : src;
+            if (building.has(node)) throw new RangeError('a mapping merges itself');
+            const m = val(src);
+            if (!(m instanceof Map)) throw new Error('Merge sources must be maps or map aliases');
+            for (const [k, v] of m) if (!out.has(k)) out.set(k, v);
+          }
+        } else out.set(val(p.key), val(p.value));
+      }
+      building.delete(n);
+      return out;
+    }
+    return (n as Node).toJS(doc);
+  };
+  return val(doc.contents);
+}
+
+/** The most values a pillar may expand to once its aliases are (a 10,000-VM pillar is about 100,000). */
+export const MAX_EXPANDED = 5_000_000;
 
 export { isAlias, isMap, isSeq };

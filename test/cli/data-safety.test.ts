@@ -651,3 +651,40 @@ describe("tags Salt's loader refuses are refused here too", () => {
     expect((await cli('validate', '--pillar', ok)).code).toBe(0);
   });
 });
+
+describe('aliases and merges cost what PyYAML pays for them', () => {
+  const chain = (n: number, extra: boolean) =>
+    [
+      'a0: &a0 {k0: 1}',
+      ...Array.from({ length: n - 1 }, (_, i) => `a${i + 1}: &a${i + 1}\n  <<: *a${i}${extra ? `\n  k${i + 1}: 1` : ''}`),
+      'makina-states.cloud.lxc.vms.n1.local: {}',
+      '',
+    ].join('\n');
+
+  it('400 chained merges are read (as PyYAML reads them) in well under the seconds they took (13-83 s)', async () => {
+    for (const extra of [true, false]) {
+      const p = await s.file('chain.sls', chain(400, extra));
+      const t0 = Date.now();
+      const r = await cli('validate', '--pillar', p);
+      expect(r.code, r.stderr).toBe(0);
+      // a bound against a hang, not a benchmark: it was 13-83 s, it is about 0.1 s
+      expect(Date.now() - t0).toBeLessThan(5000);
+    }
+  });
+
+  it('an alias bomb is refused, at once', async () => {
+    const lines = ['l0: &l0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++)
+      lines.push(
+        `l${i}: &l${i} [${Array(10)
+          .fill(`*l${i - 1}`)
+          .join(', ')}]`,
+      );
+    const p = await s.file('bomb.sls', lines.join('\n') + '\nmakina-states.cloud.lxc.vms.n1.local: {}\n');
+    const t0 = Date.now();
+    const r = await cli('validate', '--pillar', p);
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toContain('error[alias-bomb]');
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+});
