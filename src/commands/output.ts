@@ -70,9 +70,12 @@ export class Output {
 
 export function errorText(r: ErrorReport, paint: (style: 'red' | 'dim', s: string) => string = (_s, t) => t): string {
   const where = formatWhere(r.where);
-  let out = `${paint('red', r.kind === 'bug' ? 'internal error:' : 'error:')} ${printable((where ? where + ': ' : '') + r.message)}\n`;
+  // A path from argv or the environment may hold a newline: in `where` it is escaped like any
+  // control character, and every further line of a message is indented, so nothing in it can
+  // stand as a line of its own (a forged `error:` or `hint:`).
+  let out = `${paint('red', r.kind === 'bug' ? 'internal error:' : 'error:')} ${indented(printable((where ? escapeLines(where) + ': ' : '') + r.message))}\n`;
   if (r.kind === 'bug' && r.stack) out += paint('dim', printable(r.stack)) + '\n';
-  if (r.hint) out += `  hint: ${printable(r.hint)}\n`;
+  if (r.hint) out += `  hint: ${indented(printable(r.hint))}\n`;
   return out;
 }
 
@@ -84,4 +87,18 @@ export function errorJson(r: ErrorReport): Record<string, unknown> {
     ...(r.hint ? { hint: r.hint } : {}),
     exitCode: r.exitCode,
   };
+}
+
+/**
+ * Continuation lines of a message, indented under its first. Our multi-line messages indent their
+ * continuations; a newline followed by anything else came from a name or a path, and is shown
+ * escaped, like any control character.
+ */
+function indented(s: string): string {
+  return s.replace(/\n(?=[^ \n])/g, '\\x0a').replace(/\n(?!$)/g, '\n  ');
+}
+
+/** A place (file:line, a flag) on one line: its newlines and tabs shown escaped. */
+function escapeLines(s: string): string {
+  return s.replace(/[\n\r\t]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

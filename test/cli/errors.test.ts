@@ -95,3 +95,21 @@ describe('a step failure', () => {
     noStack(json.stdout + json.stderr);
   });
 });
+
+describe('a path with a newline, from argv or the environment', () => {
+  it('never stands as a line of its own: no forged error: or hint: line', async () => {
+    const forged = join(s.dir, 'x\nerror: forged\nhint: rm -rf /');
+    for (const r of [
+      await runBin(['validate', '--pillar', forged], { env }),
+      await runBin(['validate'], { env: { ...env, LXC_WIZARD_PILLAR: forged } }),
+    ]) {
+      expect(r.code).toBe(2);
+      const lines = r.stderr.split('\n');
+      expect(lines.filter((l) => l.startsWith('error:'))).toHaveLength(1);
+      expect(lines.filter((l) => /^ {0,2}hint:/.test(l))).toEqual(['  hint: check the path']);
+      expect(r.stderr).not.toMatch(/^\s*(error|hint): (forged|rm)/m);
+      expect(r.stderr).toContain('x\\x0aerror: forged');
+      noStack(r.stderr);
+    }
+  });
+});
