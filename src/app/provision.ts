@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { checkedOutPath } from '../pillar-writer/safe-file.js';
 import { allocateVm } from '../core/allocation.js';
 import { UserError } from '../core/errors.js';
 import { formatFinding } from '../core/findings.js';
@@ -122,6 +123,9 @@ export async function provisionVms(ws: Workspace, loaded: Loaded, selected: VmEn
     const logPath = dryRun
       ? undefined
       : (o.logPath ?? join(o.stateHome, 'logs', `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}.log`));
+    // the log holds every command run: never written through a link, nor in a folder another user owns or may write
+    if (logPath)
+      await checkedOutPath(dirname(logPath), basename(logPath), { what: 'log file', ...(o.logPath ? { field: '--log-file' } : {}) });
     log = logPath ? new RunLog(logPath, redactor(vms.map((v) => v.password))) : undefined;
     const steps = selectedSteps(o.only, o.from).map((s) => s.name);
     const collector = new ResultCollector([

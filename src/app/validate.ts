@@ -1,4 +1,5 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { ExitCode, UserError } from '../core/errors.js';
 import { join } from 'node:path';
 import { sortFindings, type Finding } from '../core/findings.js';
 import { storeFindings } from '../core/store-findings.js';
@@ -18,6 +19,15 @@ export async function validateWorkspace(
   otherPillars: string[],
   cloudDir?: string,
 ): Promise<{ file: PillarFile; findings: Finding[] }> {
+  if (cloudDir !== undefined) {
+    const st = await stat(cloudDir).catch(() => undefined);
+    if (!st?.isDirectory())
+      throw new UserError(`--cloud-dir ${cloudDir} ${st ? 'is not a directory' : 'does not exist'}`, {
+        where: { field: '--cloud-dir' },
+        hint: "give the directory salt-cloud's files are in (/etc/mastersalt or /etc/salt), or leave the flag out",
+        exitCode: ExitCode.USAGE,
+      });
+  }
   const loaded = await loadWorkspace(ws, { requireParsable: false });
   const { file, rd, store } = loaded;
   const others = await Promise.all(otherPillars.map(async (a) => (await readPillar(await realPathOf(a))).model));

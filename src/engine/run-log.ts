@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { RunEvent, RunListener } from '../core/run-events.js';
 
@@ -24,7 +24,8 @@ export class RunLog {
     private readonly redact: (s: string) => string,
   ) {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    this.fd = openSync(path, 'a', 0o600);
+    // appended to, created 0600, never through a link (the app checked the directory's owner)
+    this.fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
   }
   readonly listener: RunListener = (e: RunEvent) => this.write(e);
   write(e: object): void {

@@ -178,7 +178,10 @@ export async function checkedOutPath(root: string, rel: string, o: { what: strin
         `belongs to uid ${st.uid}, not to you (uid ${euid})`,
         `check who made it; if it is trusted, chown ${euid} ${path}`,
       );
-    if (st.mode & 0o022)
+    // a sticky directory (/tmp) lets others add names but not replace or remove ours: what we
+    // write there is checked as a file (its own owner, no link), so it may hold our files
+    const sticky = kind === 'directory' && (st.mode & 0o1000) !== 0;
+    if (st.mode & 0o022 && !sticky)
       throw refuse(
         path,
         `is writable by ${st.mode & 0o002 ? 'everyone' : 'its group'} (mode ${(st.mode & 0o777).toString(8)})`,

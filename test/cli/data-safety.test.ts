@@ -688,3 +688,40 @@ describe('aliases and merges cost what PyYAML pays for them', () => {
     expect(Date.now() - t0).toBeLessThan(5000);
   });
 });
+
+describe('the other files the tool writes or reads from argv', () => {
+  it('validate --cloud-dir that does not exist, or is not a directory, is refused naming the flag', async () => {
+    const p = await s.file('p.sls', 'makina-states.cloud.lxc.vms.n1.local: {}\n');
+    for (const dir of [join(s.dir, 'nope'), p]) {
+      const r = await cli('validate', '--pillar', p, '--cloud-dir', dir);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/--cloud-dir .* (does not exist|is not a directory)/);
+    }
+  });
+
+  it('--log-file never appends through a link, nor into a file another user owns, nor in a folder others may write', async () => {
+    const p = await s.file('p.sls', 'makina-states.cloud.lxc.vms.localhost:\n  web.example.com: {}\n');
+    const target = await s.file('target', 'untouched\n');
+    const link = join(s.dir, 'run.log');
+    await symlink(target, link);
+    const run = (log: string) => cli('--yes', '--pillar', p, '--no-salt', '--log-file', log, '--only', 'grains');
+    let r = await run(link);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('is a symbolic link; nothing was written');
+    expect(await readFile(target, 'utf8')).toBe('untouched\n');
+    const open = join(s.dir, 'open');
+    await mkdir(open);
+    await chmod(open, 0o777);
+    r = await run(join(open, 'run.log'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('is writable by everyone (mode 777)');
+    if (root) {
+      const theirs = await s.file('theirs.log', '');
+      execFileSync('chown', ['65534', theirs]);
+      r = await run(theirs);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('belongs to uid 65534, not to you');
+      expect(await readFile(theirs, 'utf8')).toBe('');
+    }
+  });
+});
