@@ -219,6 +219,7 @@ describe('controller setup', () => {
     );
     const validate = () => runCli(['validate', '--pillar', pillar, '--cloud-dir', out, '--json'], { cwd: s.dir });
     const codes = async () => JSON.parse((await validate()).stdout).findings.map((f: { code: string }) => f.code);
+    await mkdir(out, { recursive: true }); // a --cloud-dir that does not exist is refused
     expect(await codes()).toContain('profile-unknown');
     await mkdir(join(out, 'cloud.profiles.d'), { recursive: true });
     await writeFile(join(out, 'cloud.profiles.d/own.conf'), 'my-own-profile:\n  provider: cn1-example-net-lxc\n');
