@@ -4,7 +4,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { shJoin } from '../core/shell-quote.js';
 import type { TaskName } from '../core/steps.js';
 import { generationOf, readMarks, readNetwork, type Generation } from './lxc-dialect.js';
-import type { ExecResult, Transport } from './transport.js';
+import { TransportError, type ExecResult, type Transport } from './transport.js';
 import { NET, type NetPaths } from './node-net.js';
 
 export interface ContainerFacts {
@@ -286,8 +286,26 @@ export class NodeSession {
   facts(refresh = false): Promise<NodeFacts> {
     if (refresh) this.nodeFiles.delete('/etc/hosts');
     if (refresh || !this.factsP)
-      this.factsP = this.query(['sh', '-c', FACTS_SCRIPT, 'sh', this.net.script], { timeoutS: 60 }).then((r) => parseFacts(r.stdout));
+      this.factsP = this.query(['sh', '-c', FACTS_SCRIPT, 'sh', this.net.script], { timeoutS: 60 }).then((r) => this.factsOf(r));
     return this.factsP;
+  }
+
+  /**
+   * The facts from the script's answer. A node that did not answer in time, or a channel cut before
+   * the script's first lines, is said as such: read as facts, it looked like a node without LXC.
+   */
+  private factsOf(r: ExecResult | undefined): NodeFacts {
+    if (r?.timedOut)
+      throw new TransportError(
+        `${this.node} did not answer within 60 s (reading its facts)`,
+        'check that the node is up and not overloaded, then run again',
+      );
+    if (!r || !/^@lxcpath /m.test(r.stdout))
+      throw new TransportError(
+        `the channel to ${this.node} closed before its facts were read (${r ? `exit ${r.code ?? r.signal}${r.stderr.trim() ? `: ${lastLine(r)}` : ''}` : 'no answer'})`,
+        "run again; if it keeps happening, look at the node's sshd log",
+      );
+    return parseFacts(r.stdout);
   }
 
   /** Record what this run did to a container (created, started, destroyed) in the facts. */
@@ -486,7 +504,7 @@ export class NodeSession {
     if (want.length) items.push(NodeSession.readItemIfRunning(vm, want));
     if (o.probe) items.push(NodeSession.ifRunning(vm, o.probe));
     const results = this.batch(items, { timeoutS: 60, readOnly: true });
-    this.factsP = results.then(([r]) => parseFacts(r?.stdout ?? ''));
+    this.factsP = results.then(([r]) => this.factsOf(r));
     const [f, all] = await Promise.all([this.factsP, results]);
     this.fillState(vm, [`${f.lxcPath}/${vm}/config`, ...o.nodePaths], want, all[1], want.length ? all[2] : undefined);
     if (o.probe) this.fillProbe(vm, all[items.length - 1]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeNode } from '../../../test/helpers/fake-node.js';
+import { FACTS_SCRIPT } from '../node-session.js';
 import { runWith, states, vmsFrom } from '../../../test/helpers/run.js';
 
 const PILLAR = `makina-states.cloud.lxc.vms.cn1.example.net:
@@ -134,5 +135,23 @@ describe('preflight refuses what it can see, before anything changes', () => {
     // --no-salt needs no master
     const again = await runWith(vmsFrom(PILLAR, 'dev'), { 'cn1.example.net': node }, { controller, noSalt: true });
     expect(again.results[0]!.steps[0]!.state).toBe('done');
+  });
+});
+
+describe('a node that does not answer is said as such', () => {
+  it('a channel cut before the facts, or a node silent past the deadline, is not "LXC is not installed"', async () => {
+    for (const [result, said] of [
+      [
+        { code: 255, signal: null, stdout: '', stderr: 'Connection closed\n', durationMs: 1, timedOut: false },
+        /closed before its facts were read \(exit 255: Connection closed\)/,
+      ],
+      [{ code: 124, signal: null, stdout: '', stderr: '', durationMs: 60_000, timedOut: true }, /did not answer within 60 s/],
+    ] as const) {
+      const node = new FakeNode('cn1.example.net');
+      node.failOn = { match: (a) => a.includes(FACTS_SCRIPT) || a.some((x) => x.includes('@lxcpath')), error: { ...result } };
+      const { results } = await runWith(vmsFrom(PILLAR, 'dev'), { 'cn1.example.net': node });
+      expect(results[0]!.steps[0]!.error).toMatch(said);
+      expect(results[0]!.steps[0]!.error).not.toMatch(/LXC is not installed/);
+    }
   });
 });
