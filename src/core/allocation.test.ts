@@ -202,3 +202,13 @@ describe('stored values', () => {
     expect(a['a.example.com']!.ip).toBe('10.5.0.2');
   });
 });
+
+describe('small networks', () => {
+  it('a /30 has one address for a VM (.2 with the gateway at .1), and says full only once it is taken', () => {
+    const n = { net: networkOf(parseIPv4('10.9.0.0')!, 30), gateway: parseIPv4('10.9.0.1')! };
+    expect(formatIPv4(firstFreeIp(n, new Set())!)).toBe('10.9.0.2');
+    expect(firstFreeIp(n, new Set([parseIPv4('10.9.0.2')!]))).toBeUndefined();
+    const high = { net: networkOf(parseIPv4('10.9.0.252')!, 30), gateway: parseIPv4('10.9.0.253')! };
+    expect(formatIPv4(firstFreeIp(high, new Set())!)).toBe('10.9.0.254');
+  });
+});
