@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, lstat, rm, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ import { pillarText } from '../helpers/yaml-gen.js';
  * exit code, no stack trace, and when the command fails (or only reads) no byte changed anywhere.
  * A fixed seed and a bounded count in CI; `npm run soak` runs it longer with random seeds.
  */
-const runs = Number(process.env.FUZZ_RUNS ?? 250);
+const runs = Number(process.env.FUZZ_RUNS ?? 1000);
 const seed = process.env.FC_SEED === 'random' ? undefined : Number(process.env.FC_SEED ?? 20261125);
 
 const hostileString = fc.oneof(
@@ -173,6 +174,116 @@ describe('fuzzing every input path', () => {
         problems.push(`changed ${changed.join(', ')} (exit ${r.code}, ${readOnly ? 'read-only' : 'failed'}): ${label}`);
       // eslint-disable-next-line no-control-regex
       if (/[\u001b\u0007\u202e]/.test(r.stdout + r.stderr)) problems.push(`raw control characters printed: ${label}`);
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect(problems.slice(0, 5)).toEqual([]);
+  }, 600_000);
+});
+
+/**
+ * Files named in argv and trees the tool writes into, of every kind an operator (or another user)
+ * could hand it: a FIFO, a device, a link to a file outside, a huge file, a directory, one another
+ * user owns, a folder everyone may write, a link planted inside an output tree.
+ */
+type FileKind = 'fifo' | 'urandom' | 'link' | 'huge' | 'dir' | 'foreign' | 'open-dir' | 'missing' | 'plain';
+const FILE_KINDS: FileKind[] = ['fifo', 'urandom', 'link', 'huge', 'dir', 'foreign', 'open-dir', 'missing', 'plain'];
+const SECRET = 'Fz9SecretPasswordValue';
+const root = process.getuid?.() === 0;
+
+/** Make `kind` at `path` (its parent exists); an outside file a link points to is `outside`. */
+async function makeKind(kind: FileKind, path: string, outside: string, plain: string): Promise<void> {
+  switch (kind) {
+    case 'fifo':
+      execFileSync('mkfifo', [path]);
+      return;
+    case 'urandom':
+      await symlink('/dev/urandom', path);
+      return;
+    case 'link':
+      await symlink(outside, path);
+      return;
+    case 'huge':
+      execFileSync('truncate', ['-s', '100M', path]);
+      return;
+    case 'dir':
+      await mkdir(path);
+      return;
+    case 'foreign':
+      await writeFile(path, plain);
+      if (root) execFileSync('chown', ['65534', path]);
+      return;
+    case 'open-dir':
+      await mkdir(path);
+      await chmod(path, 0o777);
+      return;
+    case 'missing':
+      return;
+    case 'plain':
+      await writeFile(path, plain);
+  }
+}
+
+const fileCase = fc.tuple(
+  fc.constantFrom(
+    ['--ssh-pubkey', 'key.pub', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTests t@x\n'] as const,
+    ['--bootsalt-script', 'boot-salt.sh', '#!/bin/sh\necho stand-in\n'] as const,
+    ['--ssh-config', 'ssh_config', 'Host n1.local\n  User root\n'] as const,
+    ['--password-file', 'pw', 'hunter22hunter\n'] as const,
+    ['--log-file', 'logs/run.log', ''] as const,
+    ['--out', 'out', ''] as const,
+    ['--cloud-dir', 'cloud', ''] as const,
+    ['--state-dir', 'state', ''] as const,
+  ),
+  fc.constantFrom(...FILE_KINDS),
+  fc.boolean(),
+);
+
+describe('fuzzing the files argv names and the trees the tool writes into', () => {
+  let s: Awaited<ReturnType<typeof scratch>>;
+  beforeAll(async () => {
+    s = await scratch();
+  });
+  afterAll(() => s.cleanup());
+  const fileRuns = Math.max(100, Math.round(runs * 0.4));
+
+  it(`${fileRuns} runs: documented exit codes, no stack, nothing written through a link or outside, no secret printed, bounded time`, async () => {
+    const cases = fc.sample(fileCase, { numRuns: fileRuns, seed });
+    const problems: string[] = [];
+    for (const [i, [[flag, rel, plain], kind, showSecrets]] of cases.entries()) {
+      const dir = join(s.dir, `files${i}`);
+      await mkdir(join(dir, 'logs'), { recursive: true });
+      const outside = join(dir, 'outside.txt');
+      await writeFile(outside, 'outside\n');
+      const pillar = join(dir, 'p.sls');
+      await writeFile(pillar, `makina-states.cloud.lxc.vms.localhost:\n  a.example.com: {password: ${SECRET}, ip: 10.5.0.9}\n`);
+      const path = join(dir, rel);
+      await makeKind(kind, path, outside, plain);
+      // a link planted inside an output tree as well (the tree's own first level)
+      if ((flag === '--out' || flag === '--state-dir') && kind === 'plain') {
+        await rm(path, { force: true });
+        await mkdir(path);
+        await symlink(outside, join(path, flag === '--out' ? 'cloud.maps.d' : 'lxc-wizard'));
+      }
+      const cmd =
+        flag === '--out'
+          ? ['controller', 'setup', '--controller', 'ctl.example.net', ...(showSecrets ? ['--show-secrets'] : [])]
+          : flag === '--cloud-dir'
+            ? ['validate']
+            : flag === '--password-file'
+              ? ['add', 'localhost', 'b.example.com']
+              : flag === '--state-dir'
+                ? ['settings', 'localhost', 'a.example.com', ...(showSecrets ? ['--show-secrets'] : [])]
+                : ['--yes', '--no-salt', '--only', 'grains', '--dry-run'];
+      const args = [...cmd, flag, path, '--pillar', pillar];
+      const t0 = Date.now();
+      const r = await runCli(args, { cwd: dir, env: { HOME: join(dir, 'home') } });
+      const ms = Date.now() - t0;
+      const label = `${JSON.stringify(args.map((a) => a.replace(dir, '~')))} (${kind})`;
+      if (![0, 1, 2].includes(r.code)) problems.push(`exit ${r.code}: ${label}`);
+      if (/internal error|\n\s+at /.test(r.stderr)) problems.push(`stack: ${label}\n${r.stderr.slice(0, 600)}`);
+      if ((await readFile(outside, 'utf8')) !== 'outside\n') problems.push(`wrote through a link to a file outside: ${label}`);
+      if (!showSecrets && (r.stdout + r.stderr).includes(SECRET)) problems.push(`secret printed: ${label}`);
+      if (ms > 10_000) problems.push(`took ${ms} ms: ${label}`);
       await rm(dir, { recursive: true, force: true });
     }
     expect(problems.slice(0, 5)).toEqual([]);
