@@ -64,6 +64,35 @@ describe('the wizard', () => {
     expect(exits).toEqual([0]);
   });
 
+  it('keys typed quickly (several in one write) are applied in order on every list: Down and Enter together pick the next choice', async () => {
+    const { stdin, lastFrame, services } = start();
+    await press(stdin, KEY.enter); // devhost10.local
+    await settle();
+    await press(stdin, 'fast.example.com' + KEY.enter);
+    await waitForFrame(lastFrame, 'Backing store');
+    // one write each, as a fast typist, a paste or tmux send-keys delivers them
+    await press(stdin, KEY.down + KEY.enter); // dir (the second choice)
+    await waitForFrame(lastFrame, 'Install mode');
+    await press(stdin, KEY.down + KEY.enter); // create (the second choice), not clone
+    await waitForFrame(lastFrame, 'Template');
+    await press(stdin, KEY.ctrlU + 'busybox' + KEY.enter); // a text field too: clear, type, Enter in one write
+    await waitForFrame(lastFrame, 'Salt mode');
+    await press(stdin, KEY.down + KEY.down + KEY.up + KEY.enter); // salt: down, down, up
+    await waitForFrame(lastFrame, 'Advanced');
+    await press(stdin, KEY.enter);
+    await waitForFrame(lastFrame, 'write and run');
+    await press(stdin, KEY.down + KEY.enter); // write only
+    await settle(20);
+    expect(services.written).toEqual([
+      {
+        node: 'devhost10.local',
+        vm: 'fast.example.com',
+        entry: { profile_type: 'dir-scratch', image: 'busybox', mode: 'salt' },
+        update: false,
+      },
+    ]);
+  });
+
   it('goes back one screen with Esc from every question, keeping every answer', async () => {
     const { stdin, lastFrame } = start();
     await toBacking(stdin, 'web02.example.com');

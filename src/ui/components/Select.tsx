@@ -1,6 +1,6 @@
 import { Box, Text, useInput } from 'ink';
 import SelectInput from 'ink-select-input';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { filterChoices, FILTER_AT } from '../../wizard/choices.js';
 import type { Choice } from '../../wizard/types.js';
 import { editLine } from '../line-edit.js';
@@ -27,22 +27,42 @@ export function Select<T extends string>(props: { choices: Choice<T>[]; initial?
   );
   const [cursor, setCursor] = useState(start);
   const at = Math.min(cursor, Math.max(0, shown.length - 1));
+  // Keys typed quickly (Down and Enter in one write, a paste, tmux send-keys) reach the handler
+  // one after the other before React draws again: each must act on the state the one before left,
+  // so the cursor and the filter live in refs as well as in state (a closure would see the old
+  // ones: Enter took the choice Down had just left).
+  const live = useRef({ cursor: at, filter });
+  live.current.cursor = Math.min(live.current.cursor, Math.max(0, shown.length - 1));
+  const move = (to: number) => {
+    live.current.cursor = to;
+    setCursor(to);
+  };
   useInput(
     (input, key) => {
-      if (key.upArrow) return setCursor(at <= 0 ? shown.length - 1 : at - 1);
-      if (key.downArrow) return setCursor(at >= shown.length - 1 ? 0 : at + 1);
+      const list = filterable ? filterChoices(enabled, live.current.filter) : enabled;
+      const now = Math.min(live.current.cursor, Math.max(0, list.length - 1));
+      if (key.upArrow || (!filterable && input === 'k')) return move(now <= 0 ? list.length - 1 : now - 1);
+      if (key.downArrow || (!filterable && input === 'j')) return move(now >= list.length - 1 ? 0 : now + 1);
       if (key.return) {
-        const c = shown[at];
+        const c = list[now];
         if (c) props.onSelect(c.value);
         return;
       }
-      const next = editLine({ value: filter, cursor: filter.length }, input, key);
-      if (next && next.value !== filter) {
+      // a number picks that choice at once (in a short list; a long one takes digits as its filter)
+      if (!filterable && /^[1-9]$/.test(input)) {
+        const c = list[Number(input) - 1];
+        if (c) props.onSelect(c.value);
+        return;
+      }
+      if (!filterable) return;
+      const next = editLine({ value: live.current.filter, cursor: live.current.filter.length }, input, key);
+      if (next && next.value !== live.current.filter) {
+        live.current.filter = next.value;
         setFilter(next.value);
-        setCursor(0);
+        move(0);
       }
     },
-    { isActive: active && filterable },
+    { isActive: active },
   );
   const items = shown.map((c) => ({ key: c.value, label: c.label, value: c.value }));
   return (
@@ -52,11 +72,8 @@ export function Select<T extends string>(props: { choices: Choice<T>[]; initial?
           {filter ? `filter: ${filter}  ·  ${shown.length} of ${enabled.length} match` : `${enabled.length} choices: type to narrow them`}
         </Text>
       ) : null}
-      {filterable ? (
-        <SelectInput key={`${filter}:${at}`} items={items} isFocused={false} initialIndex={at} limit={WINDOW} />
-      ) : (
-        <SelectInput items={items} isFocused={active} initialIndex={start} onSelect={(i) => props.onSelect(i.value)} />
-      )}
+      {/* drawn only: the keys are handled above, in order */}
+      <SelectInput key={`${filter}:${at}`} items={items} isFocused={false} initialIndex={at} limit={filterable ? WINDOW : items.length} />
       {disabled.map((c) => (
         <Text key={c.value} dimColor>
           {'  '}

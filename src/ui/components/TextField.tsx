@@ -1,5 +1,5 @@
 import { Box, Text, useInput } from 'ink';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { editLine, type Line } from '../line-edit.js';
 
 /**
@@ -18,15 +18,33 @@ export function TextField(props: {
 }) {
   const [line, setLine] = useState<Line>(() => ({ value: props.initial ?? '', cursor: (props.initial ?? '').length }));
   const [tried, setTried] = useState(false);
+  // Keys that arrive together (typed fast, pasted: "name\r" in one write) reach the handler one
+  // after the other before React draws again: each edits the line the one before left (a ref),
+  // and Enter submits that line, not the one of the last frame.
+  const live = useRef(line);
+  const submit = () => {
+    setTried(true);
+    if (!props.check?.(live.current.value)) props.onSubmit(live.current.value);
+  };
+  const edit = (input: string, key: Parameters<typeof editLine>[2]) => {
+    const cur = live.current;
+    const next = editLine(cur, input, key);
+    if (next && (next.value !== cur.value || next.cursor !== cur.cursor)) {
+      live.current = next;
+      setLine(next);
+    }
+  };
   useInput(
     (input, key) => {
-      if (key.return) {
-        setTried(true);
-        if (!props.check?.(line.value)) props.onSubmit(line.value);
-        return;
+      if (key.return) return submit();
+      // Ink hands a run of plain keys over as one input ("name\r" pasted or typed fast): the
+      // text before a line break is typed, the break is Enter
+      const enter = !key.ctrl && !key.meta && input.length > 1 ? input.search(/[\r\n]/) : -1;
+      if (enter >= 0) {
+        edit(input.slice(0, enter), {});
+        return submit();
       }
-      const next = editLine(line, input, key);
-      if (next && (next.value !== line.value || next.cursor !== line.cursor)) setLine(next);
+      edit(input, key);
     },
     { isActive: props.isActive !== false },
   );

@@ -1,5 +1,5 @@
 import { Box, Text, useInput } from 'ink';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { advancedProblem } from '../../wizard/choices.js';
 import type { Advanced } from '../../wizard/types.js';
 import { TextField } from '../components/TextField.js';
@@ -23,10 +23,16 @@ export function AdvancedScreen(props: {
   const [field, setField] = useState(0);
   const [error, setError] = useState<string>();
   const f = FIELDS[field]!;
+  // keys that arrive together act on what the one before left (refs, not the last frame's state)
+  const live = useRef({ values, field });
   const next = (patch: Partial<Advanced>) => {
-    const merged = { ...values, ...patch };
+    const merged = { ...live.current.values, ...patch };
+    live.current.values = merged;
     setValues(merged);
-    if (field < FIELDS.length - 1) return setField(field + 1);
+    if (live.current.field < FIELDS.length - 1) {
+      live.current.field += 1;
+      return setField(live.current.field);
+    }
     const p = advancedProblem(merged);
     if (p) return setError(p);
     props.onDone(merged);
@@ -34,13 +40,14 @@ export function AdvancedScreen(props: {
   useInput((input, key) => {
     if (!props.open) {
       if (input === 'a') props.onToggle(true);
-      else if (key.return) props.onDone(values);
+      else if (key.return) props.onDone(live.current.values);
       return;
     }
     if (input === 'a' && key.ctrl) props.onToggle(false);
-    if (f === 'snapshot' || f === 'autostart') {
-      if (input === 'y') next({ [f]: true });
-      else if (input === 'n') next({ [f]: false });
+    const now = FIELDS[live.current.field]!;
+    if (now === 'snapshot' || now === 'autostart') {
+      if (input === 'y') next({ [now]: true });
+      else if (input === 'n') next({ [now]: false });
       else if (key.return) next({});
     }
   });
