@@ -31,8 +31,11 @@ import { ForeignScreen } from './screens/ExistingScreen.js';
 import { ReviewScreen } from './screens/ReviewScreen.js';
 import { RunScreen } from './screens/RunScreen.js';
 
-const KEYS: Record<'question' | 'reading' | 'run' | 'result', string[]> = {
+const KEYS: Record<'question' | 'text' | 'advanced' | 'reading' | 'run' | 'result', string[]> = {
   question: ['↑/↓ choose', 'Enter confirm', 'Esc back', 'Ctrl-C quit (nothing is written)'],
+  // each screen's footer names the keys that screen takes: a text field has no list to move in
+  text: ['type the answer (Ctrl-U clears)', 'Enter confirm', 'Esc back', 'Ctrl-C quit (nothing is written)'],
+  advanced: ['a options (Ctrl-A hides)', 'Enter confirm', 'Esc back', 'Ctrl-C quit (nothing is written)'],
   reading: ['Ctrl-C quit (nothing is written)'],
   run: ['Ctrl-C abort what is running (asks first)'],
   result: ['p reveal the password', 'Enter or q quit'],
@@ -238,7 +241,11 @@ export function App({ services, onExit, showTime, advancedOpen, tap }: AppProps)
         ? KEYS.result
         : state.screen === 'node' && !services.nodes()
           ? KEYS.reading
-          : KEYS.question;
+          : state.screen === 'name' || state.screen === 'image'
+            ? KEYS.text
+            : state.screen === 'advanced'
+              ? KEYS.advanced
+              : KEYS.question;
   return (
     <Box flexDirection="column">
       <Text bold color="cyan">
