@@ -1,3 +1,4 @@
+import { elapsed } from './clock.js';
 import { Box, Text } from 'ink';
 import { useSyncExternalStore } from 'react';
 import { NODE_SETUP, readiness, STEP_STATE_WORDS } from '../core/steps.js';
@@ -14,7 +15,11 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
 function stepLine(s: StepView, now: number): string {
   const t =
-    s.durationMs !== undefined ? ` ${secs(s.durationMs)}` : s.state === 'running' && s.startedAt ? ` ${secs(now - s.startedAt)}` : '';
+    s.durationMs !== undefined
+      ? ` ${secs(s.durationMs)}`
+      : s.state === 'running' && s.startedAt
+        ? ` ${secs(elapsed(now, s.startedAt))}`
+        : '';
   const icon = s.state === 'running' ? SPINNER : STATE_ICON[s.state];
   const word = s.state === 'running' || s.state === 'not-run' ? '' : ` ${STEP_STATE_WORDS[s.state]}`;
   const why = s.reason && (s.state === 'skipped' || s.state === 'done') ? ` (${s.reason})` : '';
@@ -25,7 +30,7 @@ function stepLine(s: StepView, now: number): string {
 function summary(r: TreeRow, status: RowStatus): string {
   const counts = new Map<string, number>();
   for (const s of r.steps) counts.set(STEP_STATE_WORDS[s.state], (counts.get(STEP_STATE_WORDS[s.state]) ?? 0) + 1);
-  const took = r.startedAt && r.endedAt ? ` ${secs(r.endedAt - r.startedAt)}` : '';
+  const took = r.startedAt && r.endedAt ? ` ${secs(elapsed(r.endedAt, r.startedAt))}` : '';
   const c = [...counts].map(([w, n]) => `${n} ${w}`).join(', ');
   if (status === 'ready') return `${r.vm === NODE_SETUP ? 'done' : 'ready'} (${c})${took}`;
   const notDone = readiness(r.steps).notDone.map((s) => `${s.name}${s.reason ? ` (${s.reason})` : ''}`);

@@ -1,3 +1,4 @@
+import { clockNow } from './clock.js';
 import type { RunEvent } from '../core/run-events.js';
 import type { StepState } from '../core/steps.js';
 
@@ -59,7 +60,7 @@ export class RunStore {
       return {
         ...s,
         state: e.state,
-        startedAt: e.state === 'running' ? Date.now() : s.startedAt,
+        startedAt: e.state === 'running' ? clockNow() : s.startedAt,
         durationMs: e.durationMs,
         error: e.error,
         hint: e.hint,

@@ -1,3 +1,4 @@
+import { clockNow } from './clock.js';
 import type { RunEvent } from '../core/run-events.js';
 import { readiness, type StepState } from '../core/steps.js';
 import type { StepView } from './run-store.js';
@@ -56,7 +57,7 @@ export class TreeStore {
   }
   readonly listener = (e: RunEvent) => {
     if (e.type === 'command') return;
-    const now = Date.now();
+    const now = clockNow();
     const rows = this.snap.rows.map((r) => {
       if (r.node !== e.node || r.vm !== e.vm) return r;
       const steps = r.steps.map((s) => {

@@ -1,3 +1,4 @@
+import { elapsed } from '../clock.js';
 import { Box, Text } from 'ink';
 import { useSyncExternalStore } from 'react';
 import { STEP_STATE_WORDS } from '../../core/steps.js';
@@ -11,7 +12,7 @@ const SPINNER = '⠋';
 
 function line(s: StepView, now: number, showTime: boolean): string {
   const secs =
-    s.durationMs !== undefined ? s.durationMs / 1000 : s.state === 'running' && s.startedAt ? (now - s.startedAt) / 1000 : undefined;
+    s.durationMs !== undefined ? s.durationMs / 1000 : s.state === 'running' && s.startedAt ? elapsed(now, s.startedAt) / 1000 : undefined;
   const time = showTime && secs !== undefined && s.state !== 'skipped' && s.state !== 'not-run' ? ` (${secs.toFixed(1)}s)` : '';
   const icon = s.state === 'running' ? SPINNER : STATE_ICON[s.state];
   const word = s.state === 'running' || s.state === 'not-run' || s.state === 'done' ? '' : `  ${STEP_STATE_WORDS[s.state]}`;
