@@ -61,7 +61,10 @@ describe('the wizard', () => {
     await press(stdin, 'p');
     expect(lastFrame()).toContain('S3cretS3cretS3cret');
     await press(stdin, KEY.enter);
+    await settle();
     expect(exits).toEqual([0]);
+    // the frame the terminal keeps after the wizard: the password hidden again
+    expect(lastFrame()).not.toContain('S3cretS3cretS3cret');
   });
 
   it('keys typed quickly (several in one write) are applied in order on every list: Down and Enter together pick the next choice', async () => {

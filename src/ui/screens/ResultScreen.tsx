@@ -1,5 +1,5 @@
 import { Box, Text, useInput } from 'ink';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { NOT_DONE_MEANS, readiness, STEP_STATE_WORDS, type StepName } from '../../core/steps.js';
 import type { EquivalentCommand } from '../../wizard/commands.js';
 import type { StepOutcome } from '../../wizard/types.js';
@@ -20,9 +20,19 @@ export function ResultScreen(props: {
   onExit: () => void;
 }) {
   const [reveal, setReveal] = useState(false);
+  const [leaving, setLeaving] = useState(false);
+  // A revealed password must not stay on the terminal once the wizard ends: the last frame is
+  // drawn again with it hidden, then the wizard exits (Ink leaves its last frame in place).
+  useEffect(() => {
+    if (leaving) props.onExit();
+  }, [leaving, props]);
   useInput((input, key) => {
+    if (leaving) return;
     if (input === 'p') setReveal((r) => !r);
-    else if (input === 'q' || key.return) props.onExit();
+    else if (input === 'q' || key.return) {
+      setReveal(false);
+      setLeaving(true);
+    }
   });
   const s = props.settings;
   const { ready, notDone } = readiness(props.steps);
