@@ -1,7 +1,7 @@
 import { bootScriptPath, MODES, type Mode } from '../core/defaults.js';
 import { fieldProblem } from '../core/fields.js';
 import { fqdnProblem, hostnameProblem } from '../core/naming.js';
-import type { Backing, InstallMode } from '../core/profile-types.js';
+import { PROFILE_TYPE_NAMES, profileTypeInfo, type Backing, type InstallMode, type ProfileTypeName } from '../core/profile-types.js';
 import type { Advanced, Choice, FlowContext, ModeChoice, NodeChoice, NodeProbe } from './types.js';
 
 /**
@@ -117,4 +117,26 @@ export function filterChoices<T extends string>(choices: Choice<T>[], typed: str
   const words = typed.toLowerCase().split(/\s+/).filter(Boolean);
   if (!words.length) return choices;
   return choices.filter((c) => words.every((w) => c.value.toLowerCase().includes(w) || c.label.toLowerCase().includes(w)));
+}
+
+/**
+ * Whether a resolved setting applies to the choices made, on the review of both front ends: the
+ * origin to a clone, the template to a create, the size to LVM, the master and branch to salt.
+ */
+export function settingApplies(key: string, profileType: unknown, noSalt: boolean): boolean {
+  const type =
+    typeof profileType === 'string' && (PROFILE_TYPE_NAMES as string[]).includes(profileType)
+      ? profileTypeInfo(profileType as ProfileTypeName)
+      : undefined;
+  if (key === 'from_container') return type?.install !== 'create';
+  if (key === 'image') return type?.install === 'create';
+  if (key === 'size' || key === 'vgname') return type?.sized !== false;
+  if (key === 'master' || key === 'master_port' || key === 'bootsalt_branch' || key === 'script_args') return !noSalt;
+  return true;
+}
+
+/** A setting's value on the review: one nobody allocated yet says when it will be. */
+export function reviewValue(v: unknown): string {
+  if (v === null || v === undefined) return '(allocated when the entry is written)';
+  return typeof v === 'string' ? v : JSON.stringify(v);
 }

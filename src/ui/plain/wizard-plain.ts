@@ -14,6 +14,8 @@ import {
   nodeNameProblem,
   originChoices,
   preselect,
+  reviewValue,
+  settingApplies,
   sizeChoices,
 } from '../../wizard/choices.js';
 import { equivalentCommands } from '../../wizard/commands.js';
@@ -342,7 +344,10 @@ async function reviewQuestion(pr: Prompt, s: WizardState, back: boolean): Promis
   if (!p) return undefined;
   say();
   say(`profile ${p.profile}${s.answers.noSalt ? '  (no salt: the bootstrap and the highstate are skipped)' : ''}`);
-  for (const [k, v] of Object.entries(p.settings)) say(`  ${k}: ${JSON.stringify(v)}`);
+  for (const [k, v] of Object.entries(p.settings))
+    if (settingApplies(k, p.settings.profile_type, s.answers.noSalt)) say(`  ${k}: ${reviewValue(v)}`);
+  const unchanged = p.diff.trim() === '';
+  if (unchanged) say('no change to the pillar');
   for (const w of p.warnings) say(`warning: ${w}`);
   for (const e of p.errors) say(`error: ${e}`);
   say();
@@ -352,8 +357,8 @@ async function reviewQuestion(pr: Prompt, s: WizardState, back: boolean): Promis
     pr,
     'Write the entry?',
     [
-      { value: 'run' as const, label: 'write and run', ...blocked },
-      { value: 'write' as const, label: 'write only', ...blocked },
+      { value: 'run' as const, label: unchanged ? 'run (nothing to write)' : 'write and run', ...blocked },
+      { value: 'write' as const, label: 'write only', ...(p.errors.length ? blocked : unchanged ? { disabled: 'nothing to write' } : {}) },
       { value: 'cancel' as const, label: 'cancel (nothing is written)' },
     ],
     p.errors.length ? 'cancel' : 'run',

@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import type { Preview } from '../../wizard/services.js';
 import { Select } from '../components/Select.js';
+import { reviewValue, settingApplies } from '../../wizard/choices.js';
 
 export type ReviewChoice = 'run' | 'write' | 'back' | 'cancel';
 
@@ -24,11 +25,6 @@ const SHOWN = [
   'ssh_reverse_proxy_port',
 ];
 
-function show(v: unknown): string {
-  if (v === null || v === undefined) return '(pending)';
-  return typeof v === 'string' ? v : JSON.stringify(v);
-}
-
 /** Everything that will happen, before anything does: profile, settings, warnings, the exact diff. */
 export function ReviewScreen(props: {
   name: string;
@@ -39,6 +35,8 @@ export function ReviewScreen(props: {
 }) {
   const { preview } = props;
   if (!preview) return <Text dimColor>computing the entry and its settings…</Text>;
+  // an edit that changes nothing: nothing to write, the run is what is left to choose
+  const unchanged = preview.diff.trim() === '';
   return (
     <Box flexDirection="column">
       <Text bold>
@@ -49,10 +47,10 @@ export function ReviewScreen(props: {
         {props.noSalt ? '  (no salt: the bootstrap and the highstate are skipped)' : ''}
       </Text>
       <Box flexDirection="column" marginLeft={2}>
-        {SHOWN.filter((k) => k in preview.settings).map((k) => (
+        {SHOWN.filter((k) => k in preview.settings && settingApplies(k, preview.settings.profile_type, props.noSalt)).map((k) => (
           <Text key={k}>
             {k.padEnd(24)}
-            {show(preview.settings[k])}
+            {reviewValue(preview.settings[k])}
           </Text>
         ))}
       </Box>
@@ -67,6 +65,7 @@ export function ReviewScreen(props: {
         </Text>
       ))}
       <Text bold>Pillar change</Text>
+      {unchanged ? <Text dimColor> no change to the pillar</Text> : null}
       <Box flexDirection="column" marginLeft={2}>
         {preview.diff
           .split('\n')
@@ -82,8 +81,16 @@ export function ReviewScreen(props: {
       </Box>
       <Select<ReviewChoice>
         choices={[
-          { value: 'run', label: 'write and run', ...(preview.errors.length ? { disabled: 'fix the errors first' } : {}) },
-          { value: 'write', label: 'write only', ...(preview.errors.length ? { disabled: 'fix the errors first' } : {}) },
+          {
+            value: 'run',
+            label: unchanged ? 'run (nothing to write)' : 'write and run',
+            ...(preview.errors.length ? { disabled: 'fix the errors first' } : {}),
+          },
+          {
+            value: 'write',
+            label: 'write only',
+            ...(preview.errors.length ? { disabled: 'fix the errors first' } : unchanged ? { disabled: 'nothing to write' } : {}),
+          },
           { value: 'back', label: 'back' },
           { value: 'cancel', label: 'cancel (nothing is written)' },
         ]}
