@@ -208,6 +208,7 @@ export async function wizardServices(
         ...(f.lxcVersion ? { lxcVersion: f.lxcVersion } : {}),
         ...(f.freeKb !== undefined ? { freeKb: f.freeKb } : {}),
         volumeGroups: f.volumeGroups,
+        templates: [...f.templates].sort(),
         stopped,
         missing,
         // what the run's preflight would refuse to take over (its mark names another, or none)

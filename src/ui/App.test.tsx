@@ -96,6 +96,25 @@ describe('the wizard', () => {
     ]);
   });
 
+  it("the template is checked against the node's templates: a typo is refused with the list, the prefilled one is one the node has", async () => {
+    const { stdin, lastFrame, services } = start({ probe: { templates: ['busybox', 'debian', 'download'] } });
+    await press(stdin, KEY.enter);
+    await settle();
+    await press(stdin, 'tpl.example.com' + KEY.enter);
+    await waitForFrame(lastFrame, 'Backing store');
+    await press(stdin, KEY.down + KEY.enter, KEY.down + KEY.enter); // dir, create
+    await waitForFrame(lastFrame, 'Template image');
+    expect(lastFrame()).toContain('Template image: debian'); // ubuntu, the default, is not there
+    expect(lastFrame()).toContain('templates on devhost10.local: busybox, debian, download');
+    await press(stdin, KEY.ctrlU + 'busyboxx' + KEY.enter);
+    await settle();
+    expect(lastFrame()).toContain('the node has no template busyboxx: it has busybox, debian, download');
+    expect(lastFrame()).toContain('Template image');
+    await press(stdin, KEY.backspace + KEY.enter);
+    await waitForFrame(lastFrame, 'Salt mode');
+    expect(services.written).toEqual([]);
+  });
+
   it('goes back one screen with Esc from every question, keeping every answer', async () => {
     const { stdin, lastFrame } = start();
     await toBacking(stdin, 'web02.example.com');

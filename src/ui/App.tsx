@@ -4,6 +4,7 @@ import { profileTypeFor } from '../core/profile-types.js';
 import {
   backingChoices,
   imageProblem,
+  initialImage,
   noBootstrapNote,
   installChoices,
   modeChoices,
@@ -143,8 +144,9 @@ export function App({ services, onExit, showTime, advancedOpen, tap }: AppProps)
       body = (
         <TextField
           label="Template image:"
-          initial={a.image ?? services.defaults.image}
-          check={imageProblem}
+          initial={a.image ?? initialImage(services.defaults.image, probe)}
+          check={(image) => imageProblem(image, probe)}
+          hint={probe?.state === 'ok' && probe.templates?.length ? `templates on ${a.node}: ${probe.templates.join(', ')}` : undefined}
           onSubmit={(image) => send({ type: 'image', image })}
         />
       );

@@ -21,9 +21,16 @@ export function nameProblem(name: string): string | undefined {
   return p ? `the name ${p}` : undefined;
 }
 
-export function imageProblem(image: string): string | undefined {
+export function imageProblem(image: string, probe?: NodeProbe): string | undefined {
   const p = fieldProblem('image', image);
-  return p ? `the template name ${p}` : undefined;
+  if (p) return `the template name ${p}`;
+  // checked against the node's templates once its probe has listed them (a path is the operator's)
+  const there = probe?.state === 'ok' ? probe.templates : undefined;
+  if (there && !image.includes('/') && !there.includes(image))
+    return there.length
+      ? `the node has no template ${image}: it has ${there.join(', ')}`
+      : `the node has no LXC templates (install lxc-templates there; node setup does)`;
+  return undefined;
 }
 
 const ADVANCED_KEYS: [keyof Advanced, string, string][] = [
@@ -139,4 +146,11 @@ export function settingApplies(key: string, profileType: unknown, noSalt: boolea
 export function reviewValue(v: unknown): string {
   if (v === null || v === undefined) return '(allocated when the entry is written)';
   return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/** The template the image question starts from: the default when the node has it, else one it has. */
+export function initialImage(fallback: string, probe?: NodeProbe): string {
+  const there = probe?.state === 'ok' ? probe.templates : undefined;
+  if (!there?.length || there.includes(fallback)) return fallback;
+  return there.includes('debian') ? 'debian' : there[0]!;
 }

@@ -6,6 +6,7 @@ import {
   advancedProblem,
   backingChoices,
   imageProblem,
+  initialImage,
   installChoices,
   modeChoices,
   nameProblem,
@@ -241,10 +242,16 @@ async function question(p: Prompt, s: WizardState, services: WizardServices): Pr
         (origin) => ({ type: 'origin', origin }),
       );
     case 'image':
-      return backOr(await text(p, 'Template image', imageProblem, { initial: a.image ?? services.defaults.image, back }), (image) => ({
-        type: 'image',
-        image,
-      }));
+      return backOr(
+        await text(p, 'Template image', (image) => imageProblem(image, s.probes[a.node!]), {
+          initial: a.image ?? initialImage(services.defaults.image, s.probes[a.node!]),
+          back,
+        }),
+        (image) => ({
+          type: 'image',
+          image,
+        }),
+      );
     case 'size':
       return backOr(
         await ask(p, 'Size', sizeChoices(services.defaults.sizes, services.defaults.size), a.size ?? services.defaults.size, back),
