@@ -1,4 +1,5 @@
-import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { fileKind } from '../core/file-kind.js';
 import { ExitCode, UserError } from '../core/errors.js';
 
 /**
@@ -23,19 +24,6 @@ export const KINDS = {
   bootstrap: { what: 'bootstrap script', field: '--bootsalt-script', maxBytes: 8 * 1024 * 1024 },
 } satisfies Record<string, LocalFileKind>;
 
-const kindOf = (st: Stats) =>
-  st.isDirectory()
-    ? 'a directory'
-    : st.isFIFO()
-      ? 'a FIFO (named pipe)'
-      : st.isCharacterDevice()
-        ? 'a character device'
-        : st.isBlockDevice()
-          ? 'a block device'
-          : st.isSocket()
-            ? 'a socket'
-            : 'not a regular file';
-
 /** The bytes of a regular file an operator named, checked before a byte is read. */
 export function readLocalFileSync(path: string, k: LocalFileKind): Buffer {
   const where = { file: path, ...(k.field ? { field: k.field } : {}) };
@@ -53,7 +41,7 @@ export function readLocalFileSync(path: string, k: LocalFileKind): Buffer {
   try {
     const st = fstatSync(fd);
     if (!st.isFile())
-      throw new UserError(`${k.what} ${path} is ${kindOf(st)}, not a regular file`, {
+      throw new UserError(`${k.what} ${path} is ${fileKind(st)}, not a regular file`, {
         where,
         hint: `give the path of a ${k.what}`,
         exitCode: ExitCode.USAGE,

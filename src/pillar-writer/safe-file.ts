@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { lstat, open, realpath } from 'node:fs/promises';
 import { ExitCode, fileError, UserError } from '../core/errors.js';
+import { fileKind } from '../core/file-kind.js';
 
 /** Pillars are text files of kilobytes; anything this large is not one (or is /dev/zero). */
 export const MAX_PILLAR_BYTES = 64 * 1024 * 1024;
@@ -20,24 +21,7 @@ export interface TextFile {
   facts: FileFacts;
 }
 
-const KIND = (st: {
-  isDirectory(): boolean;
-  isFIFO(): boolean;
-  isCharacterDevice(): boolean;
-  isBlockDevice(): boolean;
-  isSocket(): boolean;
-}) =>
-  st.isDirectory()
-    ? 'a directory'
-    : st.isFIFO()
-      ? 'a FIFO (named pipe)'
-      : st.isCharacterDevice()
-        ? 'a character device'
-        : st.isBlockDevice()
-          ? 'a block device'
-          : st.isSocket()
-            ? 'a socket'
-            : 'not a regular file';
+const KIND = fileKind;
 
 /**
  * The real path behind `path` (symbolic links resolved), so that the file edited, its lock and the
