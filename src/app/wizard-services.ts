@@ -211,6 +211,7 @@ export async function wizardServices(
         templates: [...f.templates].sort(),
         stopped,
         missing,
+        vms: [...f.containers.values()].filter((c) => c.owner === c.name).map((c) => c.name),
         // what the run's preflight would refuse to take over (its mark names another, or none)
         foreign: [...f.containers.values()].filter((c) => c.owner !== c.name).map((c) => c.name),
       };

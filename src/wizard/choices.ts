@@ -82,10 +82,21 @@ export function installChoices(probe: NodeProbe | undefined, backing: Backing | 
 /** The node's stopped containers, the default origin first; the default alone when there are none. */
 export function originChoices(probe: NodeProbe | undefined, fallback: string): Choice[] {
   const stopped = probe?.state === 'ok' ? probe.stopped : [];
+  const vms = new Set(probe?.state === 'ok' ? (probe.vms ?? []) : []);
   const names = stopped.includes(fallback) || !stopped.length ? [fallback, ...stopped.filter((s) => s !== fallback)] : [...stopped];
+  // the usable origins first; VMs the tool made last, saying why they may not fit
+  const rank = (o: string) => (o === fallback ? 0 : vms.has(o) ? 2 : 1);
   return names
-    .sort((a, b) => (a === fallback ? -1 : b === fallback ? 1 : a.localeCompare(b)))
-    .map((o) => ({ value: o, label: stopped.includes(o) || probe?.state !== 'ok' ? o : `${o}  (not on the node yet)` }));
+    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
+    .map((o) => ({
+      value: o,
+      label:
+        stopped.includes(o) || probe?.state !== 'ok'
+          ? vms.has(o)
+            ? `${o}  (a VM: its clones copy its keys and files)`
+            : o
+          : `${o}  (not on the node yet)`,
+    }));
 }
 
 /** The size table as the pillar leaves it (lxc_cloud_profiles may change or add sizes). */

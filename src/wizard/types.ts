@@ -47,6 +47,8 @@ export interface NodeProbe {
   volumeGroups: string[];
   /** what node setup would make: no LXC, no bridge (empty: the node is ready) */
   missing: string[];
+  /** stopped containers that are VMs lxc-wizard made (listed last as origins: a clone copies a VM's identity) */
+  vms?: string[];
   /** the LXC templates the node has (lxc-create -t), when the probe listed them */
   templates?: string[];
   /** containers on the node that lxc-wizard did not make: a VM of such a name is refused unless adopted */
