@@ -14,6 +14,8 @@ import { pillarText } from '../helpers/yaml-gen.js';
  * A fixed seed and a bounded count in CI; `npm run soak` runs it longer with random seeds.
  */
 const runs = Number(process.env.FUZZ_RUNS ?? 1000);
+/** The test process (every run is in it) stays under this: an input that blows memory up shows. */
+const MAX_RSS_MB = 1024;
 const seed = process.env.FC_SEED === 'random' ? undefined : Number(process.env.FC_SEED ?? 20261125);
 
 const hostileString = fc.oneof(
@@ -59,6 +61,32 @@ const pillarBytes = fc.oneof(
     Buffer.from('makina-states.cloud.lxc.vms.n1.local: {}\r\n  a.example.com: {}\r\n'),
   ),
   fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)),
+  // a chain of merges (each anchor merging the one before, with or without keys of its own), or
+  // of aliases ten times wider at each level: what cost cubic time, and what is a bomb
+  fc
+    .tuple(fc.integer({ min: 2, max: 400 }), fc.boolean())
+    .map(([n, own]) =>
+      Buffer.from(
+        [
+          'a0: &a0 {k0: 1}',
+          ...Array.from({ length: n - 1 }, (_, i) => `a${i + 1}: &a${i + 1}\n  <<: *a${i}${own ? `\n  k${i + 1}: 1` : ''}`),
+          'makina-states.cloud.lxc.vms.n1.local:\n  a.example.com: {}',
+          '',
+        ].join('\n'),
+      ),
+    ),
+  fc
+    .integer({ min: 2, max: 9 })
+    .map((levels) =>
+      Buffer.from(
+        [
+          'l0: &l0 [x, x, x, x, x, x, x, x, x, x]',
+          ...Array.from({ length: levels - 1 }, (_, i) => `l${i + 1}: &l${i + 1} [${Array(10).fill(`*l${i}`).join(', ')}]`),
+          'makina-states.cloud.lxc.vms.n1.local: {}',
+          '',
+        ].join('\n'),
+      ),
+    ),
   // a valid pillar with a few random bytes flipped
   fc.tuple(fc.nat(60), fc.integer({ min: 0, max: 255 })).map(([i, b]) => {
     const base = Buffer.from('makina-states.cloud.lxc.vms.n1.local:\n  a.example.com: {ip: 10.5.0.9}\n');
@@ -163,7 +191,9 @@ describe('fuzzing every input path', () => {
       }
       const args = [...cmd, ...flags.flat(), '--pillar', pillar];
       const before = await snapshot(dir);
+      const t0 = Date.now();
       const r = await runCli(args, { cwd: dir, env: { HOME: join(dir, 'home') } });
+      const ms = Date.now() - t0;
       const after = await snapshot(dir);
       const label = `${JSON.stringify(args)} on ${JSON.stringify(bytes.toString('latin1').slice(0, 120))}`;
       if (![0, 1, 2].includes(r.code)) problems.push(`exit ${r.code}: ${label}`);
@@ -174,6 +204,10 @@ describe('fuzzing every input path', () => {
         problems.push(`changed ${changed.join(', ')} (exit ${r.code}, ${readOnly ? 'read-only' : 'failed'}): ${label}`);
       // eslint-disable-next-line no-control-regex
       if (/[\u001b\u0007\u202e]/.test(r.stdout + r.stderr)) problems.push(`raw control characters printed: ${label}`);
+      // bounds against a hang or a blow-up, not benchmarks: each input is answered in milliseconds
+      if (ms > 10_000) problems.push(`took ${ms} ms: ${label}`);
+      const rss = process.memoryUsage().rss / (1024 * 1024);
+      if (rss > MAX_RSS_MB) problems.push(`the process grew to ${rss.toFixed(0)} MB: ${label}`);
       await rm(dir, { recursive: true, force: true });
     }
     expect(problems.slice(0, 5)).toEqual([]);
@@ -284,6 +318,8 @@ describe('fuzzing the files argv names and the trees the tool writes into', () =
       if ((await readFile(outside, 'utf8')) !== 'outside\n') problems.push(`wrote through a link to a file outside: ${label}`);
       if (!showSecrets && (r.stdout + r.stderr).includes(SECRET)) problems.push(`secret printed: ${label}`);
       if (ms > 10_000) problems.push(`took ${ms} ms: ${label}`);
+      const rss = process.memoryUsage().rss / (1024 * 1024);
+      if (rss > MAX_RSS_MB) problems.push(`the process grew to ${rss.toFixed(0)} MB: ${label}`);
       await rm(dir, { recursive: true, force: true });
     }
     expect(problems.slice(0, 5)).toEqual([]);
