@@ -45,7 +45,15 @@ export async function run(input: CommandInput): Promise<number> {
   }
   const failed = outcome.results.filter((r) => !r.ok);
   if (flag(input, 'json'))
-    out.document({ ok: !failed.length, dryRun: flags.dryRun, logFile: outcome.logPath ?? null, nodes: outcome.results });
+    out.document({
+      ok: !failed.length,
+      dryRun: flags.dryRun,
+      logFile: outcome.logPath ?? null,
+      connections: outcome.connections,
+      nodes: outcome.results,
+      // the same plan the text prints, in the shape of provision's --json
+      ...(flags.dryRun ? { commands: outcome.plan.byVm() } : {}),
+    });
   else {
     out.data(flags.dryRun ? outcome.plan.text() : runSummary(outcome.results));
     if (failed.length && outcome.logPath) out.info(`log: ${outcome.logPath}`);

@@ -257,6 +257,8 @@ Options:
   --forget             also remove the VM's entry from the pillar (the diff is printed) and
                        release its IP, MAC, password and ssh port
   --backup             with --forget: keep the previous pillar as FILE.bak
+  --master-pki DIR     the salt master's pki directory whose minion key for VM goes too (default:
+                       both /etc/mastersalt/pki/master and /etc/salt/pki/master when present)
   -y, --yes            do not ask
 ${ENGINE_HELP}${COMMON_HELP}`,
     load: () => import('./destroy.js'),
@@ -302,6 +304,7 @@ Options:
   --origin-template T  LXC template for a missing origin (debian, ubuntu)
   --origin-release R   its release (bookworm, jammy…)
   --log-file FILE      default ~/.local/state/lxc-wizard/logs/<time>.log
+  --plain              progress as lines even on a terminal
 ${ENGINE_HELP}${COMMON_HELP}`,
     load: () => import('./node.js'),
   },

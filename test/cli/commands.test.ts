@@ -215,3 +215,18 @@ describe('arguments', () => {
     expect((await runCli(['list'], { tty: true, env: { TERM: 'dumb' } })).stderr).not.toContain('\u001B[');
   });
 });
+
+describe('node setup --dry-run', () => {
+  it('--json carries the commands the text prints, as provision does', async () => {
+    const p = await s.file('ns.sls', 'makina-states.cloud.lxc.defaults.bridge: lxcwdryrun0\nmakina-states.cloud.lxc.vms.localhost: {}\n');
+    const env = { HOME: join(s.dir, 'home'), XDG_STATE_HOME: join(s.dir, 'state'), LXC_WIZARD_INSTANCE: 'lxcw_dryrun' };
+    const text = await runCli(['node', 'setup', 'localhost', '--pillar', p, '--yes', '--dry-run'], { cwd: s.dir, env });
+    const json = await runCli(['node', 'setup', 'localhost', '--pillar', p, '--yes', '--dry-run', '--json'], { cwd: s.dir, env });
+    expect(json.code, json.stderr).toBe(0);
+    const doc = JSON.parse(json.stdout);
+    const planned = Object.values(doc.commands as Record<string, Record<string, string[]>>).flatMap((steps) => Object.values(steps).flat());
+    expect(planned.length).toBeGreaterThan(0);
+    for (const c of planned) expect(text.stdout).toContain(c.split('\n')[0]!);
+    expect(planned.join('\n')).toContain('lxcwdryrun0');
+  });
+});
