@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalTransport } from './local-transport.js';
-import { FACTS_SCRIPT, lastLine, NodeSession, parseFacts, type CommandRecord } from './node-session.js';
+import { FACTS_SCRIPT, lastLine, NodeSession, parseFacts, type CommandRecord, PROGRESS } from './node-session.js';
 import { FakeNode } from '../../test/helpers/fake-node.js';
 import { spawnSync } from 'node:child_process';
 import { chmod, mkdir } from 'node:fs/promises';
@@ -220,5 +220,18 @@ describe('lastLine (the reason a node command gave)', () => {
       'no such file',
     );
     expect(lastLine({ code: 3, stdout: '', stderr: '', timedOut: false, signal: null, durationMs: 1 })).toBe('exit 3');
+  });
+});
+
+describe('NodeSession.batch progress', () => {
+  it("passes a command's progress lines (PROGRESS on stderr) as they come, and keeps them out of nothing else", async () => {
+    const s = new NodeSession(new LocalTransport(), { dryRun: false });
+    const seen: string[] = [];
+    const [a, b] = await s.batch(
+      [{ argv: ['sh', '-c', `echo "${PROGRESS}waiting, 5 s" >&2; echo noise >&2; echo one`] }, { argv: ['echo', 'two'] }],
+      { timeoutS: 10, onProgress: (l) => seen.push(l) },
+    );
+    expect(seen).toEqual(['waiting, 5 s']);
+    expect([a!.stdout, b!.stdout]).toEqual(['one\n', 'two\n']);
   });
 });

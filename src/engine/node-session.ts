@@ -156,6 +156,9 @@ export interface CommandRecord {
   batch?: { index: number; of: number };
 }
 
+/** How a command of a batch says, on stderr, what it is doing while it works (a long wait). */
+export const PROGRESS = 'lxcw-progress: ';
+
 /** A command of a batch: its argv and what it reads on stdin. */
 export interface BatchItem {
   argv: string[];
@@ -361,7 +364,10 @@ export class NodeSession {
    * stops at the first that fails: the results are those of the commands that ran. Each is logged
    * (and, in a dry run, planned) as itself. Not for long commands: their output comes at the end.
    */
-  async batch(items: BatchItem[], o: { timeoutS?: number; signal?: AbortSignal; readOnly?: boolean } = {}): Promise<ExecResult[]> {
+  async batch(
+    items: BatchItem[],
+    o: { timeoutS?: number; signal?: AbortSignal; readOnly?: boolean; onProgress?: (line: string) => void } = {},
+  ): Promise<ExecResult[]> {
     if (!items.length) return [];
     if (items.length === 1) return [await (o.readOnly ? this.query : this.change).call(this, items[0]!.argv, { ...items[0]!, ...o })];
     const of = items.length;
@@ -380,6 +386,13 @@ export class NodeSession {
         stdin,
         timeoutS: o.timeoutS ?? this.opts.defaultTimeoutS ?? 300,
         signal: o.signal,
+        // a command of the batch may say how it is doing while it works (PROGRESS lines on stderr)
+        ...(o.onProgress
+          ? {
+              onLine: (l: string, stream?: string) =>
+                stream === 'stderr' && l.startsWith(PROGRESS) && o.onProgress!(l.slice(PROGRESS.length)),
+            }
+          : {}),
       });
     } catch (err) {
       this.opts.onCommand?.({

@@ -13,7 +13,7 @@ import {
   type GuestNetWant,
 } from '../guest-net.js';
 import type { ExecResult } from '../transport.js';
-import { lastLine, NodeSession, VM_READ_SCRIPT, type BatchItem } from '../node-session.js';
+import { lastLine, NodeSession, PROGRESS, VM_READ_SCRIPT, type BatchItem } from '../node-session.js';
 import { readInVm, StepError, VM_FILES, type Step, type StepContext } from './step.js';
 
 function wantedNetwork(ctx: StepContext) {
@@ -86,13 +86,25 @@ if [ "$init" = systemd ] || [ /sbin/init -ef /lib/systemd/systemd ] || [ /sbin/i
   i=0
   while [ ! -S /run/systemd/private ] && [ $i -lt 200 ]; do i=$((i+1)); sleep 0.05; done
   if [ -S /run/systemd/private ] || { { read -r init < /proc/1/comm; } 2>/dev/null; [ "$init" = systemd ]; }; then
+    # what the wait is waiting for, every 5 s (the boot's jobs), never a silent wait. Its sleep
+    # holds none of our pipes and is waited for interruptibly: killed, the ticker is gone at once,
+    # and nothing holds the command's output open after the wait
+    ( trap 'exit 0' TERM; n=0
+      while [ $n -lt 300 ]; do
+        sleep 5 </dev/null >/dev/null 2>&1 & wait $!; n=$((n+5))
+        j=$(systemctl list-jobs --no-legend 2>/dev/null | awk '{print $2 "(" $4 ")"}' | head -n 3 | tr '\\n' ' ')
+        echo "${PROGRESS}waiting for the boot (basic.target), $n s\${j:+: $j}" >&2
+      done ) &
+    tick=$!
     until out=$($t systemctl start basic.target 2>&1); do
       case $out in
         *"connect to bus"*) i=$((i+1)); if [ $i -lt 2400 ]; then sleep 0.05; continue; fi ;;
       esac
+      kill $tick 2>/dev/null
       echo "basic.target not reached: \${out:-120 s passed} ($(systemctl is-system-running 2>&1))" >&2
       exit 1
     done
+    kill $tick 2>/dev/null
   fi
 fi`;
 
@@ -273,7 +285,7 @@ export const spawn: Step = {
     if (newKey && !ctx.dryRun) controller.prepareMinionKey(vm);
     const results = await session.batch(
       work.map((w) => w.item),
-      { timeoutS: 330, signal: ctx.signal },
+      { timeoutS: 330, signal: ctx.signal, onProgress: (l) => ctx.progress(l) },
     );
     for (const [i, w] of work.entries()) {
       const r = results[i];
