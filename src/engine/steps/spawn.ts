@@ -92,8 +92,10 @@ if [ "$init" = systemd ] || [ /sbin/init -ef /lib/systemd/systemd ] || [ /sbin/i
     ( trap 'exit 0' TERM; n=0
       while [ $n -lt 300 ]; do
         sleep 5 </dev/null >/dev/null 2>&1 & wait $!; n=$((n+5))
-        j=$(systemctl list-jobs --no-legend 2>/dev/null | awk '{print $2 "(" $4 ")"}' | head -n 3 | tr '\\n' ' ')
-        echo "${PROGRESS}waiting for the boot (basic.target), $n s\${j:+: $j}" >&2
+        # builtins only past systemctl: the image may have no awk or head
+        systemctl list-jobs --no-legend 2>/dev/null | { j=; c=0
+          while read -r _ u _ st _; do [ $c -lt 3 ] && j="$j $u($st)"; c=$((c+1)); done
+          echo "${PROGRESS}waiting for the boot (basic.target), $n s\${j:+:$j}" >&2; }
       done ) &
     tick=$!
     until out=$($t systemctl start basic.target 2>&1); do
