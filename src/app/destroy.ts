@@ -2,6 +2,7 @@ import { rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadRuleset, netPaths } from '../engine/node-net.js';
 import { masterPkiDirs } from './controller-side.js';
+import { storeLedger } from './ledger.js';
 import { ExitCode, UserError } from '../core/errors.js';
 import { childPath } from '../core/paths.js';
 import { fqdnProblem, hostnameProblem } from '../core/naming.js';
@@ -77,6 +78,13 @@ export async function destroyVm(ws: Workspace, t: DestroyTarget, o: DestroyOptio
   const unregister = registerCleanup(() => session.transport.close());
   try {
     const c = (await session.facts()).containers.get(vm);
+    // Touch only what the tool made: a container of this name without the tool's mark for it, that
+    // no run of this state directory spawned, is someone's (a VM entry added over a hand-made one)
+    if (c && c.owner !== vm && (await storeLedger(ws.store).get(node, vm)).spawn?.state !== 'done')
+      throw new UserError(`a container ${vm} exists on ${node} and was not made by lxc-wizard; nothing was destroyed`, {
+        where: { node },
+        hint: `if it is yours to remove: lxc-destroy -f -n ${vm} on ${node}; or provision it with --adopt first, then destroy`,
+      });
     if (c) {
       if (c.state !== 'STOPPED') {
         const stop = await session.change(['lxc-stop', '-n', vm, '-k'], { timeoutS: 120 });

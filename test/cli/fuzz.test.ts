@@ -16,6 +16,15 @@ import { pillarText } from '../helpers/yaml-gen.js';
 const runs = Number(process.env.FUZZ_RUNS ?? 1000);
 /** The test process (every run is in it) stays under this: an input that blows memory up shows. */
 const MAX_RSS_MB = 1024;
+
+/** Bounds against a hang or a blow-up, not benchmarks: each input is answered in milliseconds. */
+function beyondBounds(ms: number, label: string): string[] {
+  const rss = process.memoryUsage().rss / (1024 * 1024);
+  return [
+    ...(ms > 10_000 ? [`took ${ms} ms: ${label}`] : []),
+    ...(rss > MAX_RSS_MB ? [`the process grew to ${rss.toFixed(0)} MB: ${label}`] : []),
+  ];
+}
 const seed = process.env.FC_SEED === 'random' ? undefined : Number(process.env.FC_SEED ?? 20261125);
 
 const hostileString = fc.oneof(
@@ -204,10 +213,7 @@ describe('fuzzing every input path', () => {
         problems.push(`changed ${changed.join(', ')} (exit ${r.code}, ${readOnly ? 'read-only' : 'failed'}): ${label}`);
       // eslint-disable-next-line no-control-regex
       if (/[\u001b\u0007\u202e]/.test(r.stdout + r.stderr)) problems.push(`raw control characters printed: ${label}`);
-      // bounds against a hang or a blow-up, not benchmarks: each input is answered in milliseconds
-      if (ms > 10_000) problems.push(`took ${ms} ms: ${label}`);
-      const rss = process.memoryUsage().rss / (1024 * 1024);
-      if (rss > MAX_RSS_MB) problems.push(`the process grew to ${rss.toFixed(0)} MB: ${label}`);
+      problems.push(...beyondBounds(ms, label));
       await rm(dir, { recursive: true, force: true });
     }
     expect(problems.slice(0, 5)).toEqual([]);
@@ -317,9 +323,7 @@ describe('fuzzing the files argv names and the trees the tool writes into', () =
       if (/internal error|\n\s+at /.test(r.stderr)) problems.push(`stack: ${label}\n${r.stderr.slice(0, 600)}`);
       if ((await readFile(outside, 'utf8')) !== 'outside\n') problems.push(`wrote through a link to a file outside: ${label}`);
       if (!showSecrets && (r.stdout + r.stderr).includes(SECRET)) problems.push(`secret printed: ${label}`);
-      if (ms > 10_000) problems.push(`took ${ms} ms: ${label}`);
-      const rss = process.memoryUsage().rss / (1024 * 1024);
-      if (rss > MAX_RSS_MB) problems.push(`the process grew to ${rss.toFixed(0)} MB: ${label}`);
+      problems.push(...beyondBounds(ms, label));
       await rm(dir, { recursive: true, force: true });
     }
     expect(problems.slice(0, 5)).toEqual([]);

@@ -271,6 +271,13 @@ describe.skipIf(missing !== undefined)('provisioning real LXC containers over re
     expect(step.error).toContain(`a container hand.e2e.test exists on ${NODE} and was not made by lxc-wizard`);
     expect(readFileSync('/var/lib/lxc/hand.e2e.test/config', 'utf8')).toBe(config);
     expect(execFileSync('lxc-info', ['-s', '-H', '-n', 'hand.e2e.test'], { encoding: 'utf8' }).trim()).toBe('STOPPED');
+    // destroy does not remove it either: it is not the tool's
+    const d = await runBin(['destroy', 'hand.e2e.test', '--pillar', pillar, '--yes', '--ssh-config', sshd.sshConfig, '--master-pki', pki], {
+      env,
+    });
+    expect(d.code).toBe(1);
+    expect(d.stderr).toContain(`a container hand.e2e.test exists on ${NODE} and was not made by lxc-wizard; nothing was destroyed`);
+    expect(readFileSync('/var/lib/lxc/hand.e2e.test/config', 'utf8')).toBe(config);
     const adopted = await runBin([...args, '--vm', 'hand.e2e.test', '--adopt'], { env });
     expect(adopted.code, adopted.stderr).toBe(0);
     expect(readFileSync('/var/lib/lxc/hand.e2e.test/config', 'utf8')).toContain('# lxc-wizard.owner = hand.e2e.test\n');
