@@ -13,6 +13,8 @@ export function fakeDefaults(): WizardDefaults {
 export function fakeServices(
   o: {
     probe?: Partial<NodeProbe>;
+    /** the probe answers only once this resolves (a node slow to answer) */
+    probeGate?: Promise<void>;
     failStep?: string;
     failTimes?: number;
     hangStep?: string;
@@ -50,17 +52,20 @@ export function fakeServices(
       name === 'gfoobar.test.com'
         ? { node: 'devhost10.local', line: 6, keys: { profile_type: 'lvm', profile: 'small', ip: '10.5.10.16' } }
         : undefined,
-    probe: async () => ({
-      state: 'ok',
-      lxcVersion: '5.0.2',
-      freeKb: 50 * 1024 * 1024,
-      stopped: ['makina-states-precise', 'base-bookworm'],
-      volumeGroups: ['lxc'],
-      missing: [],
-      ...o.probe,
-      // after a node setup the node has what it lacked
-      ...(ready ? { missing: [], lxcVersion: '5.0.2', stopped: ['makina-states-precise', ...setups.flatMap((x) => x.origins)] } : {}),
-    }),
+    probe: async () => {
+      await o.probeGate;
+      return {
+        state: 'ok',
+        lxcVersion: '5.0.2',
+        freeKb: 50 * 1024 * 1024,
+        stopped: ['makina-states-precise', 'base-bookworm'],
+        volumeGroups: ['lxc'],
+        missing: [],
+        ...o.probe,
+        // after a node setup the node has what it lacked
+        ...(ready ? { missing: [], lxcVersion: '5.0.2', stopped: ['makina-states-precise', ...setups.flatMap((x) => x.origins)] } : {}),
+      } as NodeProbe;
+    },
     ipOnWrite: () => '10.5.0.2',
     preview: (node, vm, entry): Preview => ({
       profile: `ms-${node.replaceAll('.', '-')}-${String(entry.profile_type ?? 'lvm')}`,

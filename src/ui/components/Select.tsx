@@ -1,6 +1,6 @@
 import { Box, Text, useInput } from 'ink';
 import SelectInput from 'ink-select-input';
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { filterChoices, FILTER_AT } from '../../wizard/choices.js';
 import type { Choice } from '../../wizard/types.js';
 import { editLine } from '../line-edit.js';
@@ -31,12 +31,23 @@ export function Select<T extends string>(props: { choices: Choice<T>[]; initial?
   // one after the other before React draws again: each must act on the state the one before left,
   // so the cursor and the filter live in refs as well as in state (a closure would see the old
   // ones: Enter took the choice Down had just left).
-  const live = useRef({ cursor: at, filter });
+  const live = useRef<{ cursor: number; filter: string; moved: T | undefined }>({ cursor: at, filter, moved: undefined });
   live.current.cursor = Math.min(live.current.cursor, Math.max(0, shown.length - 1));
-  const move = (to: number) => {
+  const move = (to: number, byOperator = true) => {
     live.current.cursor = to;
+    if (byOperator) live.current.moved = (filterable ? filterChoices(enabled, live.current.filter) : enabled)[to]?.value;
     setCursor(to);
   };
+  // The node's facts may arrive while the list is shown (a choice becomes unavailable, another is
+  // preselected): the cursor follows the preselection until the operator moves it, then stays on
+  // the choice they moved to (not on its place in a list that changed).
+  const preselected = shown.findIndex((c) => c.value === props.initial);
+  const key = shown.map((c) => c.value).join('\0');
+  useEffect(() => {
+    const kept = live.current.moved === undefined ? -1 : shown.findIndex((c) => c.value === live.current.moved);
+    const to = kept >= 0 ? kept : preselected;
+    if (to >= 0 && to !== live.current.cursor) move(to, false);
+  }, [key, preselected]);
   useInput(
     (input, key) => {
       const list = filterable ? filterChoices(enabled, live.current.filter) : enabled;
