@@ -7,7 +7,7 @@ import type { NodeState, VmEntry } from '../core/model.js';
 import { resolveNodeSettings } from '../core/node-settings.js';
 import { resolvedVm, type ResolvedVm } from '../core/resolved-vm.js';
 import { ResultCollector, type RunEvent, type RunListener, type VmResult } from '../core/run-events.js';
-import { NODE_SETUP, NODE_TASKS, type StepName } from '../core/steps.js';
+import { isComplete, NODE_SETUP, NODE_TASKS, type StepName } from '../core/steps.js';
 import type { ControllerSide } from '../engine/controller-side.js';
 import type { NodeSetupSpec } from '../engine/node-setup.js';
 import { validatePillar } from '../core/validate.js';
@@ -16,7 +16,7 @@ import { redactor, RunLog, tail } from '../engine/run-log.js';
 import { runProvision, selectedSteps } from '../engine/run.js';
 import type { Transport } from '../engine/transport.js';
 import type { NetPaths } from '../engine/node-net.js';
-import { waysIn, wayInVm, type WayInContext } from '../core/ways-in.js';
+import { waysIn, wayInVm, type WayInContext, type WayInVm } from '../core/ways-in.js';
 import { registerCleanup } from '../process/cleanup.js';
 import { DryRunPlan } from './dry-run.js';
 import { storeLedger } from './ledger.js';
@@ -51,7 +51,7 @@ export interface ProvisionOptions extends RunSelection {
   setup?: Map<string, NodeSetupSpec>;
   /** this host as the controller: minion keys, ping, the default bootstrap */
   controller?: ControllerSide;
-  /** what the printed ways in of a node's VMs carry (user, ssh config, key) */
+  /** what the printed ways in of a node's VMs carry (user, ssh config, key); `forwarded` is this run's finding */
   wayIn?: (node: string) => WayInContext;
 }
 
@@ -113,10 +113,10 @@ export async function provisionVms(ws: Workspace, loaded: Loaded, selected: VmEn
         mine.reduce((st, vm) => allocateVm(model, node, vm, loaded.rd.defaults, st, cryptoRandom), current);
       states.set(node, dryRun ? fold(loaded.store.get(node) ?? {}) : await ws.store.values.update(node, fold));
     }
-    const ways: Record<string, string[]> = {};
+    const wayVms = new Map<string, WayInVm>();
     const vms: ResolvedVm[] = selected.map((e) => {
       const [s] = resolveNodeSettings(model, e.node, loaded.rd, ws.settings, states.get(e.node) ?? {}, e);
-      if (o.wayIn) ways[`${e.name}@${e.node}`] = waysIn(wayInVm(s!), o.wayIn(e.node));
+      wayVms.set(`${e.name}@${e.node}`, wayInVm(s!));
       return resolvedVm(s!);
     });
 
@@ -187,7 +187,16 @@ export async function provisionVms(ws: Workspace, loaded: Loaded, selected: VmEn
       signal: o.signal,
       ...(o.setup ? { setup: o.setup } : {}),
     });
-    return { results: collector.results(), logPath, connections: connections(), plan, waysIn: ways };
+    const results = collector.results();
+    // the ways in as this run left them: the forward is offered as working only when its step is in place
+    const ways: Record<string, string[]> = {};
+    if (o.wayIn)
+      for (const r of results) {
+        const v = wayVms.get(`${r.name}@${r.node}`);
+        const forwarded = r.steps.some((x) => x.name === 'reverse_proxy' && isComplete(x.state));
+        if (v) ways[`${r.name}@${r.node}`] = waysIn(v, { ...o.wayIn(r.node), forwarded });
+      }
+    return { results, logPath, connections: connections(), plan, waysIn: ways };
   } finally {
     log?.write({ type: 'end', connections: connections() });
     await close();

@@ -51,7 +51,7 @@ export async function provisionOptions(
     stateHome: reach.stateHome,
     transport: transportFactory(reach, undefined, passwordsOf(loaded)),
     net: netPaths(reach.instance),
-    wayIn: (node) => wayInContext(reach, node, { forwarded: true, ...(f.sshPublicKeyFiles ? { pubkeyFiles: f.sshPublicKeyFiles } : {}) }),
+    wayIn: (node) => wayInContext(reach, node, { forwarded: false, ...(f.sshPublicKeyFiles ? { pubkeyFiles: f.sshPublicKeyFiles } : {}) }),
     listeners: [],
     signal,
     controller: controllerSide({ storeDir: ws.store.dir, env: process.env, ...(f.masterPki ? { masterPki: f.masterPki } : {}) }),
