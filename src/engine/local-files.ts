@@ -52,10 +52,12 @@ export function readLocalFileSync(path: string, k: LocalFileKind): Buffer {
         hint: `check that ${path} is the right file`,
         exitCode: ExitCode.USAGE,
       });
-    // read at most one byte past the limit: a file that grows while read is refused, not followed
-    const buf = Buffer.alloc(k.maxBytes + 1);
+    // room for the size it said and a little more, never past one byte beyond the limit: a file
+    // that grows while read is refused, not followed (and a small key costs a small buffer)
+    let buf = Buffer.alloc(Math.min(st.size + 4096, k.maxBytes + 1));
     let n = 0;
     for (;;) {
+      if (n === buf.length) buf = Buffer.concat([buf, Buffer.alloc(Math.min(buf.length, k.maxBytes + 1 - buf.length))]);
       const r = readSync(fd, buf, n, buf.length - n, null);
       if (r === 0) break;
       n += r;

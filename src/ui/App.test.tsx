@@ -115,48 +115,46 @@ describe('the wizard', () => {
     expect(services.written).toEqual([]);
   });
 
-  it("the preselection follows the node's facts when they arrive late, unless the operator already moved", async () => {
+  /** On the backing question of a node with no volume group whose probe answers only on `answer()`. */
+  async function slowNodeAtBacking(name: string) {
     let answer!: () => void;
     const probeGate = new Promise<void>((r) => (answer = r));
-    const { stdin, lastFrame, services } = start({ probe: { volumeGroups: [] }, probeGate });
-    await press(stdin, KEY.enter);
+    const w = start({ probe: { volumeGroups: [] }, probeGate });
+    await press(w.stdin, KEY.enter);
     await settle();
-    await press(stdin, 'late.example.com' + KEY.enter);
-    await waitForFrame(lastFrame, 'Backing store');
-    expect(lastFrame()).toMatch(/❯ lvm/); // prod's default, before the node said anything
-    answer();
-    await waitForFrame(lastFrame, /unavailable/);
-    // no volume group on the node: lvm is not a choice, and Enter takes what is preselected now
-    expect(lastFrame()).not.toMatch(/❯ lvm/);
-    await press(stdin, KEY.enter, KEY.enter); // the preselected backing, clone
-    await press(stdin, KEY.enter); // origin
-    await waitForFrame(lastFrame, 'Salt mode');
-    await press(stdin, KEY.enter, KEY.enter);
-    await waitForFrame(lastFrame, 'write and run');
-    await press(stdin, KEY.down + KEY.enter); // write only
+    await press(w.stdin, name + KEY.enter);
+    await waitForFrame(w.lastFrame, 'Backing store');
+    return { ...w, answer };
+  }
+
+  /** Enter on the backing question, then clone, the origin, mastersalt, the advanced defaults, write only: the profile type written. */
+  async function writeFromBacking(w: Awaited<ReturnType<typeof slowNodeAtBacking>>) {
+    await press(w.stdin, KEY.enter, KEY.enter, KEY.enter);
+    await waitForFrame(w.lastFrame, 'Salt mode');
+    await press(w.stdin, KEY.enter, KEY.enter);
+    await waitForFrame(w.lastFrame, 'write and run');
+    await press(w.stdin, KEY.down + KEY.enter);
     await settle(20);
-    expect(services.written[0]!.entry.profile_type).not.toBe('lvm');
+    return w.services.written[0]!.entry.profile_type;
+  }
+
+  it("the preselection follows the node's facts when they arrive late, unless the operator already moved", async () => {
+    const w = await slowNodeAtBacking('late.example.com');
+    expect(w.lastFrame()).toMatch(/❯ lvm/); // prod's default, before the node said anything
+    w.answer();
+    await waitForFrame(w.lastFrame, /unavailable/);
+    // no volume group on the node: lvm is not a choice, and Enter takes what is preselected now
+    expect(w.lastFrame()).not.toMatch(/❯ lvm/);
+    expect(await writeFromBacking(w)).not.toBe('lvm');
   });
 
   it('a choice the operator moved to before the facts arrived stays chosen when the list changes under it', async () => {
-    let answer!: () => void;
-    const probeGate = new Promise<void>((r) => (answer = r));
-    const { stdin, lastFrame, services } = start({ probe: { volumeGroups: [] }, probeGate });
-    await press(stdin, KEY.enter);
-    await settle();
-    await press(stdin, 'moved.example.com' + KEY.enter);
-    await waitForFrame(lastFrame, 'Backing store');
-    await press(stdin, KEY.down); // dir, second of three while lvm is still offered
-    answer();
-    await waitForFrame(lastFrame, /unavailable/);
-    expect(lastFrame()).toMatch(/❯ dir/); // still dir: the list lost lvm above it
-    await press(stdin, KEY.enter, KEY.enter, KEY.enter); // dir, clone, origin
-    await waitForFrame(lastFrame, 'Salt mode');
-    await press(stdin, KEY.enter, KEY.enter);
-    await waitForFrame(lastFrame, 'write and run');
-    await press(stdin, KEY.down + KEY.enter);
-    await settle(20);
-    expect(services.written[0]!.entry.profile_type).toBe('dir');
+    const w = await slowNodeAtBacking('moved.example.com');
+    await press(w.stdin, KEY.down); // dir, second of three while lvm is still offered
+    w.answer();
+    await waitForFrame(w.lastFrame, /unavailable/);
+    expect(w.lastFrame()).toMatch(/❯ dir/); // still dir: the list lost lvm above it
+    expect(await writeFromBacking(w)).toBe('dir');
   });
 
   it('goes back one screen with Esc from every question, keeping every answer', async () => {

@@ -245,7 +245,12 @@ export const spawn: Step = {
         item: guestWriteItem(path, plan.writes),
         fail: (r) => new StepError(`cannot write ${vm}'s network configuration (${plan.kind}) on ${ctx.node}: ${lastLine(r)}`),
       });
-    } else if (ctx.dryRun && !existed) work.push({ item: { argv: guestReadArgv(path) }, fail: () => new StepError('') });
+    } else if (ctx.dryRun && !existed)
+      // a plan: the container does not exist yet, so what its guest network needs is read once it does
+      work.push({
+        item: { argv: guestReadArgv(path) },
+        fail: (r) => new StepError(`cannot read ${vm}'s root filesystem on ${ctx.node}: ${lastLine(r)}`),
+      });
     if (state !== 'RUNNING' || changed) {
       // lxc-start -d says why it failed only in a log file: a fresh one, in the container's own directory
       const log = `${f.lxcPath}/${vm}/lxc-wizard-start.log`;
